@@ -1,0 +1,5 @@
+export { Graph, Tensor, type DType } from './graph';
+export type { Dim, Shape } from './shape';
+export * as ops from './ops';
+export * as nn from './nn';
+export { OPSET } from './onnx';

@@ -1,0 +1,187 @@
+/** Writes a `Graph` as an ONNX model (IR 8, opset 17) with the maintained onnx-proto schema. */
+import onnxProto from 'onnx-proto';
+import type { onnx as proto } from 'onnx-proto';
+import { type DType, type Graph, type Tensor, topoOrder } from './graph';
+import type { Dim, Shape } from './shape';
+
+const { onnx } = onnxProto;
+
+export const OPSET = 17;
+const IR_VERSION = 8;
+
+/** What an op's `emit` may do: add nodes, and name constants and shapes it needs. */
+export interface Emitter {
+  node(
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    ints?: Record<string, number | number[]>,
+    floats?: Record<string, number>,
+    strings?: Record<string, string>,
+  ): void;
+  /** A 1-D int64 constant (cached by value). */
+  int64(values: number[]): string;
+  /** A float32 scalar constant (cached by value). */
+  float(value: number): string;
+  /** `Shape(t)` of a tensor by name (cached). */
+  shapeOf(name: string): string;
+  /** A 1-D int64 tensor holding `dims`, named dims read from the graph inputs declaring them. */
+  dims(dims: Shape): string;
+  /** A fresh name for an intermediate value. */
+  temp(base: string): string;
+}
+
+const ELEM_TYPE: Record<DType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+  bool: onnx.TensorProto.DataType.BOOL,
+};
+
+function valueInfo(name: string, dtype: DType, shape: Shape): proto.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM_TYPE[dtype],
+        shape: {
+          dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+        },
+      },
+    },
+  };
+}
+
+function rawBytes(data: Float32Array | BigInt64Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+}
+
+function attributes(
+  ints: Record<string, number | number[]> = {},
+  floats: Record<string, number> = {},
+  strings: Record<string, string> = {},
+): proto.IAttributeProto[] {
+  const T = onnx.AttributeProto.AttributeType;
+  return [
+    ...Object.entries(ints).map(([name, v]) =>
+      Array.isArray(v) ? { name, type: T.INTS, ints: v } : { name, type: T.INT, i: v },
+    ),
+    ...Object.entries(floats).map(([name, f]) => ({ name, type: T.FLOAT, f })),
+    ...Object.entries(strings).map(([name, s]) => ({
+      name,
+      type: T.STRING,
+      s: new TextEncoder().encode(s),
+    })),
+  ];
+}
+
+export function emitOnnx(graph: Graph): Uint8Array {
+  if (graph.outputs.length === 0) throw new Error(`graph ${graph.name} has no outputs`);
+  const nodes: proto.INodeProto[] = [];
+  const initializers: proto.ITensorProto[] = [];
+  const cache = new Map<string, string>();
+  let temps = 0;
+
+  // Where each named dimension can be read at run time: the first graph input declaring it.
+  const dimSource = new Map<string, { input: string; axis: number }>();
+  for (const inp of graph.inputs)
+    inp.shape.forEach((d, axis) => {
+      if (typeof d === 'string' && !dimSource.has(d)) dimSource.set(d, { input: inp.name, axis });
+    });
+
+  const cached = (key: string, make: () => string) => {
+    let name = cache.get(key);
+    if (!name) cache.set(key, (name = make()));
+    return name;
+  };
+  const constant = (base: string, data: Float32Array | BigInt64Array, dims: number[]) => {
+    const name = `${base}__${temps++}`;
+    const dataType = data instanceof BigInt64Array ? ELEM_TYPE.int64 : ELEM_TYPE.float32;
+    initializers.push({ name, dims, dataType, rawData: rawBytes(data) });
+    return name;
+  };
+
+  const e: Emitter = {
+    node(opType, inputs, outputs, ints, floats, strings) {
+      nodes.push({
+        opType,
+        input: inputs,
+        output: outputs,
+        attribute: attributes(ints, floats, strings),
+      });
+    },
+    int64: (values) =>
+      cached(`i64:${values}`, () =>
+        constant('i64', BigInt64Array.from(values.map(BigInt)), [values.length]),
+      ),
+    float: (value) => cached(`f32:${value}`, () => constant('f32', Float32Array.of(value), [])),
+    shapeOf: (name) =>
+      cached(`shape:${name}`, () => {
+        const out = e.temp(`shape_${name}`);
+        e.node('Shape', [name], [out]);
+        return out;
+      }),
+    dims(dims: Shape) {
+      if (dims.every((d) => typeof d === 'number')) return e.int64(dims as number[]);
+      return cached(`dims:${dims}`, () => {
+        const parts = dims.map((d: Dim) => {
+          if (typeof d === 'number') return e.int64([d]);
+          const src = dimSource.get(d);
+          if (!src) throw new Error(`graph ${graph.name}: no input declares dimension '${d}'`);
+          return cached(`dim:${d}`, () => {
+            const out = e.temp(`dim_${d}`);
+            e.node('Gather', [e.shapeOf(src.input), e.int64([src.axis])], [out], { axis: 0 });
+            return out;
+          });
+        });
+        const out = e.temp('dims');
+        e.node('Concat', parts, [out], { axis: 0 });
+        return out;
+      });
+    },
+    temp: (base) => `${base}__${temps++}`,
+  };
+
+  const outputs = graph.outputs.map((o) => o.tensor);
+  for (const t of topoOrder(outputs)) emitTensor(e, t, initializers);
+
+  // Graph outputs get their own names through Identity, so one tensor may be output twice and
+  // an input may be an output.
+  for (const { name, tensor } of graph.outputs) e.node('Identity', [tensor.name], [name]);
+
+  const model: proto.IModelProto = {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'knowledge-neuron-explorer',
+    graph: {
+      name: graph.name,
+      node: nodes,
+      initializer: initializers,
+      input: graph.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
+      output: graph.outputs.map((o) => valueInfo(o.name, o.tensor.dtype, o.tensor.shape)),
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function emitTensor(e: Emitter, t: Tensor, initializers: proto.ITensorProto[]): void {
+  const o = t.origin;
+  if (o.kind === 'input') return;
+  if (o.kind === 'constant') {
+    const dataType = ELEM_TYPE[t.dtype];
+    initializers.push({
+      name: t.name,
+      dims: t.shape as number[],
+      dataType,
+      rawData: rawBytes(o.data),
+    });
+    return;
+  }
+  const { def, inputs, attrs } = o.node;
+  def.emit(
+    e,
+    inputs.map((i) => i.name),
+    t.name,
+    attrs as never,
+    inputs,
+  );
+}
