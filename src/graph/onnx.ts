@@ -123,8 +123,19 @@ export function emitOnnx(graph: Graph): Uint8Array {
     dims(dims: Shape) {
       if (dims.every((d) => typeof d === 'number')) return e.int64(dims as number[]);
       return cached(`dims:${dims}`, () => {
-        const parts = dims.map((d: Dim) => {
-          if (typeof d === 'number') return e.int64([d]);
+        const named = (d: string): string => {
+          // Concat names an axis after its parts ('P+S'): add the parts' sizes.
+          if (d.includes('+'))
+            return cached(`dim:${d}`, () => {
+              const [first, ...rest] = d
+                .split('+')
+                .map((p) => (/^\d+$/.test(p) ? e.int64([Number(p)]) : named(p)));
+              return rest.reduce((acc, p) => {
+                const out = e.temp('dim_sum');
+                e.node('Add', [acc, p], [out]);
+                return out;
+              }, first);
+            });
           const src = dimSource.get(d);
           if (!src) throw new Error(`graph ${graph.name}: no input declares dimension '${d}'`);
           return cached(`dim:${d}`, () => {
@@ -132,7 +143,8 @@ export function emitOnnx(graph: Graph): Uint8Array {
             e.node('Gather', [e.shapeOf(src.input), e.int64([src.axis])], [out], { axis: 0 });
             return out;
           });
-        });
+        };
+        const parts = dims.map((d: Dim) => (typeof d === 'number' ? e.int64([d]) : named(d)));
         const out = e.temp('dims');
         e.node('Concat', parts, [out], { axis: 0 });
         return out;

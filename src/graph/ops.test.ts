@@ -58,6 +58,24 @@ const cases: [string, (...xs: Tensor[]) => Tensor, GradInput[]][] = [
   ['slice', (a) => a.slice(1, 1, 3), [{ shape: [2, 4, 3] }]],
   ['pad', (a) => ops.pad(a, 0, 1, 2), [{ shape: [2, 3] }]],
   ['concat', (a, b) => ops.concat([a, b, a], 1), [{ shape: [2, 1] }, { shape: [2, 3] }]],
+  [
+    'concat named sizes',
+    (a, b) => ops.concat([a, b.mul(b)], 0).mul(2),
+    [
+      { shape: ['P', 3], feed: [2, 3] },
+      { shape: ['S', 3], feed: [4, 3] },
+    ],
+  ],
+  [
+    'slice named axis',
+    (a) => a.slice(0, 1, 2).mul(a.slice(0, 0, 1)),
+    [{ shape: ['P', 3], feed: [4, 3] }],
+  ],
+  [
+    'expandRows',
+    (a, b) => ops.expandRows(a, b).mul(b),
+    [{ shape: [1, 2, 3] }, { shape: ['S', 2, 3], feed: [4, 2, 3] }],
+  ],
   ['gelu', (a) => nn.gelu(a), [{ shape: [2, 5] }]],
   ['geluTanh', (a) => nn.geluTanh(a), [{ shape: [2, 5] }]],
   [

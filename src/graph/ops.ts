@@ -419,7 +419,7 @@ const Slice: OpDef<SliceAttrs> = {
   onnx: 'Slice',
   infer: ([x], { axis, start, end }) => {
     const d = x.shape[axis];
-    if (typeof d !== 'number' || start < 0 || end > d || start >= end)
+    if (start < 0 || start >= end || (typeof d === 'number' && end > d))
       throw new Error(`slice: [${start}, ${end}) is not inside axis ${axis} of ${x}`);
     const shape = [...x.shape];
     shape[axis] = end - start;
@@ -427,13 +427,35 @@ const Slice: OpDef<SliceAttrs> = {
   },
   emit: (e, [x], out, { axis, start, end }) =>
     e.node('Slice', [x, e.int64([start]), e.int64([end]), e.int64([axis])], [out]),
-  vjp: (g, [x], _out, { axis, start, end }) => [
-    pad(g, axis, start, (x.shape[axis] as number) - end),
-  ],
+  vjp: (g, [x], _out, attrs) => [sliceGrad(g, x, attrs)],
 };
-/** Elements [start, end) along `axis` (whose size must be a known number). */
+/** Elements [start, end) along `axis`. */
 export const slice = (x: Tensor, axis: number, start: number, end: number) =>
   apply(Slice, [x], { axis: normAxis(axis, x.rank, 'slice'), start, end });
+
+/** Slice's VJP: `g` zero-padded back to the run-time shape of `x`. */
+const SliceGrad: OpDef<SliceAttrs> = {
+  onnx: 'Pad',
+  infer: ([, x]) => ({ dtype: x.dtype, shape: [...x.shape] }),
+  emit: (e, [g, x], out, { axis, start, end }, [, t]) => {
+    // pads = [0.., start, ..0, 0.., dim(x) - end, ..0]
+    const dim = e.temp('dim');
+    e.node('Gather', [e.shapeOf(x), e.int64([axis])], [dim], { axis: 0 });
+    const after = e.temp('after');
+    e.node('Sub', [dim, e.int64([end])], [after]);
+    const zeros = (n: number) => (n > 0 ? [e.int64(new Array<number>(n).fill(0))] : []);
+    const pads = e.temp('pads');
+    e.node(
+      'Concat',
+      [...zeros(axis), e.int64([start]), ...zeros(t.rank - 1), after, ...zeros(t.rank - 1 - axis)],
+      [pads],
+      { axis: 0 },
+    );
+    e.node('Pad', [g, pads], [out]);
+  },
+  vjp: (gg, _inputs, _out, { axis, start, end }) => [slice(gg, axis, start, end), null],
+};
+const sliceGrad = (g: Tensor, x: Tensor, attrs: SliceAttrs) => apply(SliceGrad, [g, x], attrs);
 
 interface PadAttrs {
   axis: number;
@@ -463,33 +485,81 @@ const Pad: OpDef<PadAttrs> = {
 export const pad = (x: Tensor, axis: number, before: number, after: number) =>
   apply(Pad, [x], { axis: normAxis(axis, x.rank, 'pad'), before, after });
 
+/** The size of an axis from its parts: a number when all are numbers, else a name like 'P+S'. */
+function sumDims(ds: Dim[]): Dim {
+  return ds.every((d) => typeof d === 'number')
+    ? (ds as number[]).reduce((a, b) => a + b, 0)
+    : ds.join('+');
+}
+
 const Concat: OpDef<{ axis: number }> = {
   onnx: 'Concat',
   infer: (xs, { axis }) => {
     const shape = [...xs[0].shape];
-    let total = 0;
-    for (const x of xs) {
-      const d = x.shape[axis];
-      if (typeof d !== 'number') throw new Error(`concat: axis ${axis} of ${x} has no fixed size`);
+    for (const x of xs)
       if (x.rank !== shape.length || x.shape.some((s, i) => i !== axis && s !== shape[i]))
         throw new Error(`concat: ${x} does not match ${xs[0]} off axis ${axis}`);
-      total += d;
-    }
-    shape[axis] = total;
+    shape[axis] = sumDims(xs.map((x) => x.shape[axis]));
     return { dtype: xs[0].dtype, shape };
   },
   emit: (e, ins, out, { axis }) => e.node('Concat', ins, [out], { axis }),
-  vjp: (g, xs, _out, { axis }, needs) => {
-    let at = 0;
-    return xs.map((x, i) => {
-      const d = x.shape[axis] as number;
-      at += d;
-      return needs[i] ? slice(g, axis, at - d, at) : null;
-    });
-  },
+  vjp: (g, xs, _out, { axis }, needs) =>
+    xs.map((_, index) => (needs[index] ? concatPart(g, xs, axis, index) : null)),
 };
+/** Concatenation along `axis`; sizes along it may be named (known only at run time). */
 export const concat = (xs: Tensor[], axis: number) =>
   apply(Concat, xs, { axis: normAxis(axis, xs[0].rank, 'concat') });
+
+/** Concat's VJP: the part of `g` that input `index` contributed, located at run time. */
+const ConcatPart: OpDef<{ axis: number; index: number }> = {
+  onnx: 'Slice',
+  infer: ([, ...xs], { index }) => ({ dtype: xs[index].dtype, shape: [...xs[index].shape] }),
+  emit: (e, [g, ...xs], out, { axis, index }, [, ...ts]) => {
+    const size = (i: number) => {
+      const d = ts[i].shape[axis];
+      if (typeof d === 'number') return e.int64([d]);
+      const out = e.temp('size');
+      e.node('Gather', [e.shapeOf(xs[i]), e.int64([axis])], [out], { axis: 0 });
+      return out;
+    };
+    let start = e.int64([0]);
+    for (let i = 0; i < index; i++) {
+      const next = e.temp('start');
+      e.node('Add', [start, size(i)], [next]);
+      start = next;
+    }
+    const end = e.temp('end');
+    e.node('Add', [start, size(index)], [end]);
+    e.node('Slice', [g, start, end, e.int64([axis])], [out]);
+  },
+};
+const concatPart = (g: Tensor, xs: readonly Tensor[], axis: number, index: number) =>
+  apply(ConcatPart, [g, ...xs], { axis, index });
+
+const ExpandRows: OpDef<void> = {
+  onnx: 'Expand',
+  infer: ([x, ref]) => {
+    if (x.shape[0] !== 1) throw new Error(`expandRows: ${x} must have one row`);
+    return { dtype: x.dtype, shape: [ref.shape[0], ...x.shape.slice(1)] };
+  },
+  emit: (e, [x, ref], out, _a, [t]) => {
+    const rows = e.temp('rows');
+    e.node('Gather', [e.shapeOf(ref), e.int64([0])], [rows], { axis: 0 });
+    const shape = e.temp('shape');
+    e.node(
+      'Concat',
+      [rows, ...(t.rank > 1 ? [e.int64(t.shape.slice(1).map(() => 1))] : [])],
+      [shape],
+      {
+        axis: 0,
+      },
+    );
+    e.node('Expand', [x, shape], [out]);
+  },
+  vjp: (g) => [sum(g, [0], true), null],
+};
+/** Repeats the single row of `x` as many times as `ref` has rows (axis 0). */
+export const expandRows = (x: Tensor, ref: Tensor) => apply(ExpandRows, [x, ref], undefined);
 
 // ---------------------------------------------------------------------------------------------
 // Indexing

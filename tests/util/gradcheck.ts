@@ -117,6 +117,11 @@ export async function gradCheck(
 }
 
 function concreteDim(inputs: GradInput[], name: string, outAxis: number): number {
+  // Concat names its axis after the parts' dims, e.g. 'P+S'.
+  if (name.includes('+'))
+    return name
+      .split('+')
+      .reduce((a, part) => a + (Number(part) || concreteDim(inputs, part, outAxis)), 0);
   for (const s of inputs) {
     const k = s.shape.indexOf(name);
     if (k >= 0 && s.feed) return s.feed[k];

@@ -1,0 +1,181 @@
+/**
+ * The five graphs the engine runs for a model (see docs/design.md). Weights are graph inputs,
+ * declared lazily so each graph asks only for the weights it reads.
+ */
+import { Graph, type Tensor, ops } from '../graph';
+import type { ModelConfig } from '../weights/types';
+import type { Architecture } from './architecture';
+import { type Tap, type WeightSpec, type Weights, atPosition, objectLogProb } from './common';
+
+export interface GraphOptions {
+  /** Tap the FFN pre-activation instead of the activation (reference mode for GPT). */
+  preActivationTap?: boolean;
+}
+
+export interface ModelGraphs {
+  /** ids, positions [B, T] int64 -> h_out [B, T, H] */
+  embed: Graph;
+  /** h [B, T, H], bias [1, 1, T, T], tap_pos [1, T], tap_mul, tap_add [B, F] -> h_out, tap_found [B, F] */
+  block: Graph;
+  /** block's inputs + g_out [B, T, H] -> g_h [B, T, H], g_tap = dP/d tap_add [B, F] */
+  blockVjp: Graph;
+  /**
+   * The staggered schedule's block: h [P, T, H] whose row 0 is the unedited run, bias, tap_pos,
+   * spawn_add [S, F] -> h_out [P + S, T, H]: the P rows pass through unedited, and S new rows
+   * start from row 0's input with the tapped value replaced by spawn_add.
+   */
+  blockGrow: Graph;
+  /** blockGrow's inputs + g_out [P + S, T, H] -> g_h [P, T, H], g_spawn = dP/d spawn_add [S, F] */
+  blockGrowVjp: Graph;
+  /** h [B, T, H], target_pos [1, T] -> log_probs [B, V] */
+  head: Graph;
+  /** h, target_pos, object_ids [B] -> prob [B], g_h = dP/dh [B, T, H] */
+  headVjp: Graph;
+}
+
+/** A record whose properties become graph inputs the first time they are read. */
+function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
+  const byName = new Map(specs.map((s) => [s.input, s]));
+  const made = new Map<string, Tensor>();
+  return new Proxy({} as Weights, {
+    get(_t, name: string) {
+      let t = made.get(name);
+      if (!t) {
+        const spec = byName.get(name);
+        if (!spec) throw new Error(`graph ${g.name} reads weight '${name}', which has no spec`);
+        made.set(name, (t = g.input(name, 'float32', spec.shape)));
+      }
+      return t;
+    },
+  });
+}
+
+function blockInputs(g: Graph, cfg: ModelConfig, rows: string) {
+  const h = g.input('h', 'float32', [rows, 'T', cfg.hiddenSize]);
+  const bias = g.input('bias', 'float32', [1, 1, 'T', 'T']);
+  const position = g.input('tap_pos', 'float32', [1, 'T']);
+  return { h, bias, position };
+}
+
+/** blockGrow's body: unedited rows plus S rows spawned from row 0 with the tap replaced. */
+function growBlock(arch: Architecture, cfg: ModelConfig, g: Graph, opts: GraphOptions, w: Weights) {
+  const F = cfg.intermediateSize;
+  const { h, bias, position } = blockInputs(g, cfg, 'P');
+  const spawnAdd = g.input('spawn_add', 'float32', ['S', F]);
+  // The spawned rows share row 0's input; no gradient flows back into row 0 through them.
+  const spawned = ops.expandRows(h.slice(0, 0, 1).stopGradient(), spawnAdd);
+  const ones = g.constant(new Float32Array(F).fill(1), [1, F]);
+  const zeros = g.constant(new Float32Array(F), [1, F]);
+  const tap: Tap = {
+    position,
+    mul: ops.concat([ops.expandRows(ones, h), ops.expandRows(zeros, spawnAdd)], 0),
+    add: ops.concat([ops.expandRows(zeros, h), spawnAdd], 0),
+    preActivation: !!opts.preActivationTap,
+  };
+  const out = arch.block(cfg, ops.concat([h, spawned], 0), bias, tap, w);
+  return { h, spawnAdd, out: out.h };
+}
+
+function decoderWeight(cfg: ModelConfig, w: Weights): Tensor {
+  return cfg.tieWordEmbeddings ? w.word_emb : w.decoder_w;
+}
+
+export function buildModelGraphs(
+  arch: Architecture,
+  cfg: ModelConfig,
+  opts: GraphOptions = {},
+): ModelGraphs {
+  const globals = arch.globalWeights(cfg);
+  const blocks = arch.blockWeights(cfg);
+
+  const embed = new Graph('embed');
+  {
+    const ids = embed.input('ids', 'int64', ['B', 'T']);
+    const positions = embed.input('positions', 'int64', ['B', 'T']);
+    embed.output('h_out', arch.embed(cfg, ids, positions, lazyWeights(embed, globals)));
+  }
+
+  const plainBlock = (g: Graph) => {
+    const { h, bias, position } = blockInputs(g, cfg, 'B');
+    const F = cfg.intermediateSize;
+    const tap: Tap = {
+      position,
+      mul: g.input('tap_mul', 'float32', ['B', F]),
+      add: g.input('tap_add', 'float32', ['B', F]),
+      preActivation: !!opts.preActivationTap,
+    };
+    return { h, tap, out: arch.block(cfg, h, bias, tap, lazyWeights(g, blocks)) };
+  };
+
+  const block = new Graph('block');
+  {
+    const { out } = plainBlock(block);
+    block.output('h_out', out.h);
+    block.output('tap_found', out.found);
+  }
+
+  const blockVjp = new Graph('block_vjp');
+  {
+    const { h, tap, out } = plainBlock(blockVjp);
+    const gOut = blockVjp.input('g_out', 'float32', ['B', 'T', cfg.hiddenSize]);
+    const [gH, gTap] = blockVjp.grad(out.h, [h, tap.add], gOut);
+    blockVjp.output('g_h', gH);
+    blockVjp.output('g_tap', gTap);
+  }
+
+  const blockGrow = new Graph('block_grow');
+  {
+    const { out } = growBlock(arch, cfg, blockGrow, opts, lazyWeights(blockGrow, blocks));
+    blockGrow.output('h_out', out);
+  }
+
+  const blockGrowVjp = new Graph('block_grow_vjp');
+  {
+    const { h, spawnAdd, out } = growBlock(
+      arch,
+      cfg,
+      blockGrowVjp,
+      opts,
+      lazyWeights(blockGrowVjp, blocks),
+    );
+    const gOut = blockGrowVjp.input('g_out', 'float32', [...out.shape]);
+    const [gH, gSpawn] = blockGrowVjp.grad(out, [h, spawnAdd], gOut);
+    blockGrowVjp.output('g_h', gH);
+    blockGrowVjp.output('g_spawn', gSpawn);
+  }
+
+  const head = new Graph('head');
+  {
+    const h = head.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
+    const target = head.input('target_pos', 'float32', [1, 'T']);
+    const w = lazyWeights(head, globals);
+    const x = arch.headTransform(cfg, atPosition(h, target), w);
+    let logits = ops.matmulT(x, decoderWeight(cfg, w));
+    if (arch.decoderBias) logits = logits.add(w.decoder_b);
+    head.output('log_probs', logits.logSoftmax(-1));
+  }
+
+  const headVjp = new Graph('head_vjp');
+  {
+    const h = headVjp.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
+    const target = headVjp.input('target_pos', 'float32', [1, 'T']);
+    const objects = headVjp.input('object_ids', 'int64', ['B']);
+    const w = lazyWeights(headVjp, globals);
+    const x = arch.headTransform(cfg, atPosition(h, target), w);
+    const decoder = decoderWeight(cfg, w);
+    let logits = ops.matmulT(x, decoder);
+    // The object's logit, read without a [B, V] one-hot: x . E[y] (+ b[y]).
+    let objectLogit = x.mul(decoder.gather(objects)).sum([1]);
+    if (arch.decoderBias) {
+      logits = logits.add(w.decoder_b);
+      objectLogit = objectLogit.add(w.decoder_b.gather(objects));
+    }
+    const prob = objectLogProb(logits, objectLogit).exp();
+    // Samples are independent, so the gradient of the sum is each sample's own gradient.
+    const [gH] = headVjp.grad(prob.sum(), [h]);
+    headVjp.output('prob', prob);
+    headVjp.output('g_h', gH);
+  }
+
+  return { embed, block, blockVjp, blockGrow, blockGrowVjp, head, headVjp };
+}

@@ -1,0 +1,10 @@
+import type { ArchFamily } from '../weights/types';
+import type { Architecture } from './architecture';
+import { bert } from './bert';
+import { gpt2 } from './gpt2';
+
+export type { Architecture } from './architecture';
+export type { Tap, WeightSpec, Weights } from './common';
+export { buildModelGraphs, type GraphOptions, type ModelGraphs } from './graphs';
+
+export const architectures: Record<ArchFamily, Architecture> = { bert, gpt2 };

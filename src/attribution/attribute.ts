@@ -1,0 +1,516 @@
+/**
+ * Attribution of an object's probability to every FFN neuron (layer, unit): AMIG (default),
+ * Dai et al.'s integrated gradients, and gradient x activation. See ../shared/SPEC-amig.md and
+ * docs/design.md for the schedule.
+ */
+import type { Tensor } from 'onnxruntime-common';
+import { type BlockCounts, Executor, type RunContext } from './executor';
+import type { Model, TapMode } from './model';
+import { type EncodedPrompt, type MultiTokenMode, type ObjectSlot, encodePrompt } from './prompt';
+
+export type AttributionMethod = 'amig' | 'ig' | 'grad-x-act';
+
+/**
+ * 'staggered' (default): every layer's path shares each block evaluation (docs/design.md).
+ * 'per-layer': the authors' schedule, each layer's path run through the whole model; kept to
+ * benchmark against and to check that both give the same scores.
+ */
+export type Schedule = 'staggered' | 'per-layer';
+
+export interface AttributionOptions {
+  method?: AttributionMethod;
+  /** Path points m (20). grad-x-act always uses one point, the activation itself. */
+  steps?: number;
+  /**
+   * 'activation' (AMIG and Dai et al.): a x mean gradient. 'difference': standard IG,
+   * (a - baseline) x mean gradient.
+   */
+  score?: 'activation' | 'difference';
+  tapMode?: TapMode;
+  multiToken?: MultiTokenMode;
+  schedule?: Schedule;
+  /** Rows one pass may hold; larger paths are split into several passes. */
+  maxRows?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export interface SlotAttribution {
+  position: number;
+  token: string;
+  tokenId: number;
+  /** P(token) at its slot in the unedited model. */
+  probability: number;
+}
+
+export interface AttributionResult {
+  model: string;
+  method: AttributionMethod;
+  steps: number;
+  score: 'activation' | 'difference';
+  tapMode: TapMode;
+  multiToken: MultiTokenMode;
+  prompt: string;
+  object: string;
+  layers: number;
+  units: number;
+  /** layers x units, row-major: scores[l * units + i]. */
+  scores: Float32Array;
+  /** The tapped activation at the target position (mean over object tokens), layers x units. */
+  activations: Float32Array;
+  /** 'mask-mean' / 'eos-mean' (AMIG), 'zero' (IG), 'none' (grad-x-act). */
+  baseline: 'mask-mean' | 'eos-mean' | 'zero' | 'none';
+  tokens: string[];
+  slots: SlotAttribution[];
+  /** P(object): the product of the per-token probabilities. */
+  probability: number;
+  counts: BlockCounts;
+  warnings: string[];
+}
+
+interface Resolved {
+  method: AttributionMethod;
+  steps: number;
+  score: 'activation' | 'difference';
+  tapMode: TapMode;
+  multiToken: MultiTokenMode;
+  schedule: Schedule;
+  maxRows: number;
+}
+
+function resolve(model: Model, opts: AttributionOptions): Resolved {
+  const method = opts.method ?? 'amig';
+  const steps = method === 'grad-x-act' ? 1 : (opts.steps ?? 20);
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
+    throw new RangeError(`steps must be a whole number from 1 to 1000, got ${opts.steps}`);
+  const maxRows = opts.maxRows ?? 1 + model.numLayers * steps;
+  if (maxRows < 1 + model.numLayers)
+    throw new RangeError(
+      `maxRows must be at least ${1 + model.numLayers} (one step for every layer)`,
+    );
+  return {
+    method,
+    steps,
+    score: opts.score ?? 'activation',
+    tapMode: opts.tapMode ?? 'post-activation',
+    multiToken: opts.multiToken ?? 'per-token',
+    schedule: opts.schedule ?? 'staggered',
+    maxRows,
+  };
+}
+
+/** Path points as fractions of the way from the baseline to the activation. */
+function alphas(method: AttributionMethod, m: number): number[] {
+  if (method === 'grad-x-act') return [1];
+  // AMIG: left Riemann sum k/m, k = 0..m-1. Dai et al.: k/(m-1), both ends included.
+  if (method === 'amig') return Array.from({ length: m }, (_, k) => k / m);
+  return m === 1 ? [1] : Array.from({ length: m }, (_, k) => k / (m - 1));
+}
+
+/** Block evaluations a run will execute, for estimates before it starts. */
+export function estimateCounts(
+  layers: number,
+  seqLen: number,
+  slots: number,
+  opts: { method?: AttributionMethod; steps?: number; schedule?: Schedule; maxRows?: number } = {},
+): BlockCounts {
+  const method = opts.method ?? 'amig';
+  const m = method === 'grad-x-act' ? 1 : (opts.steps ?? 20);
+  const L = layers;
+  if (method === 'grad-x-act') return { forward: slots * L, backward: slots * L };
+  const baselineRows = method === 'amig' ? seqLen : 0;
+  const setup = (1 + baselineRows) * L;
+  if (opts.schedule === 'per-layer') {
+    // Per layer: a clean pass, then m rows through all L blocks and back down to the layer.
+    const fwd = setup + L * L * (1 + m);
+    const bwd = (m * L * (L + 1)) / 2;
+    return { forward: slots * fwd, backward: slots * bwd };
+  }
+  const chunk = Math.max(1, Math.floor(((opts.maxRows ?? 1 + L * m) - 1) / L));
+  const passes = Math.ceil(m / chunk);
+  const path = passes * L + (m * L * (L + 1)) / 2;
+  return { forward: slots * (setup + path), backward: slots * path };
+}
+
+/** Attributes P(object | prompt) to every FFN neuron. */
+export async function attribute(
+  model: Model,
+  prompt: string,
+  object: string,
+  options: AttributionOptions = {},
+): Promise<AttributionResult> {
+  const opts = resolve(model, options);
+  const enc = encodePrompt(model.config, model.tokenizer, prompt, object, opts.multiToken);
+  const exec = await Executor.create(model, opts.tapMode);
+  const L = model.numLayers;
+  const F = model.numUnits;
+  const total = enc.slots.length;
+  const estimate = estimateCounts(L, enc.ids.length, total, opts);
+  const progress = () => {
+    options.signal?.throwIfAborted();
+    options.onProgress?.({
+      done: exec.counts.forward + exec.counts.backward,
+      total: estimate.forward + estimate.backward,
+    });
+  };
+  try {
+    const scores = new Float32Array(L * F);
+    const activations = new Float32Array(L * F);
+    const slots: SlotAttribution[] = [];
+    for (const slot of enc.slots) {
+      const r = await attributeSlot(exec, enc, slot, opts, progress);
+      // Per-token maps are averaged; the reference mode sums them.
+      const w = opts.multiToken === 'reference' ? 1 : 1 / enc.slots.length;
+      for (let i = 0; i < L * F; i++) {
+        scores[i] += w * r.scores[i];
+        activations[i] += r.activations[i] / enc.slots.length;
+      }
+      slots.push({
+        position: slot.position,
+        token: slot.token,
+        tokenId: slot.tokenId,
+        probability: r.probability,
+      });
+    }
+    return {
+      model: model.id,
+      method: opts.method,
+      steps: opts.steps,
+      score: opts.score,
+      tapMode: opts.tapMode,
+      multiToken: opts.multiToken,
+      prompt,
+      object,
+      layers: L,
+      units: F,
+      scores,
+      activations,
+      baseline:
+        opts.method === 'amig'
+          ? model.config.family === 'bert'
+            ? 'mask-mean'
+            : 'eos-mean'
+          : opts.method === 'ig'
+            ? 'zero'
+            : 'none',
+      tokens: enc.tokens,
+      slots,
+      probability: slots.reduce((p, s) => p * s.probability, 1),
+      counts: { ...exec.counts },
+      warnings: enc.warnings,
+    };
+  } finally {
+    exec.dispose();
+  }
+}
+
+interface SlotResult {
+  scores: Float32Array;
+  activations: Float32Array;
+  probability: number;
+}
+
+async function attributeSlot(
+  exec: Executor,
+  enc: EncodedPrompt,
+  slot: ObjectSlot,
+  opts: Resolved,
+  progress: () => void,
+): Promise<SlotResult> {
+  const L = exec.model.numLayers;
+  const F = exec.model.numUnits;
+  const ctx = exec.context(enc.ids.length, [slot.position]);
+  if (opts.method === 'grad-x-act') return gradTimesActivation(exec, enc, slot, ctx, progress);
+
+  const { a, b } = await activationsAndBaseline(
+    exec,
+    enc,
+    slot,
+    opts.method === 'amig',
+    ctx,
+    progress,
+  );
+  const base = opts.method === 'amig' ? b : new Float32Array(L * F);
+  const points = alphas(opts.method, opts.steps);
+  const run = opts.schedule === 'per-layer' ? perLayerPath : staggeredPath;
+  const { gradSum, probability } = await run(
+    exec,
+    enc,
+    slot,
+    ctx,
+    a,
+    base,
+    points,
+    opts.maxRows,
+    progress,
+  );
+  const scores = new Float32Array(L * F);
+  for (let i = 0; i < L * F; i++) {
+    const weight = opts.score === 'difference' ? a[i] - base[i] : a[i];
+    scores[i] = (weight * gradSum[i]) / points.length;
+  }
+  return { scores, activations: a, probability };
+}
+
+function tokenRows(enc: EncodedPrompt, rows: number[][]) {
+  return {
+    ids: BigInt64Array.from(rows.flat().map(BigInt)),
+    positions: BigInt64Array.from(rows.flatMap(() => enc.positions).map(BigInt)),
+  };
+}
+
+const filled = (n: number, v: number) => new Float32Array(n).fill(v);
+
+/**
+ * One forward pass over the prompt and its baseline variants (each position in turn replaced by
+ * the mask or end-of-sequence token) reads the activation a and the baseline b of every layer.
+ */
+async function activationsAndBaseline(
+  exec: Executor,
+  enc: EncodedPrompt,
+  slot: ObjectSlot,
+  withBaseline: boolean,
+  ctx: RunContext,
+  progress: () => void,
+): Promise<{ a: Float32Array; b: Float32Array }> {
+  const L = exec.model.numLayers;
+  const F = exec.model.numUnits;
+  // Causal models: positions after the slot cannot affect it, so only those up to it vary.
+  const varied = exec.model.arch.causal ? slot.position + 1 : enc.ids.length;
+  const rows = [enc.ids];
+  if (withBaseline)
+    for (let j = 0; j < varied; j++)
+      rows.push(enc.ids.map((id, k) => (k === j ? enc.baselineToken : id)));
+  const R = rows.length;
+  const { ids, positions } = tokenRows(enc, rows);
+  let h = await exec.embed(ids, positions, R);
+  const mul = exec.input(filled(R * F, 1), [R, F]);
+  const add = exec.input(filled(R * F, 0), [R, F]);
+  const a = new Float32Array(L * F);
+  const b = new Float32Array(L * F);
+  for (let l = 0; l < L; l++) {
+    const out = await exec.block(l, h, ctx, mul, add);
+    exec.free(h);
+    h = out.h;
+    const found = await exec.read(out.found);
+    exec.free(out.found);
+    a.set(found.subarray(0, F), l * F);
+    for (let r = 1; r < R; r++)
+      for (let i = 0; i < F; i++) b[l * F + i] += found[r * F + i] / (R - 1);
+    progress();
+  }
+  exec.free(h);
+  return { a, b };
+}
+
+type PathRun = (
+  exec: Executor,
+  enc: EncodedPrompt,
+  slot: ObjectSlot,
+  ctx: RunContext,
+  a: Float32Array,
+  base: Float32Array,
+  points: number[],
+  maxRows: number,
+  progress: () => void,
+) => Promise<{ gradSum: Float32Array; probability: number }>;
+
+/** x_k = base + alpha_k (a - base) for one layer: [points, F]. */
+function pathPoints(
+  a: Float32Array,
+  base: Float32Array,
+  layer: number,
+  F: number,
+  points: number[],
+) {
+  const x = new Float32Array(points.length * F);
+  points.forEach((alpha, k) => {
+    for (let i = 0; i < F; i++) {
+      const j = layer * F + i;
+      x[k * F + i] = base[j] + alpha * (a[j] - base[j]);
+    }
+  });
+  return x;
+}
+
+/**
+ * The staggered schedule: row 0 runs unedited; at block l, one row per path point spawns from
+ * row 0's input with the tap at layer l replaced, and rides along to the head; the backward pass
+ * returns, at each block, the gradient at the points spawned there.
+ */
+const staggeredPath: PathRun = async (exec, enc, slot, ctx, a, base, points, maxRows, progress) => {
+  const L = exec.model.numLayers;
+  const F = exec.model.numUnits;
+  const gradSum = new Float32Array(L * F);
+  const perPass = Math.max(1, Math.floor((maxRows - 1) / L));
+  let probability = NaN;
+  for (let start = 0; start < points.length; start += perPass) {
+    const chunk = points.slice(start, start + perPass);
+    const m = chunk.length;
+    const spawn = Array.from({ length: L }, (_, l) =>
+      exec.input(pathPoints(a, base, l, F, chunk), [m, F]),
+    );
+    const { ids, positions } = tokenRows(enc, [enc.ids]);
+    let h = await exec.embed(ids, positions, 1);
+    const inputs: Tensor[] = [];
+    for (let l = 0; l < L; l++) {
+      inputs.push(h);
+      h = await exec.blockGrow(l, h, ctx, spawn[l]);
+      progress();
+    }
+    const rows = 1 + L * m;
+    const objects = exec.input(
+      BigInt64Array.from({ length: rows }, () => BigInt(slot.tokenId)),
+      [rows],
+    );
+    const head = await exec.headVjp(h, ctx.tapPos, objects);
+    exec.free(h);
+    probability = (await exec.read(head.prob))[0];
+    exec.free(head.prob);
+    let g = head.gH;
+    for (let l = L - 1; l >= 0; l--) {
+      const out = await exec.blockGrowVjp(l, inputs[l], ctx, spawn[l], g);
+      exec.free(g, inputs[l]);
+      g = out.gH;
+      const gs = await exec.read(out.gSpawn);
+      exec.free(out.gSpawn);
+      for (let k = 0; k < m; k++) for (let i = 0; i < F; i++) gradSum[l * F + i] += gs[k * F + i];
+      progress();
+    }
+    exec.free(g);
+  }
+  return { gradSum, probability };
+};
+
+/**
+ * The authors' schedule: for each layer, a clean pass, then the path's rows through the whole
+ * model with the tap replaced at that layer, and back down to it.
+ */
+const perLayerPath: PathRun = async (exec, enc, slot, ctx, a, base, points, maxRows, progress) => {
+  const L = exec.model.numLayers;
+  const F = exec.model.numUnits;
+  const gradSum = new Float32Array(L * F);
+  let probability = NaN;
+  const perPass = Math.max(1, maxRows);
+  for (let layer = 0; layer < L; layer++) {
+    // The clean pass the reference code makes for every layer.
+    probability = await cleanProbability(exec, enc, slot, ctx);
+    progress();
+    for (let start = 0; start < points.length; start += perPass) {
+      const chunk = points.slice(start, start + perPass);
+      const m = chunk.length;
+      const { ids, positions } = tokenRows(
+        enc,
+        chunk.map(() => enc.ids),
+      );
+      const identityMul = exec.input(filled(m * F, 1), [m, F]);
+      const identityAdd = exec.input(filled(m * F, 0), [m, F]);
+      const replaceMul = exec.input(filled(m * F, 0), [m, F]);
+      const replaceAdd = exec.input(pathPoints(a, base, layer, F, chunk), [m, F]);
+      const tapOf = (l: number) =>
+        l === layer ? [replaceMul, replaceAdd] : [identityMul, identityAdd];
+      let h = await exec.embed(ids, positions, m);
+      const inputs: Tensor[] = [];
+      for (let l = 0; l < L; l++) {
+        inputs.push(h);
+        const [mul, add] = tapOf(l);
+        const out = await exec.block(l, h, ctx, mul, add);
+        exec.free(out.found);
+        h = out.h;
+        progress();
+      }
+      const objects = exec.input(
+        BigInt64Array.from({ length: m }, () => BigInt(slot.tokenId)),
+        [m],
+      );
+      const head = await exec.headVjp(h, ctx.tapPos, objects);
+      exec.free(h);
+      exec.free(head.prob);
+      let g = head.gH;
+      for (let l = L - 1; l >= layer; l--) {
+        const [mul, add] = tapOf(l);
+        const out = await exec.blockVjp(l, inputs[l], ctx, mul, add, g);
+        exec.free(g);
+        g = out.gH;
+        if (l === layer) {
+          const gt = await exec.read(out.gTap);
+          for (let k = 0; k < m; k++)
+            for (let i = 0; i < F; i++) gradSum[layer * F + i] += gt[k * F + i];
+        }
+        exec.free(out.gTap);
+        progress();
+      }
+      exec.free(g, ...inputs);
+    }
+  }
+  return { gradSum, probability };
+};
+
+/** P(token) at the slot with no edit: one row through every block and the head. */
+async function cleanProbability(
+  exec: Executor,
+  enc: EncodedPrompt,
+  slot: ObjectSlot,
+  ctx: RunContext,
+) {
+  const F = exec.model.numUnits;
+  const { ids, positions } = tokenRows(enc, [enc.ids]);
+  let h = await exec.embed(ids, positions, 1);
+  const one = exec.input(filled(F, 1), [1, F]);
+  const zero = exec.input(filled(F, 0), [1, F]);
+  for (let l = 0; l < exec.model.numLayers; l++) {
+    const out = await exec.block(l, h, ctx, one, zero);
+    exec.free(h, out.found);
+    h = out.h;
+  }
+  const objects = exec.input(BigInt64Array.of(BigInt(slot.tokenId)), [1]);
+  const head = await exec.headVjp(h, ctx.tapPos, objects);
+  const p = (await exec.read(head.prob))[0];
+  exec.free(h, head.prob, head.gH);
+  return p;
+}
+
+/** Gradient x activation at the activation itself: one forward and one backward pass. */
+async function gradTimesActivation(
+  exec: Executor,
+  enc: EncodedPrompt,
+  slot: ObjectSlot,
+  ctx: RunContext,
+  progress: () => void,
+): Promise<SlotResult> {
+  const L = exec.model.numLayers;
+  const F = exec.model.numUnits;
+  const { ids, positions } = tokenRows(enc, [enc.ids]);
+  const one = exec.input(filled(F, 1), [1, F]);
+  const zero = exec.input(filled(F, 0), [1, F]);
+  let h = await exec.embed(ids, positions, 1);
+  const inputs: Tensor[] = [];
+  const activations = new Float32Array(L * F);
+  for (let l = 0; l < L; l++) {
+    inputs.push(h);
+    const out = await exec.block(l, h, ctx, one, zero);
+    activations.set(await exec.read(out.found), l * F);
+    exec.free(out.found);
+    h = out.h;
+    progress();
+  }
+  const objects = exec.input(BigInt64Array.of(BigInt(slot.tokenId)), [1]);
+  const head = await exec.headVjp(h, ctx.tapPos, objects);
+  exec.free(h);
+  const probability = (await exec.read(head.prob))[0];
+  exec.free(head.prob);
+  const scores = new Float32Array(L * F);
+  let g = head.gH;
+  for (let l = L - 1; l >= 0; l--) {
+    // With mul = 1 and add = 0 the tap is the identity, and dP/d(add) is dP/d(activation).
+    const out = await exec.blockVjp(l, inputs[l], ctx, one, zero, g);
+    exec.free(g, inputs[l]);
+    g = out.gH;
+    const gt = await exec.read(out.gTap);
+    exec.free(out.gTap);
+    for (let i = 0; i < F; i++) scores[l * F + i] = activations[l * F + i] * gt[i];
+    progress();
+  }
+  exec.free(g);
+  return { scores, activations, probability };
+}

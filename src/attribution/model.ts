@@ -1,0 +1,170 @@
+/**
+ * A model ready to run: its config, tokenizer, weights uploaded once to the runtime's device,
+ * and sessions for the graphs of src/arch (built per tap mode, on first use).
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { type Architecture, type GraphOptions, architectures, buildModelGraphs } from '../arch';
+import type { ModelGraphs } from '../arch';
+import { canonicalName, missingWeights, toInputLayout, weightIndex } from '../arch/weights';
+import type { Runtime } from '../runtime/runtime';
+import { loadCheckpoint } from '../weights/checkpoint';
+import { parseConfig } from '../weights/config';
+import { CheckpointError } from '../weights/errors';
+import { readJsonFile } from '../weights/files';
+import { type ModelTokenizer, loadTokenizer } from '../weights/tokenizer';
+import type { HostTensor, LoadProgress, ModelConfig, ModelSource } from '../weights/types';
+
+/** Where the tap sits: after the FFN activation (default) or before it (GPT reference mode). */
+export type TapMode = 'post-activation' | 'pre-activation';
+
+export type Sessions = { [K in keyof ModelGraphs]: InferenceSession };
+
+export interface ModelWeights {
+  global: Record<string, Tensor>;
+  layers: Record<string, Tensor>[];
+}
+
+export class Model {
+  readonly arch: Architecture;
+  private readonly sessionCache = new Map<TapMode, Promise<Sessions>>();
+
+  constructor(
+    readonly id: string,
+    readonly config: ModelConfig,
+    readonly tokenizer: ModelTokenizer,
+    readonly runtime: Runtime,
+    /** Mutable on purpose: weight edits swap single tensors (see analysis/edits). */
+    readonly weights: ModelWeights,
+  ) {
+    this.arch = architectures[config.family];
+  }
+
+  get numLayers(): number {
+    return this.config.numLayers;
+  }
+
+  get numUnits(): number {
+    return this.config.intermediateSize;
+  }
+
+  sessions(mode: TapMode = 'post-activation'): Promise<Sessions> {
+    let s = this.sessionCache.get(mode);
+    if (!s) {
+      s = createSessions(this.runtime, this.arch, this.config, {
+        preActivationTap: mode === 'pre-activation',
+      });
+      this.sessionCache.set(mode, s);
+    }
+    return s;
+  }
+
+  /** Frees the sessions and the device copies of the weights. */
+  async release(): Promise<void> {
+    for (const s of this.sessionCache.values())
+      for (const session of Object.values(await s)) await session.release();
+    this.sessionCache.clear();
+    for (const t of Object.values(this.weights.global)) this.runtime.dispose(t);
+    for (const layer of this.weights.layers)
+      for (const t of Object.values(layer)) this.runtime.dispose(t);
+  }
+}
+
+async function createSessions(
+  runtime: Runtime,
+  arch: Architecture,
+  cfg: ModelConfig,
+  opts: GraphOptions,
+): Promise<Sessions> {
+  const graphs = buildModelGraphs(arch, cfg, opts);
+  const entries = await Promise.all(
+    Object.entries(graphs).map(
+      async ([k, g]) => [k, await runtime.createSession(g.toOnnx())] as const,
+    ),
+  );
+  return Object.fromEntries(entries) as Sessions;
+}
+
+/**
+ * Collects checkpoint tensors into device weights: each tensor is converted to its input's
+ * layout and uploaded as soon as it arrives, so the host never holds the whole checkpoint.
+ */
+export class WeightCollector {
+  private readonly index;
+  readonly weights: ModelWeights;
+  private readonly seen: string[] = [];
+
+  constructor(
+    private readonly arch: Architecture,
+    private readonly cfg: ModelConfig,
+    private readonly runtime: Runtime,
+  ) {
+    this.index = weightIndex(arch, cfg);
+    this.weights = { global: {}, layers: Array.from({ length: cfg.numLayers }, () => ({})) };
+  }
+
+  /** Whether a checkpoint tensor is used at all (pooler, NSP head and mask buffers are not). */
+  wants(name: string): boolean {
+    return this.index.has(canonicalName(name));
+  }
+
+  add(name: string, tensor: HostTensor): void {
+    const targets = this.index.get(canonicalName(name));
+    if (!targets) return;
+    this.seen.push(name);
+    for (const { spec, layer } of targets) {
+      const t = toInputLayout(spec, name, tensor);
+      const slot = layer === null ? this.weights.global : this.weights.layers[layer];
+      if (!slot[spec.input]) slot[spec.input] = this.runtime.upload(t.data, t.dims);
+    }
+  }
+
+  /** The weights, once every input has a tensor; otherwise an error naming what is missing. */
+  finish(fileName: string): ModelWeights {
+    const missing = missingWeights(this.arch, this.cfg, this.seen);
+    if (missing.length)
+      throw new CheckpointError(
+        `${fileName} lacks ${missing.length} tensor(s) this ${this.cfg.modelType} model needs, e.g. ${missing.slice(0, 3).join('; ')}. ` +
+          'The checkpoint does not match config.json, or it is not a masked/causal LM checkpoint (the LM head is missing).',
+        fileName,
+      );
+    return this.weights;
+  }
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** Loads a Hugging Face model folder (config.json, tokenizer.json, safetensors) onto a runtime. */
+export async function loadModel(
+  source: ModelSource,
+  runtime: Runtime,
+  opts: LoadOptions = {},
+): Promise<Model> {
+  const config = parseConfig(await readJsonFile(source, 'config.json'));
+  const tokenizerConfig = (await source.has('tokenizer_config.json'))
+    ? await readJsonFile(source, 'tokenizer_config.json')
+    : undefined;
+  const tokenizer = loadTokenizer(await readJsonFile(source, 'tokenizer.json'), tokenizerConfig);
+  const arch = architectures[config.family];
+  const collector = new WeightCollector(arch, config, runtime);
+  await loadCheckpoint(source, (name, t) => collector.add(name, t), {
+    ...opts,
+    include: (name) => collector.wants(name),
+  });
+  return new Model(source.id, config, tokenizer, runtime, collector.finish('the checkpoint'));
+}
+
+/** A model from tensors already in memory (generated models and tests). */
+export function modelFromTensors(
+  id: string,
+  config: ModelConfig,
+  tokenizer: ModelTokenizer,
+  runtime: Runtime,
+  tensors: Iterable<[string, HostTensor]>,
+): Model {
+  const collector = new WeightCollector(architectures[config.family], config, runtime);
+  for (const [name, t] of tensors) collector.add(name, t);
+  return new Model(id, config, tokenizer, runtime, collector.finish(id));
+}
