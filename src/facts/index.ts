@@ -1,0 +1,19 @@
+/** Fact sets and upload parsers: pure data, browser-safe, usable from any layer. */
+export type { Fact, Prompt } from './types';
+export {
+  MASK,
+  OBJECT_SLOT,
+  SUBJECT_SLOT,
+  TemplateError,
+  clozeProblem,
+  fillTemplate,
+  splitCloze,
+  templateProblem,
+} from './template';
+export type { ParseError, UploadLimits } from './limits';
+export { DEFAULT_LIMITS, checkUploadSize } from './limits';
+export type { ParseOptions, ParseResult, UploadFormat } from './parse';
+export { detectFormat, parseUpload, relationFromFileName, serializeFacts } from './parse';
+export { FACTS_FORMAT_VERSION } from './project-json';
+export type { FactSet, FactSetRelation, LoadFactSetOptions, ReadText } from './factset';
+export { loadFactSet } from './factset';

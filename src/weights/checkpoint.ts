@@ -1,0 +1,147 @@
+import { CheckpointError } from './errors';
+import { checkFileName, readJsonFile } from './files';
+import {
+  readSafetensorsHeader,
+  streamTensors,
+  type ReadOptions,
+  type SafetensorsHeader,
+  type TensorCallback,
+} from './safetensors';
+import type { ModelFile, ModelSource } from './types';
+
+export const SINGLE_FILE = 'model.safetensors';
+export const INDEX_FILE = 'model.safetensors.index.json';
+
+/** Checkpoint formats we recognise only to say how to convert them. */
+const OTHER_FORMATS = [
+  'pytorch_model.bin',
+  'pytorch_model.bin.index.json',
+  'tf_model.h5',
+  'flax_model.msgpack',
+  'model.onnx',
+];
+
+export interface CheckpointSummary {
+  /** The safetensors files read, in order. */
+  files: string[];
+  /** Tensors emitted. */
+  tensors: number;
+  /** Size of all files together. */
+  totalBytes: number;
+}
+
+interface Shard {
+  file: ModelFile;
+  header: SafetensorsHeader;
+  /** Whether this shard is where a tensor should be read from (the index decides). */
+  owns: (name: string) => boolean;
+}
+
+/**
+ * Streams a model's weights from model.safetensors, or from the shards a
+ * model.safetensors.index.json lists, one file after the other. Every header (and the index)
+ * is validated before any tensor is read. Progress counts bytes across all files: `file` is the
+ * one being read, `loadedBytes`/`totalBytes` cover the whole checkpoint.
+ */
+export async function loadCheckpoint(
+  source: ModelSource,
+  onTensor: TensorCallback,
+  opts: ReadOptions = {},
+): Promise<CheckpointSummary> {
+  opts.signal?.throwIfAborted();
+  const shards = await planShards(source);
+  const totalBytes = shards.reduce((sum, s) => sum + s.file.size, 0);
+  let done = 0;
+  let tensors = 0;
+  for (const { file, header, owns } of shards) {
+    const stats = await streamTensors(file, header, onTensor, {
+      signal: opts.signal,
+      include: (name) => owns(name) && (!opts.include || opts.include(name)),
+      onProgress: (p) =>
+        opts.onProgress?.({ file: p.file, loadedBytes: done + p.loadedBytes, totalBytes }),
+    });
+    done += file.size;
+    tensors += stats.tensors;
+  }
+  return { files: shards.map((s) => s.file.name), tensors, totalBytes };
+}
+
+async function planShards(source: ModelSource): Promise<Shard[]> {
+  if (await source.has(SINGLE_FILE)) {
+    const file = await source.open(SINGLE_FILE);
+    return [{ file, header: await readSafetensorsHeader(file), owns: () => true }];
+  }
+  if (await source.has(INDEX_FILE)) return shardsFromIndex(source);
+
+  const found: string[] = [];
+  for (const name of OTHER_FORMATS) if (await source.has(name)) found.push(name);
+  throw new CheckpointError(
+    `"${source.id}" has no ${SINGLE_FILE} or ${INDEX_FILE}` +
+      (found.length ? ` (it has ${found.join(', ')})` : '') +
+      `. Only safetensors checkpoints are supported: convert the model in Python with ` +
+      `transformers, AutoModelForMaskedLM.from_pretrained(path).save_pretrained(out, ` +
+      `safe_serialization=True) (AutoModelForCausalLM for GPT models), or with the Hub's ` +
+      `conversion space https://huggingface.co/spaces/safetensors/convert.`,
+    SINGLE_FILE,
+  );
+}
+
+async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
+  const index = await readJsonFile(source, INDEX_FILE);
+  const weightMap = isObject(index) ? index.weight_map : undefined;
+  if (!isObject(weightMap) || Object.keys(weightMap).length === 0) {
+    throw new CheckpointError(
+      `${INDEX_FILE} of "${source.id}" has no "weight_map" listing tensors and their shard ` +
+        `files; download it again.`,
+      INDEX_FILE,
+    );
+  }
+  const owner = new Map<string, string>();
+  for (const [tensor, shard] of Object.entries(weightMap)) {
+    if (typeof shard !== 'string' || !shard.endsWith('.safetensors')) {
+      throw new CheckpointError(
+        `${INDEX_FILE} of "${source.id}" maps tensor "${tensor}" to ${JSON.stringify(shard)}, ` +
+          `which is not a .safetensors file name; download the index again.`,
+        INDEX_FILE,
+      );
+    }
+    checkFileName(shard, `model "${source.id}"`);
+    owner.set(tensor, shard);
+  }
+
+  const names = [...new Set(owner.values())].sort();
+  const present = await Promise.all(names.map((n) => source.has(n)));
+  const missing = names.filter((_, i) => !present[i]);
+  if (missing.length) {
+    throw new CheckpointError(
+      `"${source.id}" is missing ${missing.length} of the ${names.length} checkpoint shards ` +
+        `listed in ${INDEX_FILE}: ${missing.join(', ')}; download them into the same folder ` +
+        `as the index.`,
+      missing[0],
+    );
+  }
+
+  const shards: Shard[] = [];
+  for (const name of names) {
+    const file = await source.open(name);
+    const header = await readSafetensorsHeader(file);
+    const inShard = new Set(header.tensors.map((t) => t.name));
+    for (const [tensor, shard] of owner) {
+      if (shard === name && !inShard.has(tensor)) {
+        throw new CheckpointError(
+          `${name} does not contain tensor "${tensor}", which ${INDEX_FILE} places there; the ` +
+            `index and the shards come from different versions of the model, download them again.`,
+          name,
+        );
+      }
+    }
+    // A tensor the index does not list is read from the shard holding it (transformers loads
+    // whole shards); one the index places elsewhere is a duplicate and skipped.
+    shards.push({ file, header, owns: (t) => (owner.get(t) ?? name) === name });
+  }
+  return shards;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config';
+import { ConfigError, UnsupportedModelError } from './errors';
+
+// Abridged from the published config.json files.
+const MBERT = {
+  architectures: ['BertForMaskedLM'],
+  attention_probs_dropout_prob: 0.1,
+  directionality: 'bidi',
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  hidden_size: 768,
+  initializer_range: 0.02,
+  intermediate_size: 3072,
+  layer_norm_eps: 1e-12,
+  max_position_embeddings: 512,
+  model_type: 'bert',
+  num_attention_heads: 12,
+  num_hidden_layers: 12,
+  pad_token_id: 0,
+  type_vocab_size: 2,
+  vocab_size: 119547,
+};
+
+const XLMR = {
+  architectures: ['XLMRobertaForMaskedLM'],
+  bos_token_id: 0,
+  eos_token_id: 2,
+  hidden_act: 'gelu',
+  hidden_size: 768,
+  intermediate_size: 3072,
+  layer_norm_eps: 1e-5,
+  max_position_embeddings: 514,
+  model_type: 'xlm-roberta',
+  num_attention_heads: 12,
+  num_hidden_layers: 12,
+  pad_token_id: 1,
+  type_vocab_size: 1,
+  vocab_size: 250002,
+};
+
+const MGPT = {
+  activation_function: 'gelu_new',
+  architectures: ['GPT2LMHeadModel'],
+  bos_token_id: 50256,
+  eos_token_id: 50256,
+  layer_norm_epsilon: 1e-5,
+  model_type: 'gpt2',
+  n_ctx: 2048,
+  n_embd: 2048,
+  n_head: 16,
+  n_inner: null,
+  n_layer: 24,
+  n_positions: 2048,
+  vocab_size: 100000,
+};
+
+describe('parseConfig', () => {
+  it('reads a BERT config', () => {
+    expect(parseConfig(MBERT)).toEqual({
+      family: 'bert',
+      modelType: 'bert',
+      vocabSize: 119547,
+      hiddenSize: 768,
+      numLayers: 12,
+      numHeads: 12,
+      intermediateSize: 3072,
+      maxPositions: 512,
+      layerNormEps: 1e-12,
+      activation: 'gelu',
+      typeVocabSize: 2,
+      positionOffset: 0,
+      tieWordEmbeddings: true,
+    });
+  });
+
+  it('gives XLM-R and RoBERTa the padding_idx + 1 position offset', () => {
+    const c = parseConfig(XLMR);
+    expect(c).toMatchObject({
+      family: 'bert',
+      modelType: 'xlm-roberta',
+      positionOffset: 2,
+      typeVocabSize: 1,
+    });
+    expect(c.maxPositions).toBe(514);
+    expect(c.layerNormEps).toBe(1e-5);
+    expect(parseConfig({ ...XLMR, model_type: 'roberta', pad_token_id: 0 }).positionOffset).toBe(1);
+    expect(parseConfig({ model_type: 'roberta' }).positionOffset).toBe(2); // RobertaConfig pads with 1
+    expect(parseConfig({ ...XLMR, model_type: 'camembert' }).family).toBe('bert');
+  });
+
+  it('reads a GPT-2 (mGPT) config, n_inner null meaning 4 * n_embd', () => {
+    expect(parseConfig(MGPT)).toEqual({
+      family: 'gpt2',
+      modelType: 'gpt2',
+      vocabSize: 100000,
+      hiddenSize: 2048,
+      numLayers: 24,
+      numHeads: 16,
+      intermediateSize: 8192,
+      maxPositions: 2048,
+      layerNormEps: 1e-5,
+      activation: 'gelu_new',
+      typeVocabSize: 0,
+      positionOffset: 0,
+      tieWordEmbeddings: true,
+    });
+    expect(parseConfig({ ...MGPT, n_inner: 1000, tie_word_embeddings: false })).toMatchObject({
+      intermediateSize: 1000,
+      tieWordEmbeddings: false,
+    });
+  });
+
+  it('fills omitted fields with the transformers defaults', () => {
+    expect(parseConfig({ model_type: 'gpt2' })).toMatchObject({
+      vocabSize: 50257,
+      hiddenSize: 768,
+      numLayers: 12,
+      intermediateSize: 3072,
+      maxPositions: 1024,
+      activation: 'gelu_new',
+    });
+    expect(parseConfig({ model_type: 'bert' })).toMatchObject({
+      vocabSize: 30522,
+      layerNormEps: 1e-12,
+    });
+  });
+
+  it('maps gelu_pytorch_tanh to the gelu_new formula', () => {
+    expect(parseConfig({ ...MBERT, hidden_act: 'gelu_pytorch_tanh' }).activation).toBe('gelu_new');
+    expect(parseConfig({ ...MBERT, hidden_act: 'relu' }).activation).toBe('relu');
+  });
+
+  it('rejects unsupported model types, listing the supported ones', () => {
+    for (const config of [{ ...MBERT, model_type: 'llama' }, { hidden_size: 8 }]) {
+      expect(() => parseConfig(config)).toThrow(UnsupportedModelError);
+    }
+    expect(() => parseConfig({ model_type: 'llama' })).toThrow(
+      'config.json: model_type "llama" is not supported; supported model types: bert, roberta, ' +
+        'xlm-roberta, camembert, gpt2 (BERT/mBERT, RoBERTa/XLM-R/CamemBERT, GPT-2/mGPT). Pick a ' +
+        'model of one of these types.',
+    );
+    expect(() => parseConfig({})).toThrow(/config without model_type is not supported/);
+  });
+
+  it('rejects unsupported activations, listing the supported ones', () => {
+    expect(() => parseConfig({ ...MBERT, hidden_act: 'silu' }, 'models/x/config.json')).toThrow(
+      'models/x/config.json: activation hidden_act "silu" is not supported; supported activations: ' +
+        'gelu, gelu_new, gelu_pytorch_tanh, relu. Pick a model that uses one of these.',
+    );
+    const error = (() => {
+      try {
+        parseConfig({ ...MGPT, activation_function: 'swish' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(UnsupportedModelError);
+    expect((error as Error).name).toBe('UnsupportedModelError');
+    expect((error as UnsupportedModelError).file).toBe('config.json');
+  });
+
+  it('rejects architecture options the engine does not implement', () => {
+    expect(() => parseConfig({ ...MBERT, position_embedding_type: 'relative_key' })).toThrow(
+      /bert models with position_embedding_type "relative_key" are not supported/,
+    );
+    expect(() => parseConfig({ ...MGPT, scale_attn_by_inverse_layer_idx: true })).toThrow(
+      UnsupportedModelError,
+    );
+    expect(() => parseConfig({ ...MGPT, scale_attn_weights: false })).toThrow(
+      UnsupportedModelError,
+    );
+  });
+
+  it('rejects invalid values, naming the field', () => {
+    expect(() => parseConfig({ ...MBERT, hidden_size: '768' })).toThrow(
+      'config.json: "hidden_size" is "768", but it must be a positive integer; the config is ' +
+        'damaged or not from a Hugging Face bert model, download it again.',
+    );
+    expect(() => parseConfig({ ...MBERT, layer_norm_eps: -1 })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...MBERT, hidden_size: 100 })).toThrow(
+      /hidden_size 100 is not divisible by num_attention_heads 12/,
+    );
+    expect(() => parseConfig([1])).toThrow(/config\.json is not a JSON object/);
+  });
+});

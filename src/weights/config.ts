@@ -1,0 +1,208 @@
+import { ConfigError, UnsupportedModelError } from './errors';
+import type { Activation, ArchFamily, ModelConfig } from './types';
+
+/** model_type values the engine implements, and the architecture each one uses. */
+export const SUPPORTED_MODEL_TYPES: Readonly<Record<string, ArchFamily>> = {
+  bert: 'bert',
+  roberta: 'bert',
+  'xlm-roberta': 'bert',
+  // CamemBERT is RoBERTa under another name: same modules, same "roberta." tensor names.
+  camembert: 'bert',
+  // mGPT is published as model_type gpt2.
+  gpt2: 'gpt2',
+};
+
+/** Hugging Face activation names the engine accepts, and the function each one computes. */
+const ACTIVATIONS: Readonly<Record<string, Activation>> = {
+  gelu: 'gelu',
+  gelu_new: 'gelu_new',
+  // The same tanh approximation as gelu_new, computed by a fused PyTorch kernel.
+  gelu_pytorch_tanh: 'gelu_new',
+  relu: 'relu',
+};
+
+/** model types numbering positions from padding_idx + 1. */
+const ROBERTA_LIKE = new Set(['roberta', 'xlm-roberta', 'camembert']);
+
+/**
+ * Turns a Hugging Face config.json into a ModelConfig. Fields a config omits take the defaults
+ * transformers gives them, so a config means what it means in transformers.
+ */
+export function parseConfig(json: unknown, fileName = 'config.json'): ModelConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError(
+      `${fileName} is not a JSON object; it is not a Hugging Face config, download it again.`,
+      fileName,
+    );
+  }
+  const raw = json as Record<string, unknown>;
+  const supported = Object.keys(SUPPORTED_MODEL_TYPES).join(', ');
+  const modelType = raw.model_type;
+  if (typeof modelType !== 'string' || !Object.hasOwn(SUPPORTED_MODEL_TYPES, modelType)) {
+    const what =
+      typeof modelType === 'string'
+        ? `model_type "${modelType}" is`
+        : 'a config without model_type is';
+    throw new UnsupportedModelError(
+      `${fileName}: ${what} not supported; supported model types: ${supported} (BERT/mBERT, ` +
+        `RoBERTa/XLM-R/CamemBERT, GPT-2/mGPT). Pick a model of one of these types.`,
+      fileName,
+    );
+  }
+  const reader = new FieldReader(raw, fileName, modelType);
+  return SUPPORTED_MODEL_TYPES[modelType] === 'gpt2'
+    ? gpt2Config(reader, modelType)
+    : bertConfig(reader, modelType);
+}
+
+function bertConfig(r: FieldReader, modelType: string): ModelConfig {
+  const positionType = r.string('position_embedding_type', 'absolute');
+  if (positionType !== 'absolute') {
+    r.unsupported(
+      `position_embedding_type "${positionType}"`,
+      'only absolute position embeddings are implemented',
+    );
+  }
+  const roberta = ROBERTA_LIKE.has(modelType);
+  const hiddenSize = r.positiveInt('hidden_size', 768);
+  const numHeads = r.positiveInt('num_attention_heads', 12);
+  r.checkHeads(hiddenSize, numHeads, 'hidden_size', 'num_attention_heads');
+  return {
+    family: 'bert',
+    modelType,
+    vocabSize: r.positiveInt('vocab_size', 30522),
+    hiddenSize,
+    numLayers: r.positiveInt('num_hidden_layers', 12),
+    numHeads,
+    intermediateSize: r.positiveInt('intermediate_size', 3072),
+    maxPositions: r.positiveInt('max_position_embeddings', 512),
+    layerNormEps: r.positiveNumber('layer_norm_eps', 1e-12),
+    activation: r.activation('hidden_act', 'gelu'),
+    typeVocabSize: r.nonNegativeInt('type_vocab_size', 2),
+    // RoBERTa-style embeddings number positions from padding_idx + 1 (RobertaConfig: pad 1).
+    positionOffset: roberta ? r.nonNegativeInt('pad_token_id', 1) + 1 : 0,
+    tieWordEmbeddings: r.boolean('tie_word_embeddings', true),
+  };
+}
+
+function gpt2Config(r: FieldReader, modelType: string): ModelConfig {
+  if (r.boolean('scale_attn_by_inverse_layer_idx', false)) {
+    r.unsupported(
+      'scale_attn_by_inverse_layer_idx: true',
+      'attention scores are scaled by 1/sqrt(head size) only',
+    );
+  }
+  if (!r.boolean('scale_attn_weights', true)) {
+    r.unsupported(
+      'scale_attn_weights: false',
+      'attention scores are always scaled by 1/sqrt(head size)',
+    );
+  }
+  if (r.boolean('add_cross_attention', false)) {
+    r.unsupported('add_cross_attention: true', 'encoder-decoder GPT-2 models are not implemented');
+  }
+  const hiddenSize = r.positiveInt('n_embd', 768);
+  const numHeads = r.positiveInt('n_head', 12);
+  r.checkHeads(hiddenSize, numHeads, 'n_embd', 'n_head');
+  return {
+    family: 'gpt2',
+    modelType,
+    vocabSize: r.positiveInt('vocab_size', 50257),
+    hiddenSize,
+    numLayers: r.positiveInt('n_layer', 12),
+    numHeads,
+    // n_inner: null (the usual value) means 4 * n_embd.
+    intermediateSize: r.positiveInt('n_inner', 4 * hiddenSize),
+    maxPositions: r.positiveInt('n_positions', 1024),
+    layerNormEps: r.positiveNumber('layer_norm_epsilon', 1e-5),
+    activation: r.activation('activation_function', 'gelu_new'),
+    typeVocabSize: 0,
+    positionOffset: 0,
+    tieWordEmbeddings: r.boolean('tie_word_embeddings', true),
+  };
+}
+
+/** Reads typed fields with defaults for missing/null ones, and explains wrong values. */
+class FieldReader {
+  constructor(
+    private readonly raw: Record<string, unknown>,
+    private readonly fileName: string,
+    private readonly modelType: string,
+  ) {}
+
+  /** Missing and null fields both take the default, as in transformers. */
+  private value(key: string): unknown {
+    return Object.hasOwn(this.raw, key) ? (this.raw[key] ?? undefined) : undefined;
+  }
+
+  private invalid(key: string, expected: string): never {
+    throw new ConfigError(
+      `${this.fileName}: "${key}" is ${JSON.stringify(this.raw[key])}, but it must be ${expected}; ` +
+        `the config is damaged or not from a Hugging Face ${this.modelType} model, download it again.`,
+      this.fileName,
+    );
+  }
+
+  unsupported(what: string, why: string): never {
+    throw new UnsupportedModelError(
+      `${this.fileName}: ${this.modelType} models with ${what} are not supported (${why}); pick a ` +
+        `model with the standard ${this.modelType} architecture.`,
+      this.fileName,
+    );
+  }
+
+  positiveInt(key: string, fallback: number): number {
+    const v = this.value(key) ?? fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+      this.invalid(key, 'a positive integer');
+    return v;
+  }
+
+  nonNegativeInt(key: string, fallback: number): number {
+    const v = this.value(key) ?? fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      this.invalid(key, 'a non-negative integer');
+    return v;
+  }
+
+  positiveNumber(key: string, fallback: number): number {
+    const v = this.value(key) ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      this.invalid(key, 'a positive number');
+    return v;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const v = this.value(key) ?? fallback;
+    if (typeof v !== 'boolean') this.invalid(key, 'true or false');
+    return v;
+  }
+
+  string(key: string, fallback: string): string {
+    const v = this.value(key) ?? fallback;
+    if (typeof v !== 'string') this.invalid(key, 'a string');
+    return v;
+  }
+
+  activation(key: string, fallback: string): Activation {
+    const name = this.string(key, fallback);
+    if (!Object.hasOwn(ACTIVATIONS, name)) {
+      throw new UnsupportedModelError(
+        `${this.fileName}: activation ${key} "${name}" is not supported; supported activations: ` +
+          `${Object.keys(ACTIVATIONS).join(', ')}. Pick a model that uses one of these.`,
+        this.fileName,
+      );
+    }
+    return ACTIVATIONS[name];
+  }
+
+  checkHeads(hidden: number, heads: number, hiddenKey: string, headsKey: string): void {
+    if (hidden % heads !== 0) {
+      throw new ConfigError(
+        `${this.fileName}: ${hiddenKey} ${hidden} is not divisible by ${headsKey} ${heads}; the ` +
+          `config is damaged, download it again.`,
+        this.fileName,
+      );
+    }
+  }
+}

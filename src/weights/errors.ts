@@ -1,0 +1,41 @@
+/**
+ * Errors for model files that are missing, damaged or unsupported. Every message names the file,
+ * the problem and the fix, so the UI can show it as is. `name` is set explicitly because class
+ * identity does not survive the worker boundary (comlink copies name and message only).
+ */
+export class ModelLoadError extends Error {
+  /** The file the problem is about, when there is one. */
+  readonly file: string | undefined;
+
+  constructor(message: string, file?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.file = file;
+  }
+}
+
+/** A safetensors file whose header or data is invalid, truncated or of an unsupported dtype. */
+export class SafetensorsError extends ModelLoadError {}
+
+/** A checkpoint that is missing, not in safetensors format, or whose shard index is wrong. */
+export class CheckpointError extends ModelLoadError {}
+
+/** A config.json whose values are missing or invalid. */
+export class ConfigError extends ModelLoadError {}
+
+/** A model whose architecture, activation or option the engine does not implement. */
+export class UnsupportedModelError extends ModelLoadError {}
+
+/** A tokenizer.json / tokenizer_config.json that cannot be used. */
+export class TokenizerError extends ModelLoadError {}
+
+/** A file that cannot be fetched or found: HTTP errors, offline, gated models, missing files. */
+export class ModelSourceError extends ModelLoadError {
+  /** HTTP status when the error came from a response. */
+  readonly status: number | undefined;
+
+  constructor(message: string, file?: string, status?: number) {
+    super(message, file);
+    this.status = status;
+  }
+}

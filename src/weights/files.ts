@@ -1,0 +1,76 @@
+import { ModelLoadError, ModelSourceError } from './errors';
+import type { ModelFile, ModelSource } from './types';
+
+/** A ModelFile over a Blob (a picked File, or a Cache Storage response): nothing is read up front. */
+export function blobFile(name: string, blob: Blob): ModelFile {
+  return {
+    name,
+    size: blob.size,
+    stream: () => blob.stream(),
+    slice: async (start, end) => new Uint8Array(await blob.slice(start, end).arrayBuffer()),
+  };
+}
+
+/** A ModelFile over bytes in memory, streamed in chunks of `chunkSize` as they are pulled. */
+export function bytesFile(name: string, bytes: Uint8Array, chunkSize = 64 * 1024): ModelFile {
+  return {
+    name,
+    size: bytes.length,
+    stream: () => {
+      let pos = 0;
+      return new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            if (pos >= bytes.length) {
+              controller.close();
+              return;
+            }
+            controller.enqueue(bytes.slice(pos, pos + chunkSize));
+            pos += chunkSize;
+          },
+        },
+        // Pull only when read: the stream itself holds no chunk ahead of the reader.
+        { highWaterMark: 0 },
+      );
+    },
+    slice: async (start, end) => bytes.slice(start, end),
+  };
+}
+
+/**
+ * Rejects file names that could leave the model folder ("../x", "/etc/x", "a//b"): names come
+ * from untrusted files such as a shard index.
+ */
+export function checkFileName(name: string, where: string): void {
+  const parts = name.split(/[/\\]/);
+  if (name.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new ModelSourceError(
+      `"${name}" is not a valid file name inside ${where}: names must be relative paths ` +
+        `without "." or ".." parts; check the file that refers to it.`,
+      name,
+    );
+  }
+}
+
+/** Reads a whole (small) file of a source as UTF-8 JSON. */
+export async function readJsonFile(source: ModelSource, name: string): Promise<unknown> {
+  const file = await source.open(name);
+  const bytes = await file.slice(0, file.size);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ModelLoadError(
+      `${name} of "${source.id}" is not UTF-8 text; download it again.`,
+      name,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ModelLoadError(
+      `${name} of "${source.id}" is not valid JSON (${(e as Error).message}); download it again.`,
+      name,
+    );
+  }
+}

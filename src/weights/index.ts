@@ -1,0 +1,57 @@
+// The browser-safe public API of the weights layer. NodeFolderSource lives in ./node-source
+// (it imports node:fs) and is imported from there by Node-only code.
+export type {
+  Activation,
+  ArchFamily,
+  HostTensor,
+  LoadProgress,
+  ModelConfig,
+  ModelFile,
+  ModelSource,
+} from './types';
+export {
+  CheckpointError,
+  ConfigError,
+  ModelLoadError,
+  ModelSourceError,
+  SafetensorsError,
+  TokenizerError,
+  UnsupportedModelError,
+} from './errors';
+export {
+  MAX_HEADER_BYTES,
+  parseSafetensorsHeader,
+  readSafetensors,
+  readSafetensorsHeader,
+  streamTensors,
+  writeSafetensors,
+  type ReadOptions,
+  type ReadStats,
+  type SafetensorsDtype,
+  type SafetensorsHeader,
+  type TensorCallback,
+  type TensorEntry,
+  type WeightDtype,
+  type WritableTensor,
+} from './safetensors';
+export { INDEX_FILE, SINGLE_FILE, loadCheckpoint, type CheckpointSummary } from './checkpoint';
+export { SUPPORTED_MODEL_TYPES, parseConfig } from './config';
+export {
+  loadTokenizer,
+  type ModelTokenizer,
+  type SpecialTokenIds,
+  type SpecialTokenRole,
+} from './tokenizer';
+export { blobFile, bytesFile, readJsonFile } from './files';
+export { FileListSource } from './file-list-source';
+export { MemorySource } from './memory-source';
+export {
+  HUB_URL,
+  UrlSource,
+  cachedModels,
+  checkHubId,
+  hubSource,
+  removeCachedModel,
+  type CachedModel,
+  type UrlSourceOptions,
+} from './url-source';
