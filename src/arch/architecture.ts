@@ -14,14 +14,17 @@ export interface Architecture {
   blockWeights(cfg: ModelConfig): WeightSpec[];
   /** Token ids [B, T] and position ids [B, T] (int64) to the first hidden states [B, T, H]. */
   embed(cfg: ModelConfig, ids: Tensor, positions: Tensor, w: Weights): Tensor;
-  /** One block; also returns the tapped FFN value found at the tap position, [B, F]. */
+  /**
+   * One block; with a tap, also the tapped FFN value found at the tap position, [B, F]. `bias`
+   * is added to the attention scores ([1 or B, 1, T, T]: causal and padding masks).
+   */
   block(
     cfg: ModelConfig,
     h: Tensor,
     bias: Tensor,
-    tap: Tap,
+    tap: Tap | null,
     w: Weights,
-  ): { h: Tensor; found: Tensor };
+  ): { h: Tensor; found: Tensor | null };
   /** The LM head up to the decoder: target hidden states [B, H] to decoder inputs [B, H]. */
   headTransform(cfg: ModelConfig, h: Tensor, w: Weights): Tensor;
   /** Whether the decoder adds a per-token bias (graph input `decoder_b`). */

@@ -89,26 +89,25 @@ export function activation(cfg: ModelConfig, x: Tensor): Tensor {
   }
 }
 
-/** The FFN of a block with the tap on its activation (or, in reference mode, its pre-activation). */
+/**
+ * The FFN of a block with the tap on its activation (or, in reference mode, its pre-activation).
+ * Without a tap (training), nothing is edited and nothing found.
+ */
 export function feedForward(
   cfg: ModelConfig,
   x: Tensor,
   w: Weights,
-  tap: Tap,
-): { out: Tensor; found: Tensor } {
+  tap: Tap | null,
+): { out: Tensor; found: Tensor | null } {
   const pre = x.matmul(w.fc_w).add(w.fc_b);
-  let act: Tensor;
-  let found: Tensor;
+  const project = (act: Tensor) => act.matmul(w.proj_w).add(w.proj_b);
+  if (!tap) return { out: project(activation(cfg, pre)), found: null };
   if (tap.preActivation) {
     const t = applyTap(pre, tap);
-    act = activation(cfg, t.edited);
-    found = t.found;
-  } else {
-    const t = applyTap(activation(cfg, pre), tap);
-    act = t.edited;
-    found = t.found;
+    return { out: project(activation(cfg, t.edited)), found: t.found };
   }
-  return { out: act.matmul(w.proj_w).add(w.proj_b), found };
+  const t = applyTap(activation(cfg, pre), tap);
+  return { out: project(t.edited), found: t.found };
 }
 
 /** The per-block weights both families use (GPT-2 names its norms ln_1/ln_2, BERT its own). */

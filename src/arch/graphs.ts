@@ -111,7 +111,7 @@ export function buildModelGraphs(
   {
     const { out } = plainBlock(block);
     block.output('h_out', out.h);
-    block.output('tap_found', out.found);
+    block.output('tap_found', out.found!);
   }
 
   const blockVjp = new Graph('block_vjp');

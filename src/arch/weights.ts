@@ -84,3 +84,43 @@ export function toInputLayout(spec: WeightSpec, name: string, t: HostTensor): Ho
     );
   return { dims: [...t.dims.slice(0, -1), part], data: out };
 }
+
+/**
+ * The inverse of toInputLayout for a whole model: Hugging Face checkpoint tensors (with the
+ * model class's prefix, as save_pretrained writes them) from input-layout values.
+ */
+export function checkpointTensors(
+  arch: Architecture,
+  cfg: ModelConfig,
+  value: (input: string, layer: number | null) => Float32Array,
+): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  const headPrefixes = ['cls.', 'lm_head.'];
+  const bodyPrefix = arch.family === 'bert' ? 'bert.' : 'transformer.';
+  const place = (spec: WeightSpec, layer: number | null) => {
+    const canonical = spec.hf[0].replace('{l}', String(layer));
+    const name = headPrefixes.some((p) => canonical.startsWith(p))
+      ? canonical
+      : bodyPrefix + canonical;
+    const dims = storedShape(spec);
+    const src = value(spec.input, layer);
+    const layout = spec.layout;
+    if (layout === 'as-is') return out.set(name, { dims, data: src });
+    if (layout === 'transpose') {
+      const [rows, cols] = spec.shape as number[];
+      const data = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) data[c * rows + r] = src[r * cols + c];
+      return out.set(name, { dims, data });
+    }
+    const t = out.get(name) ?? { dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)) };
+    const width = dims[dims.length - 1];
+    const part = width / layout.of;
+    for (let r = 0; r < t.data.length / width; r++)
+      t.data.set(src.subarray(r * part, (r + 1) * part), r * width + layout.split * part);
+    out.set(name, t);
+  };
+  arch.globalWeights(cfg).forEach((s) => place(s, null));
+  for (let l = 0; l < cfg.numLayers; l++) arch.blockWeights(cfg).forEach((s) => place(s, l));
+  return out;
+}

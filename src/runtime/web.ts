@@ -1,0 +1,258 @@
+/**
+ * The `Runtime` on onnxruntime-web, for the browser (it runs inside the engine's Web Worker).
+ *
+ * Backend: WebGPU or WASM, chosen by `decideBackend` from the request (`?backend=`) and the
+ * adapter the browser offers. Under WebGPU, float tensors made with `upload` live in GPU
+ * buffers created on onnxruntime's own device, so weights are uploaded once and fed to every
+ * session, and sessions leave their outputs on the GPU (`preferredOutputLocation:
+ * 'gpu-buffer'`) so that one graph's output feeds the next without a round trip. WASM uses up
+ * to 4 threads where the page is cross-origin isolated. docs/runtime.md explains the choices.
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type * as OrtModule from 'onnxruntime-web';
+import {
+  decideBackend,
+  describeAdapter,
+  wasmThreads,
+  type AdapterProbe,
+  type BackendDecision,
+  type BackendRequest,
+  type OrtEngine,
+  type OrtLogLevel,
+} from './backend-choice';
+import type { BackendInfo, NumericArray, Runtime } from './runtime';
+import { negModel } from './tiny-onnx';
+
+type Ort = typeof OrtModule;
+export type { OrtLogLevel };
+
+export interface WebRuntimeOptions {
+  /** `auto` (default): WebGPU on a hardware adapter, WASM otherwise. */
+  backend?: BackendRequest;
+  /** onnxruntime-web build: `native` (default, `onnxruntime-web/webgpu`) or `jsep`. */
+  engine?: OrtEngine;
+  /** onnxruntime's log level (it logs to console.error at every level). Default `error`. */
+  logLevel?: OrtLogLevel;
+}
+
+/** `BackendInfo` plus what the browser runtime knows beyond it. */
+export interface WebBackendInfo extends BackendInfo {
+  backend: 'webgpu' | 'wasm';
+  requested: BackendRequest;
+  engine: OrtEngine;
+  ortVersion: string;
+  crossOriginIsolated: boolean;
+  /** Whether the WebGPU adapter offers `shader-f16` (fp16 models need it). */
+  shaderF16?: boolean;
+}
+
+/** Loads one onnxruntime-web build; each is its own chunk with its own .wasm asset. */
+async function loadOrt(engine: OrtEngine): Promise<Ort> {
+  return engine === 'jsep' ? import('onnxruntime-web') : import('onnxruntime-web/webgpu');
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function probeAdapter(): Promise<{ probe: AdapterProbe; adapter?: GPUAdapter }> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return { probe: { api: false, adapter: false, fallbackAdapter: false } };
+  let adapter: GPUAdapter | null = null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch {
+    adapter = null;
+  }
+  if (!adapter) return { probe: { api: true, adapter: false, fallbackAdapter: false } };
+  return { probe: { api: true, adapter: true, fallbackAdapter: isFallback(adapter) }, adapter };
+}
+
+function isFallback(adapter: GPUAdapter): boolean {
+  // `info.isFallbackAdapter` is current; `GPUAdapter.isFallbackAdapter` is the older place.
+  const legacy = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return adapter.info?.isFallbackAdapter ?? legacy ?? false;
+}
+
+/**
+ * Creates a session of the one-node model on `ep` and checks its output: starts the backend.
+ * The session is returned to be kept open: the native WebGPU EP destroys its device when its
+ * last session is released, and a later session would get a new device that the buffers made
+ * by `upload` do not belong to.
+ */
+async function warmUp(ort: Ort, ep: 'webgpu' | 'wasm'): Promise<InferenceSession> {
+  const session = await ort.InferenceSession.create(negModel(), { executionProviders: [ep] });
+  try {
+    const x = new ort.Tensor('float32', Float32Array.of(1, -2, 3), [3]);
+    const { y } = await session.run({ x });
+    const data = (await y.getData()) as Float32Array;
+    if (data[0] !== -1 || data[1] !== 2 || data[2] !== -3) {
+      throw new Error(`the ${ep} backend computed Neg(1, -2, 3) = ${Array.from(data)}`);
+    }
+    return session;
+  } catch (e) {
+    await session.release();
+    throw e;
+  }
+}
+
+/** Starts onnxruntime-web on the requested backend (falling back to WASM) and returns the runtime. */
+export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise<WebRuntime> {
+  const requested = options.backend ?? 'auto';
+  const engine = options.engine ?? 'native';
+  const ort = await loadOrt(engine);
+  ort.env.logLevel = options.logLevel ?? 'error';
+  const isolated = globalThis.crossOriginIsolated === true;
+  const threads = wasmThreads(isolated, globalThis.navigator?.hardwareConcurrency);
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false; // already off the main thread
+
+  let decision: BackendDecision = { backend: 'wasm' };
+  let adapter: GPUAdapter | undefined;
+  if (requested !== 'wasm') {
+    const probed = await probeAdapter();
+    decision = decideBackend(requested, probed.probe);
+    adapter = probed.adapter;
+  }
+
+  let device: GPUDevice | undefined;
+  let keepAlive: InferenceSession | undefined;
+  if (decision.backend === 'webgpu' && adapter) {
+    try {
+      // Both engines take the adapter from here and create their device on the first WebGPU
+      // session; the device is readable only after that, hence the warm-up.
+      ort.env.webgpu.adapter = adapter;
+      keepAlive = await warmUp(ort, 'webgpu');
+      device = await ort.env.webgpu.device;
+      if (!device) throw new Error('onnxruntime created no GPU device');
+    } catch (e) {
+      decision = { backend: 'wasm', fallbackReason: `WebGPU: ${errorText(e)}` };
+      device = undefined;
+      await keepAlive?.release();
+      keepAlive = undefined;
+    }
+  }
+  if (decision.backend === 'wasm') keepAlive = await warmUp(ort, 'wasm');
+
+  const info: WebBackendInfo = {
+    backend: decision.backend,
+    requested,
+    engine,
+    ortVersion: ort.env.versions.web ?? ort.env.versions.common,
+    crossOriginIsolated: isolated,
+    threads,
+  };
+  if (decision.fallbackReason) info.fallbackReason = decision.fallbackReason;
+  if (device && adapter) {
+    const fallbackAdapter = isFallback(adapter);
+    const shaderF16 = adapter.features.has('shader-f16');
+    // The device's own adapterInfo names the adapter onnxruntime actually used.
+    const adapterInfo =
+      (device as Partial<Pick<GPUDevice, 'adapterInfo'>>).adapterInfo ?? adapter.info;
+    info.adapter = describeAdapter(adapterInfo ?? {}, fallbackAdapter, shaderF16);
+    info.fallbackAdapter = fallbackAdapter;
+    info.shaderF16 = shaderF16;
+    // The engine's WASM threads still run CPU-placed ops, but the status bar shows the GPU.
+  }
+  return new WebRuntime(ort, info, device, keepAlive);
+}
+
+/** Reads a GPU buffer of `length` float32 values back to the host. */
+async function downloadFloat32(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  length: number,
+): Promise<Float32Array> {
+  const size = buffer.size;
+  const staging = device.createBuffer({
+    size,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  try {
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    return new Float32Array(staging.getMappedRange().slice(0, length * 4));
+  } finally {
+    staging.destroy();
+  }
+}
+
+export class WebRuntime implements Runtime {
+  constructor(
+    private readonly ort: Ort,
+    readonly info: WebBackendInfo,
+    /** onnxruntime's GPU device under WebGPU; undefined under WASM. */
+    readonly device: GPUDevice | undefined,
+    /** The warm-up session, kept open so that onnxruntime keeps its device (see warmUp). */
+    readonly keepAlive?: InferenceSession,
+  ) {}
+
+  async createSession(model: Uint8Array): Promise<InferenceSession> {
+    const options: InferenceSession.SessionOptions = {
+      executionProviders: [this.info.backend],
+      graphOptimizationLevel: 'all',
+    };
+    if (this.device) options.preferredOutputLocation = 'gpu-buffer';
+    const session = await this.ort.InferenceSession.create(model, options);
+    if (this.device && (await this.ort.env.webgpu.device) !== this.device) {
+      await session.release();
+      throw new Error('onnxruntime changed its GPU device: uploaded tensors are no longer usable');
+    }
+    return session;
+  }
+
+  upload(data: NumericArray, dims: readonly number[]): Tensor {
+    const device = this.device;
+    if (!device || !(data instanceof Float32Array) || data.length === 0)
+      return this.tensor(data, dims);
+    checkSize(data.length, dims);
+    if (data.byteLength > device.limits.maxBufferSize) {
+      throw new Error(
+        `upload: ${data.byteLength} bytes exceed the GPU's largest buffer (${device.limits.maxBufferSize})`,
+      );
+    }
+    const buffer = device.createBuffer({
+      size: data.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    const length = data.length;
+    return this.ort.Tensor.fromGpuBuffer(buffer, {
+      dataType: 'float32',
+      dims,
+      download: () => downloadFloat32(device, buffer, length),
+      dispose: () => buffer.destroy(),
+    });
+  }
+
+  tensor(data: NumericArray, dims: readonly number[]): Tensor {
+    checkSize(data.length, dims);
+    if (data instanceof Float32Array) return new this.ort.Tensor('float32', data, dims);
+    if (data instanceof Int32Array) return new this.ort.Tensor('int32', data, dims);
+    return new this.ort.Tensor('int64', data, dims);
+  }
+
+  async read(t: Tensor): Promise<NumericArray> {
+    const data = await t.getData();
+    if (
+      data instanceof Float32Array ||
+      data instanceof Int32Array ||
+      data instanceof BigInt64Array
+    ) {
+      return data;
+    }
+    throw new Error(`read: tensor of type ${t.type} is not float32, int32 or int64`);
+  }
+
+  dispose(t: Tensor): void {
+    t.dispose();
+  }
+}
+
+function checkSize(length: number, dims: readonly number[]): void {
+  const n = dims.reduce((a, d) => a * d, 1);
+  if (n !== length)
+    throw new Error(`tensor of ${length} values does not fill dims [${dims.join(', ')}]`);
+}
