@@ -1,0 +1,155 @@
+/**
+ * `npm run bench`: per-prompt attribution time and block evaluations of the staggered schedule
+ * against the authors' per-layer schedule, measured side by side in one run on
+ * onnxruntime-node, for the bundled demo model and for a randomly initialised model with
+ * mBERT-base's shapes. Prints ratios; not a test.
+ *
+ *   npm run bench                    # both models, AMIG with m = 20
+ *   npm run bench -- --only demo     # the demo model alone
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type AttributionResult, attribute } from '../src/attribution/attribute';
+import { type Model, loadModel, modelFromTensors } from '../src/attribution/model';
+import { createNodeRuntime } from '../src/runtime/node';
+import { NodeFolderSource } from '../src/weights/node-source';
+import type { HostTensor, ModelConfig } from '../src/weights/types';
+import { architectures } from '../src/arch';
+import { seededRandom } from './lib/trainer';
+
+const { values: args } = parseArgs({
+  options: { only: { type: 'string' }, steps: { type: 'string', default: '20' } },
+});
+const steps = Number(args.steps);
+const runtime = createNodeRuntime();
+
+const MBERT_BASE: ModelConfig = {
+  family: 'bert',
+  modelType: 'bert',
+  vocabSize: 119547,
+  hiddenSize: 768,
+  numLayers: 12,
+  numHeads: 12,
+  intermediateSize: 3072,
+  maxPositions: 512,
+  layerNormEps: 1e-12,
+  activation: 'gelu',
+  typeVocabSize: 2,
+  positionOffset: 0,
+  tieWordEmbeddings: true,
+};
+
+/** Random weights with the architecture's HF names, drawn uniformly (timing needs no realism). */
+function* randomTensors(cfg: ModelConfig, seed: number): Generator<[string, HostTensor]> {
+  const rand = seededRandom(seed);
+  const arch = architectures[cfg.family];
+  const emit = (name: string, dims: number[]): [string, HostTensor] => {
+    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    const scale = name.includes('LayerNorm.weight') ? 0 : 0.04;
+    for (let i = 0; i < data.length; i++)
+      data[i] = (name.includes('LayerNorm.weight') ? 1 : 0) + scale * (rand() - 0.5);
+    return [name, { dims, data }];
+  };
+  for (const spec of arch.globalWeights(cfg)) {
+    const dims = (spec.layout === 'transpose' ? [...spec.shape].reverse() : spec.shape) as number[];
+    yield emit(spec.hf[0], dims);
+  }
+  for (let l = 0; l < cfg.numLayers; l++)
+    for (const spec of arch.blockWeights(cfg)) {
+      const dims = (
+        spec.layout === 'transpose' ? [...spec.shape].reverse() : spec.shape
+      ) as number[];
+      yield emit(spec.hf[0].replace('{l}', String(l)), dims);
+    }
+}
+
+interface Timed {
+  result: AttributionResult;
+  seconds: number;
+}
+
+async function timed(
+  model: Model,
+  prompt: string,
+  object: string,
+  schedule: 'staggered' | 'per-layer',
+): Promise<Timed> {
+  const t0 = performance.now();
+  const result = await attribute(model, prompt, object, { steps, schedule });
+  return { result, seconds: (performance.now() - t0) / 1000 };
+}
+
+function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(a[i]));
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  }
+  return worst / scale;
+}
+
+async function benchModel(label: string, model: Model, prompt: string, object: string) {
+  const cfg = model.config;
+  console.log(
+    `\n## ${label}: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, FFN ${cfg.intermediateSize}, vocabulary ${cfg.vocabSize}`,
+  );
+  // Warm-up: session creation and first-run allocations are not part of a prompt's cost.
+  await attribute(model, prompt, object, { steps: 2 });
+  const staggered = await timed(model, prompt, object, 'staggered');
+  const perLayer = await timed(model, prompt, object, 'per-layer');
+  const s = staggered.result.counts;
+  const p = perLayer.result.counts;
+  const rows = [
+    ['', 'staggered', 'per-layer', 'ratio'],
+    ['forward block evaluations', s.forward, p.forward, (s.forward / p.forward).toFixed(3)],
+    ['backward block evaluations', s.backward, p.backward, (s.backward / p.backward).toFixed(3)],
+    [
+      'seconds per prompt',
+      staggered.seconds.toFixed(2),
+      perLayer.seconds.toFixed(2),
+      (staggered.seconds / perLayer.seconds).toFixed(3),
+    ],
+  ];
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log(
+    `tokens: ${staggered.result.tokens.length}, m = ${steps}; scores agree to ${maxRelativeDifference(staggered.result.scores, perLayer.result.scores).toExponential(1)} (max |diff| / max |score|)`,
+  );
+  console.log(
+    `peak resident memory so far: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+  );
+}
+
+async function main() {
+  console.log(
+    `# bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, onnxruntime-node ${JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version}`,
+  );
+  if (!args.only || args.only === 'demo') {
+    const model = await loadModel(new NodeFolderSource('public/models/demo-bert'), runtime);
+    await benchModel('demo-bert (bundled)', model, 'The capital of France is [MASK] .', 'Paris');
+    await model.release();
+  }
+  if (!args.only || args.only === 'mbert') {
+    const demo = await loadModel(new NodeFolderSource('public/models/demo-bert'), runtime);
+    const t0 = performance.now();
+    const model = modelFromTensors(
+      'random mBERT-base shapes',
+      MBERT_BASE,
+      demo.tokenizer,
+      runtime,
+      randomTensors(MBERT_BASE, 1),
+    );
+    console.log(
+      `\n(random mBERT-base weights made and uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; the demo tokenizer supplies token ids)`,
+    );
+    await benchModel(
+      'random model with mBERT-base shapes',
+      model,
+      'The capital of France is [MASK] .',
+      'Paris',
+    );
+  }
+}
+
+await main();
