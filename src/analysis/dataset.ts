@@ -1,0 +1,522 @@
+/**
+ * Dataset runs: attribution and knowledge-neuron selection for every fact x language of a fact
+ * set, optionally with the degenerate-pair search, stored result by result in a `ResultStore` so
+ * a run stopped by the user or a page reload resumes where it stopped. Then the relation-level
+ * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
+ */
+import { type AttributionOptions, attribute, estimateCounts } from '../attribution/attribute';
+import type { BlockCounts } from '../attribution/executor';
+import type { Model } from '../attribution/model';
+import { PromptError, encodePrompt } from '../attribution/prompt';
+import type { Fact } from '../facts/types';
+import {
+  type DegeneracyThresholds,
+  type PairSearchResult,
+  searchDegeneratePairs,
+} from './degenerate';
+import { languageIndependent } from './overlap';
+import {
+  DEFAULT_SHARE,
+  type KnowledgeNeuronOptions,
+  type Neuron,
+  type StableNeuron,
+  defaultTau,
+  knowledgeNeuronsByLanguage,
+  neuronKey,
+} from './selection';
+
+// ---------------------------------------------------------------------------------------------
+// Result storage
+
+/**
+ * Where results persist between runs: IndexedDB in the browser (written by the UI), a Map in
+ * Node and tests. Values are structured-cloneable (plain objects, typed arrays).
+ */
+export interface ResultStore {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+  /** Every stored key that starts with `prefix`. */
+  keys(prefix: string): Promise<string[]>;
+}
+
+/** A ResultStore in memory. Values are cloned in and out, as IndexedDB does. */
+export class MemoryResultStore implements ResultStore {
+  private readonly map = new Map<string, unknown>();
+
+  async get(key: string): Promise<unknown> {
+    return this.map.has(key) ? structuredClone(this.map.get(key)) : undefined;
+  }
+
+  async put(key: string, value: unknown): Promise<void> {
+    this.map.set(key, structuredClone(value));
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix));
+  }
+}
+
+/** What a stored result is: KN of a fact x language, its degenerate pairs, a fact-check item. */
+export type ResultKind = 'kn' | 'dkn' | 'check';
+
+/** Bumped when a stored record's shape or meaning changes, so old records are not reused. */
+const FORMAT = 'v1';
+
+/** Prefix of every key of one kind for one model (what `keys` lists on resume). */
+export function keyPrefix(kind: ResultKind, modelId: string): string {
+  return `${kind}/${FORMAT}/${encodeURIComponent(modelId)}/`;
+}
+
+/**
+ * The key of one result: `kind/v1/<model id>/<options digest>/<fact id>/<language>`, the parts
+ * URI-encoded (hub ids contain '/'). The digest covers every option that changes the result,
+ * so a run with other settings never reuses it.
+ */
+export function resultKey(
+  kind: ResultKind,
+  modelId: string,
+  factId: string,
+  language: string,
+  options: unknown,
+): string {
+  return `${keyPrefix(kind, modelId)}${digest(options)}/${encodeURIComponent(factId)}/${encodeURIComponent(language)}`;
+}
+
+/** 53-bit hash (cyrb53) of the options' canonical JSON, as 14 hex digits. */
+export function digest(value: unknown): string {
+  const text = canonicalJson(value);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+}
+
+/** JSON with object keys sorted and undefined members dropped: equal options, equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/** Attribution settings of a run (everything but the per-call signal and progress). */
+export type AttributionSettings = Omit<AttributionOptions, 'signal' | 'onProgress'>;
+
+/** Settings of the degenerate-pair search in a dataset run (tap mode and tokens: attribution's). */
+export interface DegenerateSettings extends DegeneracyThresholds {
+  topK?: number;
+  batchSize?: number;
+}
+
+/** Attribution and KN of one fact in one language. */
+export interface KnRecord {
+  factId: string;
+  relation: string | null;
+  language: string;
+  /** The language's prompts of the fact, in the fact's order. */
+  prompts: string[];
+  object: string;
+  /** P(object) per prompt, unedited. */
+  probabilities: number[];
+  tau: number;
+  /** Share of paraphrases a neuron must exceed. */
+  p: number;
+  /** The fact's KN in this language, refined across its prompts; highest score first. */
+  neurons: StableNeuron[];
+  /** Block evaluations the attributions took. */
+  counts: BlockCounts;
+  warnings: string[];
+}
+
+/** The degenerate-pair search on the first prompt of a fact in one language. */
+export interface DknRecord {
+  factId: string;
+  relation: string | null;
+  language: string;
+  prompt: string;
+  object: string;
+  search: PairSearchResult;
+}
+
+/** A fact x language the run could not use, and why (e.g. an object the vocabulary lacks). */
+export interface RunFailure {
+  factId: string;
+  language: string;
+  message: string;
+}
+
+export interface DatasetProgress {
+  /** Fact x language items finished, reused ones included. */
+  done: number;
+  total: number;
+  /** Items found complete in the store when the run started. */
+  reused: number;
+  /**
+   * Block evaluations (one sample through one block, forward or backward) done by this run, and
+   * the estimate of all it will do, made up front from the prompts' lengths (estimateCounts) and
+   * the pair search's largest size; corrected as each search's real size becomes known.
+   */
+  blocks: { done: number; total: number };
+  current?: { factId: string; language: string; step: 'attribution' | 'degenerate' };
+}
+
+export interface DatasetOptions {
+  /** Languages to run (default: every language the facts have, in first-seen order). */
+  languages?: string[];
+  attribution?: AttributionSettings;
+  selection?: KnowledgeNeuronOptions;
+  /** Also search degenerate pairs per fact x language (off by default). */
+  degenerate?: DegenerateSettings | boolean;
+  /** Where results are kept and found again (default: a fresh in-memory store). */
+  store?: ResultStore;
+  signal?: AbortSignal;
+  onProgress?: (p: DatasetProgress) => void;
+}
+
+export interface DatasetResult {
+  /** In fact order, then language order. */
+  records: KnRecord[];
+  degenerate: DknRecord[];
+  failures: RunFailure[];
+}
+
+const DKN_DEFAULTS = { topK: 20, singleDrop: 0.2, jointDrop: 0.25 };
+
+/** The settings that change a KN record (not the schedule or chunking, which change speed). */
+function knSettings(opts: DatasetOptions, language: string) {
+  const a = opts.attribution ?? {};
+  return {
+    method: a.method,
+    steps: a.steps,
+    score: a.score,
+    tapMode: a.tapMode,
+    multiToken: a.multiToken,
+    tau: defaultTau(language, opts.selection?.tau),
+    p: opts.selection?.p ?? DEFAULT_SHARE,
+  };
+}
+
+/** The settings that change a DKN record (the batch size changes speed only). */
+function dknSettings(opts: DatasetOptions) {
+  if (!opts.degenerate) return null;
+  const d = opts.degenerate === true ? {} : opts.degenerate;
+  return {
+    topK: d.topK ?? DKN_DEFAULTS.topK,
+    singleDrop: d.singleDrop ?? DKN_DEFAULTS.singleDrop,
+    jointDrop: d.jointDrop ?? DKN_DEFAULTS.jointDrop,
+  };
+}
+
+/** Languages with prompts, in first-seen order. */
+export function languagesOf(facts: readonly Fact[]): string[] {
+  return [...new Set(facts.flatMap((f) => f.prompts.map((p) => p.language)))];
+}
+
+interface Item {
+  fact: Fact;
+  language: string;
+  prompts: { text: string; object: string }[];
+  knKey: string;
+  dknKey: string | null;
+  /** Estimated block evaluations still to do for this item. */
+  estimate: { attribution: number; degenerate: number };
+}
+
+/**
+ * Runs attribution and KN selection (and, if asked, the degenerate-pair search) for every fact x
+ * language, skipping what the store already holds. Rejects with the signal's reason when
+ * aborted; everything finished before that stays stored, so the same call resumes.
+ */
+export async function runDataset(
+  model: Model,
+  facts: readonly Fact[],
+  opts: DatasetOptions = {},
+): Promise<DatasetResult> {
+  const store = opts.store ?? new MemoryResultStore();
+  const languages = opts.languages ?? languagesOf(facts);
+  const dkn = dknSettings(opts);
+  const L = model.numLayers;
+  const failures: RunFailure[] = [];
+
+  const stored = new Set([
+    ...(await store.keys(keyPrefix('kn', model.id))),
+    ...(await store.keys(keyPrefix('dkn', model.id))),
+  ]);
+  const items: Item[] = [];
+  for (const fact of facts)
+    for (const language of languages) {
+      const prompts = fact.prompts.filter((p) => p.language === language);
+      if (prompts.length === 0) continue;
+      const settings = knSettings(opts, language);
+      const knKey = resultKey('kn', model.id, fact.id, language, settings);
+      const dknKey =
+        dkn &&
+        resultKey('dkn', model.id, fact.id, language, {
+          ...settings,
+          ...dkn,
+        });
+      try {
+        items.push({
+          fact,
+          language,
+          prompts: prompts.map((p) => ({ text: p.text, object: p.object })),
+          knKey,
+          dknKey,
+          estimate: {
+            attribution: stored.has(knKey) ? 0 : attributionEstimate(model, prompts, opts),
+            // Upper bound: the baseline, K singles and K(K-1)/2 pairs, each through every block.
+            degenerate:
+              dknKey && !stored.has(dknKey) ? (1 + (dkn.topK * (dkn.topK + 1)) / 2) * L : 0,
+          },
+        });
+      } catch (e) {
+        if (!(e instanceof PromptError)) throw e;
+        failures.push({ factId: fact.id, language, message: e.message });
+      }
+    }
+
+  const records: KnRecord[] = [];
+  const degenerate: DknRecord[] = [];
+  const isDone = (it: Item) => it.estimate.attribution === 0 && it.estimate.degenerate === 0;
+  const progress: DatasetProgress = {
+    done: 0,
+    total: items.length,
+    reused: items.filter(isDone).length,
+    blocks: {
+      done: 0,
+      total: items.reduce((s, it) => s + it.estimate.attribution + it.estimate.degenerate, 0),
+    },
+  };
+  const report = (current?: DatasetProgress['current']) =>
+    opts.onProgress?.({ ...progress, blocks: { ...progress.blocks }, current });
+
+  for (const item of items) {
+    opts.signal?.throwIfAborted();
+    const { fact, language } = item;
+    let record = (await store.get(item.knKey)) as KnRecord | undefined;
+    if (!record || !samePrompts(record, item)) {
+      const base = progress.blocks.done;
+      record = await computeKn(model, item, opts, (blocks) => {
+        progress.blocks.done = base + blocks;
+        report({ factId: fact.id, language, step: 'attribution' });
+      });
+      // Correct the total by what the item took (the estimate is exact unless a stored record
+      // turned out stale, i.e. counted as done up front).
+      progress.blocks.total += progress.blocks.done - base - item.estimate.attribution;
+      await store.put(item.knKey, record);
+    }
+    records.push(record);
+
+    if (dkn && item.dknKey) {
+      let found = (await store.get(item.dknKey)) as DknRecord | undefined;
+      if (!found || found.prompt !== item.prompts[0].text || found.object !== record.object) {
+        const base = progress.blocks.done;
+        const first = item.prompts[0];
+        const search = await searchDegeneratePairs(
+          model,
+          first.text,
+          first.object,
+          record.neurons,
+          {
+            ...dkn,
+            batchSize: typeof opts.degenerate === 'object' ? opts.degenerate.batchSize : undefined,
+            tapMode: opts.attribution?.tapMode,
+            multiToken: opts.attribution?.multiToken,
+            signal: opts.signal,
+            onProgress: (p) => {
+              progress.blocks.done = base + p.done * L;
+              report({ factId: fact.id, language, step: 'degenerate' });
+            },
+          },
+        );
+        progress.blocks.total += progress.blocks.done - base - item.estimate.degenerate;
+        found = {
+          factId: fact.id,
+          relation: fact.relation ?? null,
+          language,
+          prompt: first.text,
+          object: first.object,
+          search,
+        };
+        await store.put(item.dknKey, found);
+      }
+      degenerate.push(found);
+    }
+    progress.done++;
+    report();
+  }
+  return { records, degenerate, failures };
+}
+
+function attributionEstimate(
+  model: Model,
+  prompts: readonly { text: string; object: string }[],
+  opts: DatasetOptions,
+): number {
+  let total = 0;
+  for (const p of prompts) {
+    const enc = encodePrompt(
+      model.config,
+      model.tokenizer,
+      p.text,
+      p.object,
+      opts.attribution?.multiToken,
+    );
+    const c = estimateCounts(model.numLayers, enc.ids.length, enc.slots.length, opts.attribution);
+    total += c.forward + c.backward;
+  }
+  return total;
+}
+
+/** A stored record is reused only for the same prompts and object (the fact set may change). */
+function samePrompts(record: KnRecord, item: Item): boolean {
+  return (
+    record.prompts.length === item.prompts.length &&
+    record.prompts.every((t, i) => t === item.prompts[i].text) &&
+    record.object === item.prompts[0].object
+  );
+}
+
+async function computeKn(
+  model: Model,
+  item: Item,
+  opts: DatasetOptions,
+  onBlocks: (done: number) => void,
+): Promise<KnRecord> {
+  const counts: BlockCounts = { forward: 0, backward: 0 };
+  const probabilities: number[] = [];
+  const warnings: string[] = [];
+  const maps = [];
+  for (const p of item.prompts) {
+    const before = counts.forward + counts.backward;
+    const r = await attribute(model, p.text, p.object, {
+      ...opts.attribution,
+      signal: opts.signal,
+      onProgress: ({ done }) => onBlocks(before + done),
+    });
+    counts.forward += r.counts.forward;
+    counts.backward += r.counts.backward;
+    onBlocks(counts.forward + counts.backward);
+    probabilities.push(r.probability);
+    warnings.push(...r.warnings);
+    maps.push({ language: item.language, scores: r.scores });
+  }
+  const [kn] = knowledgeNeuronsByLanguage(maps, model.numLayers, model.numUnits, opts.selection);
+  return {
+    factId: item.fact.id,
+    relation: item.fact.relation ?? null,
+    language: item.language,
+    prompts: item.prompts.map((p) => p.text),
+    object: item.prompts[0].object,
+    probabilities,
+    tau: kn.tau,
+    p: opts.selection?.p ?? DEFAULT_SHARE,
+    neurons: kn.neurons,
+    counts,
+    warnings,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregates
+
+export interface LayerAggregate {
+  /** Relation id, or null for all relations together. */
+  relation: string | null;
+  /** Facts with at least one KN record. */
+  facts: number;
+  /** Per language: KN per layer, summed over facts (the paper's layer-distribution bars). */
+  kn: Record<string, number[]>;
+  /** LIKN per layer: neurons in the KN of every run language of a fact. */
+  likn: number[];
+  /** Facts with KN in every run language (the only ones that can have LIKN). */
+  liknFacts: number;
+  /** Per language: DKN per layer, i.e. neurons in at least one degenerate pair of a fact. */
+  dkn: Record<string, number[]>;
+  /** Per language: layers x units, row-major: for how many facts each neuron is a KN. */
+  frequency: Record<string, Uint32Array>;
+}
+
+export interface DatasetAggregates {
+  overall: LayerAggregate;
+  /** One per relation, in first-seen order. */
+  relations: LayerAggregate[];
+}
+
+/**
+ * Relation-level and overall aggregates of a run's records. LIKN needs a fact's KN in every
+ * language in `languages` (default: all languages among the records).
+ */
+export function aggregateDataset(
+  records: readonly KnRecord[],
+  degenerate: readonly DknRecord[],
+  layers: number,
+  units: number,
+  languages: readonly string[] = [...new Set(records.map((r) => r.language))],
+): DatasetAggregates {
+  const empty = (relation: string | null): LayerAggregate => ({
+    relation,
+    facts: 0,
+    kn: Object.fromEntries(languages.map((l) => [l, new Array(layers).fill(0)])),
+    likn: new Array(layers).fill(0),
+    liknFacts: 0,
+    dkn: Object.fromEntries(languages.map((l) => [l, new Array(layers).fill(0)])),
+    frequency: Object.fromEntries(languages.map((l) => [l, new Uint32Array(layers * units)])),
+  });
+  const overall = empty(null);
+  const byRelation = new Map<string | null, LayerAggregate>();
+  const targets = (relation: string | null) => {
+    if (!byRelation.has(relation)) byRelation.set(relation, empty(relation));
+    return [overall, byRelation.get(relation)!];
+  };
+
+  const byFact = new Map<string, KnRecord[]>();
+  for (const r of records) {
+    if (!languages.includes(r.language)) continue;
+    byFact.set(r.factId, [...(byFact.get(r.factId) ?? []), r]);
+  }
+  for (const [, recs] of byFact) {
+    const relation = recs[0].relation;
+    const aggs = targets(relation);
+    for (const agg of aggs) agg.facts++;
+    for (const r of recs)
+      for (const n of r.neurons)
+        for (const agg of aggs) {
+          agg.kn[r.language][n.layer]++;
+          agg.frequency[r.language][n.layer * units + n.unit]++;
+        }
+    const covered = new Set(recs.map((r) => r.language));
+    if (languages.length > 1 && languages.every((l) => covered.has(l))) {
+      const shared = languageIndependent(
+        Object.fromEntries(recs.map((r) => [r.language, r.neurons])),
+      );
+      for (const agg of aggs) {
+        agg.liknFacts++;
+        for (const n of shared) agg.likn[n.layer]++;
+      }
+    }
+  }
+  for (const d of degenerate) {
+    if (!languages.includes(d.language)) continue;
+    const members = new Map<string, Neuron>();
+    for (const pair of d.search.pairs)
+      for (const i of [pair.a, pair.b])
+        members.set(neuronKey(d.search.neurons[i]), d.search.neurons[i]);
+    for (const agg of targets(d.relation))
+      for (const n of members.values()) agg.dkn[d.language][n.layer]++;
+  }
+  return { overall, relations: [...byRelation.values()] };
+}
