@@ -1,0 +1,422 @@
+/**
+ * The interactive neuron map of one language: cells on a canvas (a map can have 24 x 8192
+ * neurons), everything else (header, legend, axes, markers, cursor) in an SVG drawn over it from
+ * the same parts as the export. Knowledge neurons are re-marked whenever tau changes; the scores
+ * are never recomputed. Mouse: hover for details, click to select, brush the strip below to zoom.
+ * Keyboard: the map is one focus stop; arrows move a cursor cell, Enter selects, + and - zoom
+ * around the cursor, 0 shows all units.
+ */
+import {
+  type KeyboardEvent,
+  type MouseEvent,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { levelOf, levelPalette, maxAbs, maxScore, scorePosition } from './color';
+import { formatCount, formatScore, neuronLabel, neuronSpoken } from './format';
+import {
+  type BinnedMap,
+  binUnits,
+  cellPixels,
+  clampRange,
+  columnOf,
+  columnUnits,
+  fullRange,
+  isFullRange,
+  knowledgeNeurons,
+  scoreRanker,
+} from './grid';
+import { INK, mapLayout, rowY } from './layout';
+import { LayerAxis, MapHeader, Ring, UnitAxis } from './MapParts';
+import { type MapModel, mapSubtitle, mapTitle, markers, methodShort } from './mapModel';
+import { SelectedBox } from './NeuronMapSvg';
+import { useControllable } from './useControllable';
+import { Overview } from './Overview';
+import type { ColorTransform, Neuron, NeuronMapData, UnitRange } from './types';
+
+export interface NeuronMapProps {
+  map: NeuronMapData;
+  /** Shown in the title, e.g. 'en'. */
+  language: string;
+  tau: number;
+  /** Colour domain (max |score|): the map's own when left out; small multiples may share one. */
+  domain?: number;
+  transform?: ColorTransform;
+  /** Visible units. Controlled when given (small multiples zoom together), else the map's own. */
+  range?: UnitRange;
+  onRangeChange?: (range: UnitRange) => void;
+  selected?: Neuron | null;
+  onSelectNeuron?: (layer: number, unit: number) => void;
+  /** Width in CSS pixels (720). */
+  width?: number;
+}
+
+/**
+ * Layout that the map needs to work is inline (views.css only styles it): the SVG lies over the
+ * canvas and lets the pointer through to the stage, which maps it to a cell.
+ */
+const OVERLAY = { position: 'absolute', left: 0, top: 0, pointerEvents: 'none' } as const;
+
+/** Keyboard zoom stops at this many units (cells are wide enough by then). */
+const MIN_ZOOM_UNITS = 8;
+
+interface Probe extends Neuron {
+  column: number;
+}
+
+export function NeuronMap({
+  map,
+  language,
+  tau,
+  domain,
+  transform = 'linear',
+  range: controlledRange,
+  onRangeChange,
+  selected,
+  onSelectNeuron,
+  width = 720,
+}: NeuronMapProps) {
+  const [rawRange, setRawRange] = useControllable(controlledRange, onRangeChange, () =>
+    fullRange(map.units),
+  );
+  const range = clampRange(rawRange, map.units);
+  const setRange = (r: UnitRange) => setRawRange(clampRange(r, map.units));
+
+  const layout = mapLayout(width, map.layers);
+  const { plot, rowHeight } = layout;
+  const colorDomain = domain ?? maxAbs(map.scores);
+  const columns = Math.max(1, Math.floor(plot.w));
+  const { start, end } = range;
+  const binned = useMemo(
+    () => binUnits(map.scores, map.layers, map.units, { start, end }, columns),
+    [map, start, end, columns],
+  );
+  const neurons = useMemo(
+    () => knowledgeNeurons(map.scores, map.layers, map.units, tau),
+    [map, tau],
+  );
+  const knKeys = useMemo(
+    () => new Set(neurons.map((n) => n.layer * map.units + n.unit)),
+    [neurons, map.units],
+  );
+  const rank = useMemo(() => scoreRanker(map.scores), [map.scores]);
+  const max = useMemo(() => maxScore(map.scores), [map.scores]);
+  const model: MapModel = {
+    range,
+    binned,
+    neurons,
+    threshold: max > 0 ? tau * max : undefined,
+    domain: colorDomain,
+  };
+  const colW = plot.w / binned.columns;
+
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = canvasRef.current?.getContext('2d');
+    if (!ctx) return;
+    const pixels = cellPixels(binned, colorDomain, transform);
+    ctx.putImageData(new ImageData(pixels, binned.columns, binned.layers), 0, 0);
+  }, [binned, colorDomain, transform]);
+
+  const [hover, setHover] = useState<Probe | null>(null);
+  const [cursor, setCursor] = useState<Neuron | null>(null);
+  // The cursor's tooltip shows while the keyboard drives the map, not after a mouse click.
+  const [keyboard, setKeyboard] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+
+  /** The neuron a column shows in a layer: the unit itself, or the strongest of its bin. */
+  const probeAt = (layer: number, column: number): Probe => ({
+    layer,
+    unit: binned.argmax[layer * binned.columns + column],
+    column,
+  });
+  const cursorProbe: Probe | null =
+    cursor && cursor.layer < map.layers && cursor.unit >= start && cursor.unit < end
+      ? { ...cursor, column: columnOf(binned, cursor.unit) }
+      : null;
+  const probe = hover ?? (keyboard ? cursorProbe : null);
+
+  const describe = (n: Neuron) => {
+    const i = n.layer * map.units + n.unit;
+    const r = rank(map.scores[i]);
+    return (
+      `${neuronSpoken(n)}: score ${formatScore(map.scores[i])}` +
+      (r === undefined ? '' : `, rank ${formatCount(r)} of ${formatCount(map.scores.length)}`) +
+      `, activation ${formatScore(map.activations[i])}` +
+      (knKeys.has(i) ? ', knowledge neuron' : '')
+    );
+  };
+
+  const moveCursor = (n: Probe) => {
+    setCursor({ layer: n.layer, unit: n.unit });
+    setAnnouncement(describe(n));
+  };
+
+  const pointerCell = (e: MouseEvent<HTMLDivElement>): Probe | null => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - box.left - plot.x;
+    const y = e.clientY - box.top - plot.y;
+    if (x < 0 || y < 0 || x >= plot.w || y >= plot.h) return null;
+    const column = Math.min(binned.columns - 1, Math.floor(x / colW));
+    const layer = map.layers - 1 - Math.min(map.layers - 1, Math.floor(y / rowHeight));
+    return probeAt(layer, column);
+  };
+
+  /** Zooms by a factor, keeping the unit `around` at the same place in the view. */
+  const zoom = (factor: number, around: number) => {
+    const n = end - start;
+    const span = Math.min(map.units, Math.max(MIN_ZOOM_UNITS, Math.round(n * factor)));
+    const s = Math.round(around - ((around - start) / n) * span);
+    const first = Math.max(0, Math.min(s, map.units - span));
+    setRange({ start: first, end: first + span });
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const here = cursorProbe ?? startProbe();
+    const last = binned.columns - 1;
+    const step = e.shiftKey ? 10 : 1;
+    const moves: Record<string, () => Probe> = {
+      ArrowLeft: () => probeAt(here.layer, Math.max(0, here.column - step)),
+      ArrowRight: () => probeAt(here.layer, Math.min(last, here.column + step)),
+      ArrowUp: () => probeAt(Math.min(map.layers - 1, here.layer + 1), here.column),
+      ArrowDown: () => probeAt(Math.max(0, here.layer - 1), here.column),
+      Home: () => probeAt(here.layer, 0),
+      End: () => probeAt(here.layer, last),
+    };
+    const actions: Record<string, () => void> = {
+      Enter: () => {
+        onSelectNeuron?.(here.layer, here.unit);
+        setAnnouncement(`Selected ${neuronSpoken(here)}`);
+      },
+      '+': () => zoom(0.5, here.unit),
+      '-': () => zoom(2, here.unit),
+      '0': () => setRange(fullRange(map.units)),
+      Escape: () => setKeyboard(false),
+    };
+    actions[' '] = actions.Enter;
+    actions['='] = actions['+'];
+    if (e.key in moves) {
+      moveCursor(moves[e.key]());
+      setKeyboard(true);
+    } else if (e.key in actions) actions[e.key]();
+    else return;
+    e.preventDefault();
+    setHover(null);
+  };
+
+  /** Where the keyboard cursor starts: the strongest visible knowledge neuron, else top left. */
+  const startProbe = (): Probe => {
+    const kn = neurons.find((n) => n.unit >= start && n.unit < end);
+    return kn ? { ...kn, column: columnOf(binned, kn.unit) } : probeAt(map.layers - 1, 0);
+  };
+
+  const { hex } = levelPalette();
+  const selectedVisible = selected && selected.unit >= start && selected.unit < end;
+  const zoomed = !isFullRange(range, map.units);
+  const helpId = useId();
+
+  return (
+    <figure className="kn-map" style={{ width }} data-testid={`neuron-map-${language}`}>
+      <div
+        className="kn-map-stage"
+        style={{ position: 'relative', width, height: layout.height }}
+        tabIndex={0}
+        role="application"
+        aria-roledescription="neuron map"
+        aria-label={
+          `Neuron map, ${language}: ${map.layers} layers × ${formatCount(map.units)} units, ` +
+          `${formatCount(neurons.length)} knowledge neurons at τ = ${tau}`
+        }
+        aria-describedby={helpId}
+        data-testid="map-stage"
+        onMouseMove={(e) => {
+          const p = pointerCell(e);
+          // Re-render only when the pointer enters another cell.
+          if (p?.layer !== hover?.layer || p?.column !== hover?.column) setHover(p);
+        }}
+        onMouseLeave={() => setHover(null)}
+        onClick={(e) => {
+          const p = pointerCell(e);
+          setKeyboard(false);
+          if (!p) return;
+          setCursor({ layer: p.layer, unit: p.unit });
+          onSelectNeuron?.(p.layer, p.unit);
+        }}
+        onFocus={(e) => {
+          if (!e.currentTarget.matches(':focus-visible')) return; // focused by a click
+          setKeyboard(true);
+          if (!cursorProbe) moveCursor(startProbe());
+        }}
+        onBlur={() => setKeyboard(false)}
+        onKeyDown={onKeyDown}
+      >
+        <canvas
+          ref={canvasRef}
+          width={binned.columns}
+          height={binned.layers}
+          style={{
+            position: 'absolute',
+            left: plot.x,
+            top: plot.y,
+            width: plot.w,
+            height: plot.h,
+            imageRendering: 'pixelated',
+          }}
+        />
+        <svg
+          className="kn-map-overlay"
+          width={width}
+          height={layout.height}
+          style={OVERLAY}
+          aria-hidden="true"
+        >
+          <MapHeader
+            layout={layout}
+            title={mapTitle(language, map)}
+            subtitle={mapSubtitle(map)}
+            knCount={neurons.length}
+            tau={tau}
+            threshold={model.threshold}
+            domain={colorDomain}
+            transform={transform}
+            method={methodShort(map)}
+          />
+          <LayerAxis layout={layout} layers={map.layers} />
+          <UnitAxis layout={layout} range={range} units={map.units} />
+          <g data-role="markers">
+            {markers(model, layout, map.layers).map((m) => (
+              <Ring key={`${m.layer}:${m.unit}`} cx={m.cx} cy={m.cy} r={m.r} />
+            ))}
+          </g>
+          {selectedVisible && (
+            <SelectedBox
+              x={plot.x + columnOf(binned, selected.unit) * colW}
+              y={rowY(layout, map.layers, selected.layer)}
+              w={colW}
+              h={rowHeight}
+              fill={
+                hex[
+                  levelOf(
+                    scorePosition(
+                      map.scores[selected.layer * map.units + selected.unit],
+                      colorDomain,
+                      transform,
+                    ),
+                  )
+                ]
+              }
+            />
+          )}
+          {probe && (
+            <rect
+              data-role="cursor"
+              x={plot.x + probe.column * colW - 1.5}
+              y={rowY(layout, map.layers, probe.layer) - 1.5}
+              width={Math.max(colW, 3) + 3}
+              height={rowHeight + 3}
+              fill="none"
+              stroke={INK}
+              strokeWidth={1.5}
+              strokeDasharray={hover ? undefined : '3 2'}
+            />
+          )}
+        </svg>
+        {probe && (
+          <Tooltip
+            map={map}
+            probe={probe}
+            binned={binned}
+            rank={rank}
+            isKnowledge={knKeys.has(probe.layer * map.units + probe.unit)}
+            x={plot.x + (probe.column + 0.5) * colW}
+            y={rowY(layout, map.layers, probe.layer) + rowHeight}
+            width={width}
+          />
+        )}
+      </div>
+      <div className="kn-map-zoom">
+        <Overview
+          map={map}
+          domain={colorDomain}
+          transform={transform}
+          range={range}
+          onRangeChange={setRange}
+          neurons={neurons}
+          x={plot.x}
+          width={plot.w}
+        />
+        <div className="kn-map-zoom-row" style={{ marginLeft: plot.x }}>
+          <span id={helpId} className="kn-hint">
+            Drag on the strip to zoom. Keys: arrows move, Shift+arrows by 10, Enter selects, + / −
+            zoom, 0 shows all.
+          </span>
+          <button type="button" onClick={() => setRange(fullRange(map.units))} disabled={!zoomed}>
+            Reset zoom
+          </button>
+        </div>
+      </div>
+      <p className="kn-sr-only" aria-live="polite">
+        {announcement}
+      </p>
+    </figure>
+  );
+}
+
+function Tooltip({
+  map,
+  probe,
+  binned,
+  rank,
+  isKnowledge,
+  x,
+  y,
+  width,
+}: {
+  map: NeuronMapData;
+  probe: Probe;
+  binned: BinnedMap;
+  rank: (score: number) => number | undefined;
+  isKnowledge: boolean;
+  x: number;
+  y: number;
+  width: number;
+}) {
+  const i = probe.layer * map.units + probe.unit;
+  const r = rank(map.scores[i]);
+  const bin = columnUnits(binned, probe.column);
+  // Open to the left of the cell in the right half, so the tooltip stays inside the map.
+  const left = x > width / 2;
+  return (
+    <div
+      className="kn-tooltip"
+      data-testid="map-tooltip"
+      style={{
+        position: 'absolute',
+        pointerEvents: 'none',
+        top: y + 4,
+        ...(left ? { right: width - x + 8 } : { left: x + 8 }),
+      }}
+    >
+      <div className="kn-tooltip-title">
+        {neuronLabel(probe)}
+        {isKnowledge && <span className="kn-badge">knowledge neuron</span>}
+      </div>
+      <dl>
+        <dt>score</dt>
+        <dd>{formatScore(map.scores[i])}</dd>
+        <dt>rank</dt>
+        <dd>{r === undefined ? '–' : `${formatCount(r)} of ${formatCount(map.scores.length)}`}</dd>
+        <dt>activation</dt>
+        <dd>{formatScore(map.activations[i])}</dd>
+      </dl>
+      {bin.end - bin.start > 1 && (
+        <div className="kn-tooltip-note">
+          strongest of units {formatCount(bin.start)}–{formatCount(bin.end - 1)}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,236 @@
+/**
+ * Small multiples: one neuron map per language for the same fact, zoomed together, coloured by
+ * each map's own maximum or by a common one, each with its threshold control, exports and list
+ * of knowledge neurons; the neurons every language shares (language-independent) are listed
+ * first. Maps wrap: side by side on wide screens, stacked on narrow ones.
+ */
+import { useId, useMemo } from 'react';
+import { languageIndependent } from '../analysis/overlap';
+import { defaultTau, neuronKey } from '../analysis/selection';
+import { colorDomains, maxScore } from './color';
+import { exportBasename, scoresCsv, scoresJson } from './export';
+import { ExportMenu } from './ExportMenu';
+import { formatCount, neuronLabel, neuronSpoken } from './format';
+import { fullRange, knowledgeNeurons } from './grid';
+import { KnowledgeNeuronList } from './KnowledgeNeuronList';
+import { NeuronMap } from './NeuronMap';
+import { NeuronMapSvg, NeuronMapsSvg } from './NeuronMapSvg';
+import { TauControl } from './TauControl';
+import type { ColorTransform, LanguageMap, Neuron, ScaleMode, UnitRange } from './types';
+import { useControllable } from './useControllable';
+
+export interface NeuronMapsProps {
+  /** The same fact in several languages (one model: every map has the same shape). */
+  maps: readonly LanguageMap[];
+  onTauChange: (language: string, tau: number) => void;
+  selected?: Neuron | null;
+  onSelectNeuron?: (layer: number, unit: number, language: string) => void;
+  /** Controlled when given; 'common' by default, so colours compare across languages. */
+  scaleMode?: ScaleMode;
+  onScaleModeChange?: (mode: ScaleMode) => void;
+  transform?: ColorTransform;
+  onTransformChange?: (transform: ColorTransform) => void;
+  range?: UnitRange;
+  onRangeChange?: (range: UnitRange) => void;
+  /** Width of each map (720). */
+  mapWidth?: number;
+}
+
+export function NeuronMaps({
+  maps,
+  onTauChange,
+  selected,
+  onSelectNeuron,
+  mapWidth = 720,
+  ...controlled
+}: NeuronMapsProps) {
+  const units = maps[0]?.map.units ?? 1;
+  const [scaleMode, setScaleMode] = useControllable(
+    controlled.scaleMode,
+    controlled.onScaleModeChange,
+    'common',
+  );
+  const [transform, setTransform] = useControllable(
+    controlled.transform,
+    controlled.onTransformChange,
+    'linear',
+  );
+  const [range, setRange] = useControllable(controlled.range, controlled.onRangeChange, () =>
+    fullRange(units),
+  );
+  const domains = useMemo(
+    () =>
+      colorDomains(
+        maps.map((m) => m.map.scores),
+        scaleMode,
+      ),
+    [maps, scaleMode],
+  );
+  const perLanguage = useMemo(
+    () =>
+      maps.map((m) => ({
+        neurons: knowledgeNeurons(m.map.scores, m.map.layers, m.map.units, m.tau),
+        max: maxScore(m.map.scores),
+      })),
+    [maps],
+  );
+  const shared = useMemo(
+    () =>
+      languageIndependent(
+        Object.fromEntries(maps.map((m, i) => [m.language, perLanguage[i].neurons])),
+      ),
+    [maps, perLanguage],
+  );
+  const sharedKeys = useMemo(() => new Set(shared.map(neuronKey)), [shared]);
+  const exportMaps = () =>
+    maps.map((m, i) => ({ map: m.map, language: m.language, tau: m.tau, domain: domains[i] }));
+  const first = maps[0];
+  if (!first) return null;
+
+  return (
+    <section className="kn-maps" aria-label="Neuron maps by language">
+      <div className="kn-maps-toolbar">
+        <fieldset>
+          <legend>Colour scale</legend>
+          <Radio
+            value={scaleMode}
+            onChange={setScaleMode}
+            options={[
+              ['common', 'common max'],
+              ['per-map', 'per map'],
+            ]}
+          />
+        </fieldset>
+        <fieldset>
+          <legend>Colour by</legend>
+          <Radio
+            value={transform}
+            onChange={setTransform}
+            options={[
+              ['linear', 'score'],
+              ['sqrt', '√ score'],
+            ]}
+          />
+        </fieldset>
+        <fieldset className="kn-taus">
+          <legend>Threshold τ (knowledge neuron: score &gt; τ × max)</legend>
+          {maps.map((m) => (
+            <TauControl
+              key={m.language}
+              language={m.language}
+              value={m.tau}
+              defaultValue={defaultTau(m.language)}
+              onChange={(tau) => onTauChange(m.language, tau)}
+            />
+          ))}
+        </fieldset>
+        {maps.length > 1 && (
+          <ExportMenu
+            label="Export all maps"
+            basename={`${exportBasename(first.map)}_all`}
+            figure={() => (
+              <NeuronMapsSvg
+                maps={exportMaps()}
+                scaleMode={scaleMode}
+                transform={transform}
+                range={range}
+                selected={selected}
+              />
+            )}
+          />
+        )}
+      </div>
+      {maps.length > 1 && (
+        <div className="kn-shared" data-testid="shared-neurons">
+          <strong>
+            Shared by all {maps.length} languages: {formatCount(shared.length)} neuron
+            {shared.length === 1 ? '' : 's'}
+          </strong>{' '}
+          {shared.map((n) => (
+            <button
+              key={neuronKey(n)}
+              type="button"
+              className="kn-link"
+              aria-label={`Select ${neuronSpoken(n)}`}
+              onClick={() => onSelectNeuron?.(n.layer, n.unit, first.language)}
+            >
+              {neuronLabel(n)}
+            </button>
+          ))}
+        </div>
+      )}
+      <div className="kn-maps-grid">
+        {maps.map((m, i) => (
+          <div className="kn-maps-cell" key={m.language}>
+            <NeuronMap
+              map={m.map}
+              language={m.language}
+              tau={m.tau}
+              domain={domains[i]}
+              transform={transform}
+              range={range}
+              onRangeChange={setRange}
+              selected={selected}
+              onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+              width={mapWidth}
+            />
+            <ExportMenu
+              label={`Export the ${m.language} map`}
+              basename={exportBasename(m.map, m.language)}
+              figure={() => (
+                <NeuronMapSvg
+                  map={m.map}
+                  language={m.language}
+                  tau={m.tau}
+                  domain={domains[i]}
+                  scaleMode={scaleMode}
+                  transform={transform}
+                  range={range}
+                  selected={selected}
+                />
+              )}
+              csv={() => scoresCsv(m.map, m.tau)}
+              json={() => scoresJson(m.map, { language: m.language, tau: m.tau })}
+            />
+            <KnowledgeNeuronList
+              language={m.language}
+              neurons={perLanguage[i].neurons}
+              maxScore={perLanguage[i].max}
+              shared={maps.length > 1 ? sharedKeys : undefined}
+              selected={selected}
+              onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+            />
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function Radio<T extends string>({
+  value,
+  onChange,
+  options,
+}: {
+  value: T;
+  onChange: (value: T) => void;
+  options: [T, string][];
+}) {
+  const name = useId(); // radio groups of two NeuronMaps on a page must not merge
+  return (
+    <>
+      {options.map(([v, label]) => (
+        <label key={v} className="kn-radio">
+          <input
+            type="radio"
+            name={name}
+            value={v}
+            checked={value === v}
+            onChange={() => onChange(v)}
+          />
+          {label}
+        </label>
+      ))}
+    </>
+  );
+}

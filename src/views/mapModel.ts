@@ -1,0 +1,125 @@
+/**
+ * What a neuron map shows, computed from data and options alone: the knowledge neurons at tau,
+ * the visible columns, marker positions, and the texts. Both the canvas view and the SVG export
+ * derive everything from here, so changing tau re-marks without touching the scores.
+ */
+import { maxAbs, maxScore } from './color';
+import { formatCount, formatProbability, formatScore, methodLabel } from './format';
+import {
+  type BinnedMap,
+  binUnits,
+  clampRange,
+  columnOf,
+  fullRange,
+  knowledgeNeurons,
+} from './grid';
+import { type MapLayout, rowY } from './layout';
+import type { NeuronMapData, ScoredNeuron, ScaleMode, UnitRange } from './types';
+
+/** More markers than this stop telling anything (tau near 0): the strongest are drawn. */
+export const MAX_MARKERS = 300;
+
+export interface MapOptions {
+  tau: number;
+  /** Colour domain, max |score|; the map's own when left out. */
+  domain?: number;
+  range?: UnitRange;
+  /** Columns available (plot width in pixels for the canvas, a cap for the SVG). */
+  maxColumns: number;
+}
+
+export interface MapModel {
+  range: UnitRange;
+  binned: BinnedMap;
+  /** Knowledge neurons at tau, strongest first. */
+  neurons: ScoredNeuron[];
+  /** tau x max; undefined when no score is positive. */
+  threshold: number | undefined;
+  domain: number;
+}
+
+export function mapModel(map: NeuronMapData, opts: MapOptions): MapModel {
+  const range = clampRange(opts.range ?? fullRange(map.units), map.units);
+  const max = maxScore(map.scores);
+  return {
+    range,
+    binned: binUnits(map.scores, map.layers, map.units, range, opts.maxColumns),
+    neurons: knowledgeNeurons(map.scores, map.layers, map.units, opts.tau),
+    threshold: max > 0 ? opts.tau * max : undefined,
+    domain: opts.domain ?? maxAbs(map.scores),
+  };
+}
+
+export interface Marker {
+  layer: number;
+  unit: number;
+  cx: number;
+  cy: number;
+  r: number;
+}
+
+/**
+ * One ring per visible knowledge neuron, at most MAX_MARKERS, strongest first. In a binned map
+ * several neurons can share a column: they share one ring.
+ */
+export function markers(model: MapModel, layout: MapLayout, layers: number): Marker[] {
+  const { binned, range } = model;
+  const colW = layout.plot.w / binned.columns;
+  const r = Math.max(3.5, Math.min(6, layout.rowHeight * 0.35));
+  const seen = new Set<number>();
+  const out: Marker[] = [];
+  for (const n of model.neurons.slice(0, MAX_MARKERS)) {
+    if (n.unit < range.start || n.unit >= range.end) continue;
+    const c = columnOf(binned, n.unit);
+    const key = n.layer * binned.columns + c;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      layer: n.layer,
+      unit: n.unit,
+      cx: layout.plot.x + (c + 0.5) * colW,
+      cy: rowY(layout, layers, n.layer) + layout.rowHeight / 2,
+      r,
+    });
+  }
+  return out;
+}
+
+export const mapTitle = (language: string, map: NeuronMapData): string =>
+  `${language} · ${map.prompt}`;
+
+export const mapSubtitle = (map: NeuronMapData): string =>
+  `object “${map.object}” · P(object) = ${formatProbability(map.probability)} · ${map.model}`;
+
+/** The method as the legend names it (short: the caption has the full name). */
+export const methodShort = (map: NeuronMapData): string =>
+  ({ amig: 'AMIG', ig: 'IG', 'grad-x-act': 'grad × act' })[map.method];
+
+/** The export's caption: model, fact, method, m, tau, and how cells and colours read. */
+export function captionLines(
+  map: NeuronMapData,
+  language: string,
+  tau: number,
+  model: MapModel,
+  scaleMode: ScaleMode = 'per-map',
+): string[] {
+  const { binned, range, neurons, domain } = model;
+  const lines = [
+    `${map.model} · ${methodLabel(map.method)}, m = ${map.steps} · τ = ${tau} (${language}) · ` +
+      `${formatCount(neurons.length)} knowledge neurons (score > τ × max)`,
+    `Fact (${language}): ${map.prompt} → ${map.object}`,
+  ];
+  const n = range.end - range.start;
+  lines.push(
+    binned.binSize > 1
+      ? `Units ${formatCount(range.start)}–${formatCount(range.end - 1)} in ${formatCount(binned.columns)} ` +
+          `columns: each cell is the maximum score over up to ${binned.binSize} adjacent units.`
+      : `Each cell is one neuron (layer × FFN unit); ${formatCount(n)} units shown.`,
+  );
+  lines.push(
+    `Colour: reversed RdBu, symmetric around 0, ±${formatScore(domain)}` +
+      (scaleMode === 'common' ? ' (common to all maps).' : ' (this map’s max |score|).') +
+      (neurons.length > MAX_MARKERS ? ` Rings mark the ${MAX_MARKERS} strongest.` : ''),
+  );
+  return lines;
+}
