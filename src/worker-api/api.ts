@@ -1,14 +1,26 @@
 /**
  * The engine's API: what the Web Worker (workers/engine.worker.ts) exposes over comlink and the
  * UI calls through `createEngineClient()`. Arguments and results cross the worker boundary by
- * structured clone, so they are plain data (typed arrays included), never tensors or sessions.
+ * structured clone, so they are plain data (typed arrays and File objects included), never
+ * tensors or sessions. Callbacks (progress, events) are passed wrapped in comlink's `proxy()`.
  *
- * Shaped for growth: `init` once per worker, then calls that use the engine (today only the
- * pipeline proof; models and attribution come next).
+ * `init` once per worker, then `loadModel`; one model is loaded at a time. Long calls take a
+ * `runId` chosen by the caller; `cancel(runId)` aborts them, and they reject with an error
+ * named `AbortError`. Every other error reaches the UI as an Error whose message can be shown
+ * as it is and whose `name` says what kind of problem it is (see ./errors.ts).
  */
+import type { AttributionMethod, AttributionResult } from '../attribution/attribute';
+import type { BlockCounts } from '../attribution/executor';
+import type { TapMode } from '../attribution/model';
+import type { NeuronEdit, Prediction } from '../attribution/predict';
+import type { MultiTokenMode } from '../attribution/prompt';
+import type { PromotedToken, ProjectionDirection } from '../analysis/projection';
 import type { BackendRequest, OrtEngine, OrtLogLevel } from '../runtime/backend-choice';
 import type { ProofResult } from '../runtime/proof';
 import type { WebBackendInfo } from '../runtime/web';
+import type { ArchFamily, CachedModel } from '../weights';
+
+export type { AttributionResult, BlockCounts, CachedModel, NeuronEdit, Prediction, PromotedToken };
 
 export interface InitOptions {
   /** `?backend=`: auto (default), webgpu or wasm. */
@@ -25,6 +37,140 @@ export type EngineInfo = WebBackendInfo;
 /** The pipeline proof's result (see src/runtime/proof.ts). */
 export type SelfTestResult = ProofResult;
 
+/** Names of bundled model folders (under /models/): no path tricks. */
+export const BUNDLED_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Which model to load. */
+export type ModelRequest =
+  /** A demo model shipped with the app, under /models/<name>/. */
+  | { kind: 'bundled'; name: string }
+  /** A Hugging Face Hub model, downloaded once and kept in Cache Storage. */
+  | { kind: 'hub'; id: string; revision?: string }
+  /** The files of a model folder the user picked or dropped (config.json, tokenizer.json, ...). */
+  | { kind: 'files'; files: File[]; label: string };
+
+/** A loaded model, as the UI shows it and as results are keyed by. */
+export interface ModelInfo {
+  /** 'demo-gpt2', 'owner/name' (Hub, '@revision' unless main), 'local:<folder>'. */
+  id: string;
+  /**
+   * The id plus a digest of the model's config, tokenizer and checkpoint size: results cached
+   * under one key stay valid only for the same files (a retrained demo model gets a new key).
+   */
+  key: string;
+  kind: ModelRequest['kind'];
+  family: ArchFamily;
+  modelType: string;
+  layers: number;
+  /** FFN units per layer: the candidate neurons of each layer. */
+  units: number;
+  hiddenSize: number;
+  heads: number;
+  vocabSize: number;
+  maxPositions: number;
+  activation: string;
+  tiedEmbeddings: boolean;
+  /** The tokenizer's mask token (masked LMs); users still write [MASK]. */
+  maskToken?: string;
+  checkpointBytes: number;
+  backend: 'webgpu' | 'wasm' | 'node';
+  loadSeconds: number;
+}
+
+export type LoadPhase = 'download' | 'read' | 'prepare';
+
+/** Progress of `loadModel`: downloads (Hub), reading the checkpoint, compiling the graphs. */
+export interface LoadEvent {
+  phase: LoadPhase;
+  /** The file being downloaded or read. */
+  file?: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+/** How attribution runs. tau is not here: it only selects neurons from a finished map. */
+export interface RunSettings {
+  method: AttributionMethod;
+  /** Path points m (grad-x-act always uses one). */
+  steps: number;
+  tapMode: TapMode;
+  multiToken: MultiTokenMode;
+}
+
+export interface PromptInput {
+  prompt: string;
+  object: string;
+}
+
+export interface EstimateRequest {
+  prompts: PromptInput[];
+  settings: RunSettings;
+}
+
+/** What one prompt will cost, or why it cannot run. */
+export type PromptEstimate =
+  | {
+      ok: true;
+      /** Tokens the model reads. */
+      tokens: number;
+      /** Object tokens: one attribution pass each. */
+      passes: number;
+      counts: BlockCounts;
+      seconds: number;
+      /** Non-fatal problems (e.g. unknown words in the prompt). */
+      warnings: string[];
+    }
+  | { ok: false; error: string };
+
+/** Seconds per sample through one block (and per row through the head) on this device. */
+export interface Benchmark {
+  backend: 'webgpu' | 'wasm' | 'node';
+  forwardSeconds: number;
+  backwardSeconds: number;
+  headSeconds: number;
+  /** Batch rows and tokens the timings were taken at. */
+  rows: number;
+  tokens: number;
+}
+
+export interface Estimate {
+  items: PromptEstimate[];
+  total: { prompts: number; passes: number; counts: BlockCounts; seconds: number };
+  benchmark: Benchmark;
+}
+
+export interface AttributeRequest extends PromptInput {
+  runId: string;
+  settings: RunSettings;
+}
+
+export interface AttributeProgress {
+  /** Block evaluations done and planned (forward and backward together). */
+  done: number;
+  total: number;
+}
+
+export interface PredictRequest extends PromptInput {
+  topK?: number;
+  tapMode?: TapMode;
+  multiToken?: MultiTokenMode;
+  /** One prediction per variant; [] is the unedited model. Default [[]]. */
+  variants?: NeuronEdit[][];
+}
+
+export interface ValueTokensRequest {
+  layer: number;
+  unit: number;
+  k: number;
+  direction?: ProjectionDirection;
+}
+
+/** Something that happened in the engine outside any call: today, a lost GPU device. */
+export interface EngineEvent {
+  type: 'device-lost';
+  message: string;
+}
+
 export interface EngineApi {
   /**
    * Starts onnxruntime-web on the requested backend and reports what it uses. Once per worker:
@@ -34,4 +180,38 @@ export interface EngineApi {
   init(options?: InitOptions): Promise<EngineInfo>;
   /** Builds, runs and checks the pipeline-proof graphs on the engine's backend. */
   selfTest(): Promise<SelfTestResult>;
+  /** Calls `listener` for engine events (a lost GPU device) from now on. */
+  subscribe(listener: (e: EngineEvent) => void): Promise<void>;
+
+  /** Loads a model (replacing the one loaded) and compiles its graphs. Cancellable. */
+  loadModel(
+    request: ModelRequest,
+    runId: string,
+    onProgress?: (e: LoadEvent) => void,
+  ): Promise<ModelInfo>;
+  /** The loaded model, if any. */
+  modelInfo(): Promise<ModelInfo | null>;
+  /** Frees the loaded model's device memory. */
+  unloadModel(): Promise<void>;
+  /** Hub models kept in Cache Storage, with their files and sizes. */
+  cachedModels(): Promise<CachedModel[]>;
+  /** Deletes a Hub model's files from Cache Storage; returns how many files went. */
+  removeCachedModel(id: string): Promise<number>;
+
+  /**
+   * The work attribution will do before it starts: block evaluations (as the engine counts
+   * them) and seconds from a benchmark of this device on the loaded model, taken once per model.
+   */
+  estimate(request: EstimateRequest): Promise<Estimate>;
+  /** Attributes P(object | prompt) to every FFN neuron of the loaded model. Cancellable. */
+  attribute(
+    request: AttributeRequest,
+    onProgress?: (p: AttributeProgress) => void,
+  ): Promise<AttributionResult>;
+  /** The model's predictions at the object's slots, with or without neuron edits. */
+  predict(request: PredictRequest): Promise<Prediction[]>;
+  /** The vocabulary tokens a neuron's value vector promotes (or suppresses) most. */
+  valueVectorTokens(request: ValueTokensRequest): Promise<PromotedToken[]>;
+  /** Aborts the call started with this run id (no-op when it has finished). */
+  cancel(runId: string): Promise<void>;
 }

@@ -47,3 +47,10 @@ export function createEngineClient(): EngineClient {
     },
   });
 }
+
+let runs = 0;
+
+/** A fresh id for a cancellable call (unique within this page). */
+export function newRunId(): string {
+  return `run-${++runs}-${Date.now().toString(36)}`;
+}

@@ -1,2 +1,3 @@
-export type { EngineApi, EngineInfo, InitOptions, SelfTestResult } from './api';
-export { createEngineClient, type EngineClient } from './client';
+export type * from './api';
+export { BUNDLED_NAME } from './api';
+export { createEngineClient, newRunId, type EngineClient } from './client';

@@ -1,0 +1,273 @@
+/**
+ * Step 1, the model: a bundled demo model, a Hugging Face Hub model (downloaded once, kept in
+ * Cache Storage, listed and removable), or a model folder from disk (picked or dropped).
+ */
+import { type DragEvent, type FormEvent, useState } from 'react';
+import type { LoadEvent, ModelInfo } from '../worker-api';
+import type { BundledModel } from './bundled';
+import { formatBytes, formatCount, formatSeconds } from './format';
+import { type PickedFolder, folderFromDrop, folderFromInput } from './picked-files';
+import { type ModelRef, modelLabel, sameModel } from './state';
+import type { ModelControl } from './useModel';
+
+const PHASE_TEXT: Record<LoadEvent['phase'], string> = {
+  download: 'Downloading',
+  read: 'Reading',
+  prepare: 'Compiling the model’s graphs',
+};
+
+function LoadProgress({ model, progress }: { model: ModelRef; progress?: LoadEvent }) {
+  const known = progress && progress.totalBytes > 0;
+  const text = !progress
+    ? `Opening ${modelLabel(model)}…`
+    : progress.phase === 'prepare'
+      ? `${PHASE_TEXT.prepare}…`
+      : `${PHASE_TEXT[progress.phase]} ${progress.file ?? ''}: ${formatBytes(progress.loadedBytes)}` +
+        (known ? ` of ${formatBytes(progress.totalBytes)}` : '');
+  return (
+    <div className="load-progress">
+      <progress
+        max={known ? progress.totalBytes : undefined}
+        value={known ? progress.loadedBytes : undefined}
+        aria-label={`Loading ${modelLabel(model)}`}
+      />
+      <span>{text}</span>
+    </div>
+  );
+}
+
+function ModelSummary({ info }: { info: ModelInfo }) {
+  const family = info.family === 'bert' ? 'masked LM' : 'causal LM';
+  return (
+    <p data-testid="model-summary">
+      <strong>{info.id}</strong>: {info.modelType} ({family}), {info.layers} layers ×{' '}
+      {formatCount(info.units)} FFN units, vocabulary {formatCount(info.vocabSize)}, weights{' '}
+      {formatBytes(info.checkpointBytes)} · on {info.backend === 'webgpu' ? 'WebGPU' : 'WASM'},
+      loaded in {formatSeconds(info.loadSeconds)}
+      {info.family === 'gpt2' && (
+        <span className="note">
+          {' '}
+          · a causal model reads the text before [MASK] only; put [MASK] at the end.
+        </span>
+      )}
+    </p>
+  );
+}
+
+function Status({
+  control,
+  starting,
+  onLoad,
+}: {
+  control: ModelControl;
+  starting: boolean;
+  onLoad: (ref: ModelRef) => void;
+}) {
+  const s = control.status;
+  return (
+    <div
+      className="model-status"
+      data-testid="model-status"
+      data-phase={s.phase}
+      aria-live="polite"
+    >
+      {s.phase === 'none' && (
+        <p className="note">{starting ? 'Starting the engine…' : 'No model loaded yet.'}</p>
+      )}
+      {s.phase === 'loading' && (
+        <div className="row">
+          <LoadProgress model={s.ref} progress={s.progress} />
+          <button type="button" onClick={control.cancel}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {s.phase === 'ready' && <ModelSummary info={s.info} />}
+      {s.phase === 'error' && (
+        <p className="error" role="alert" data-testid="model-error" data-error-name={s.errorName}>
+          {s.error}
+        </p>
+      )}
+      {s.phase === 'waiting' && s.reason === 'download' && (
+        <p className="row">
+          This view uses <strong>{modelLabel(s.ref)}</strong> from the Hugging Face Hub, which is
+          not downloaded in this browser yet.
+          <button type="button" onClick={() => onLoad(s.ref)}>
+            Download and load it
+          </button>
+        </p>
+      )}
+      {s.phase === 'waiting' && s.reason === 'pick-folder' && (
+        <p role="alert">
+          This view uses a model from a folder on the disk of whoever made it,{' '}
+          <strong>{modelLabel(s.ref)}</strong>. Pick or drop that model folder below to continue.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function HubPicker({
+  control,
+  onLoad,
+}: {
+  control: ModelControl;
+  onLoad: (ref: ModelRef) => void;
+}) {
+  const [id, setId] = useState('');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const trimmed = id.trim();
+    if (!trimmed) return;
+    const [name, revision] = trimmed.split('@');
+    onLoad(revision ? { kind: 'hub', id: name, revision } : { kind: 'hub', id: name });
+  };
+  return (
+    <fieldset className="model-source">
+      <legend>Hugging Face Hub</legend>
+      <form onSubmit={submit} className="row">
+        <label className="grow">
+          Model id
+          <input
+            value={id}
+            onChange={(e) => setId(e.target.value)}
+            placeholder="google-bert/bert-base-multilingual-cased"
+            spellCheck={false}
+            autoCapitalize="off"
+            data-testid="hub-id"
+          />
+        </label>
+        <button type="submit" disabled={!id.trim()}>
+          Download and load
+        </button>
+      </form>
+      <p className="note">
+        BERT/mBERT, RoBERTa/XLM-R and GPT-2/mGPT checkpoints in safetensors format. Downloaded once,
+        then kept in this browser for offline use.
+      </p>
+      {control.cached && control.cached.length > 0 && (
+        <table className="cached" data-testid="cached-models">
+          <caption>Downloaded models</caption>
+          <tbody>
+            {control.cached.map((m) => {
+              const [name, revision] = m.id.split('@');
+              const ref: ModelRef = revision
+                ? { kind: 'hub', id: name, revision }
+                : { kind: 'hub', id: name };
+              return (
+                <tr key={m.id}>
+                  <th scope="row">{m.id}</th>
+                  <td>{formatBytes(m.bytes)}</td>
+                  <td>
+                    <button type="button" onClick={() => onLoad(ref)}>
+                      Load
+                    </button>{' '}
+                    <button
+                      type="button"
+                      onClick={() => void control.removeCached(m.id)}
+                      aria-label={`Remove ${m.id} from this browser`}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </fieldset>
+  );
+}
+
+function FolderPicker({ onFolder }: { onFolder: (f: PickedFolder) => void }) {
+  const [over, setOver] = useState(false);
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    void folderFromDrop(e.dataTransfer).then((f) => f.files.length > 0 && onFolder(f));
+  };
+  return (
+    <fieldset className="model-source">
+      <legend>From your disk</legend>
+      <div
+        className={over ? 'drop-zone drop-over' : 'drop-zone'}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+        data-testid="model-drop"
+      >
+        <label>
+          Pick a model folder
+          <input
+            type="file"
+            // React does not know the attribute; the DOM does (all current browsers).
+            {...{ webkitdirectory: '' }}
+            multiple
+            onChange={(e) => {
+              if (e.target.files?.length) onFolder(folderFromInput(e.target.files));
+              e.target.value = '';
+            }}
+            data-testid="model-folder"
+          />
+        </label>
+        <p className="note">
+          or drop it here: a Hugging Face folder with config.json, tokenizer.json and
+          model.safetensors. The files stay on your computer.
+        </p>
+      </div>
+    </fieldset>
+  );
+}
+
+export function ModelPanel({
+  control,
+  bundled,
+  selected,
+  starting,
+  onLoad,
+}: {
+  control: ModelControl;
+  bundled: BundledModel[] | undefined;
+  selected: ModelRef | undefined;
+  /** The engine has not started yet (models load once it has). */
+  starting: boolean;
+  onLoad: (ref: ModelRef, folder?: PickedFolder) => void;
+}) {
+  return (
+    <section className="panel" aria-labelledby="model-heading" data-testid="model-panel">
+      <h2 id="model-heading">1 · Model</h2>
+      <div className="model-sources">
+        <fieldset className="model-source">
+          <legend>Demo models</legend>
+          {bundled === undefined && <p className="note">Looking for the demo models…</p>}
+          {bundled?.length === 0 && (
+            <p className="note">This site ships no demo model; use the Hub or a folder.</p>
+          )}
+          {bundled?.map((m) => {
+            const ref: ModelRef = { kind: 'bundled', name: m.name };
+            return (
+              <label key={m.name} className="choice">
+                <input
+                  type="radio"
+                  name="bundled-model"
+                  checked={sameModel(selected, ref)}
+                  onChange={() => onLoad(ref)}
+                />
+                <span>
+                  <strong>{m.title}</strong> <span className="note">{m.description}</span>
+                </span>
+              </label>
+            );
+          })}
+        </fieldset>
+        <HubPicker control={control} onLoad={onLoad} />
+        <FolderPicker onFolder={(f) => onLoad({ kind: 'files', label: f.label }, f)} />
+      </div>
+      <Status control={control} starting={starting} onLoad={onLoad} />
+    </section>
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * Step 4, the shown fact: one neuron map per language that has a result, the model's
+ * predictions for each language, and the selected neuron in detail (its score in every map the
+ * session has, and the tokens its value vector promotes and demotes). The views in src/views
+ * draw them; this panel fetches what they show from the engine.
+ */
+import { useCallback, useMemo, useState } from 'react';
+import type { Fact } from '../facts';
+import type { AttributionResult, EngineClient, ModelInfo, RunSettings } from '../worker-api';
+import {
+  type LanguageMap,
+  type Neuron,
+  type NeuronFactScore,
+  NeuronMaps,
+  NeuronPanel,
+  type PredictionRow,
+  PredictionsTable,
+} from '../views';
+import { maxScore } from '../views/color';
+import { type Action, type Job, tauFor } from './state';
+import { useQuery } from './useQuery';
+
+/** Tokens listed per slot and per direction of a value vector. */
+const TOP_K = 10;
+
+type ResultOf = (job: Job) => AttributionResult | undefined;
+
+/** The fact's prompts grouped by language, languages in the fact's order. */
+function jobsByLanguage(fact: Fact): Job[][] {
+  const groups = new Map<string, Job[]>();
+  fact.prompts.forEach((prompt, index) => {
+    const group = groups.get(prompt.language) ?? [];
+    group.push({ fact, index, prompt });
+    groups.set(prompt.language, group);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * Per language, the first of the fact's prompts in it that has a map, else its first prompt.
+ * (Paraphrases beyond the first are run, but a language shows one map.)
+ */
+function languageResults(
+  fact: Fact,
+  resultOf: ResultOf,
+): { job: Job; result?: AttributionResult }[] {
+  return jobsByLanguage(fact).map((jobs) => {
+    const withResult = jobs.find((j) => resultOf(j));
+    return withResult ? { job: withResult, result: resultOf(withResult) } : { job: jobs[0] };
+  });
+}
+
+export const factLabel = (f: Fact): string => f.subject ?? f.prompts[0]?.text ?? f.id;
+
+function Predictions({
+  client,
+  fact,
+  settings,
+}: {
+  client: EngineClient;
+  fact: Fact;
+  settings: RunSettings;
+}) {
+  const { tapMode, multiToken } = settings;
+  const ask = useMemo(
+    () => async () => {
+      const rows: PredictionRow[] = [];
+      for (const [first] of jobsByLanguage(fact)) {
+        const { text, object, language } = first.prompt;
+        try {
+          const [prediction] = await client.predict({
+            prompt: text,
+            object,
+            topK: TOP_K,
+            tapMode,
+            multiToken,
+          });
+          rows.push({ language, prompt: text, object, prediction });
+        } catch {
+          // A prompt the model cannot read: the fact list says why.
+        }
+      }
+      return rows;
+    },
+    [client, fact, tapMode, multiToken],
+  );
+  const q = useQuery(ask);
+  return (
+    <div className="results-predictions">
+      <h3>What the model predicts</h3>
+      {q.phase === 'loading' && <p className="note">Predicting…</p>}
+      {q.phase === 'error' && (
+        <p className="error" role="alert">
+          {q.error}
+        </p>
+      )}
+      {q.phase === 'ready' && <PredictionsTable rows={q.value} topK={TOP_K} />}
+    </div>
+  );
+}
+
+function SelectedNeuron({
+  client,
+  info,
+  neuron,
+  facts,
+  resultOf,
+  tau,
+  onClose,
+}: {
+  client: EngineClient;
+  info: ModelInfo;
+  neuron: Neuron;
+  facts: Fact[];
+  resultOf: ResultOf;
+  tau: Record<string, number>;
+  onClose: () => void;
+}) {
+  const { layer, unit } = neuron;
+  const ask = useMemo(
+    () => () =>
+      Promise.all(
+        (['promoted', 'suppressed'] as const).map((direction) =>
+          client.valueVectorTokens({ layer, unit, k: TOP_K, direction }),
+        ),
+      ),
+    [client, layer, unit],
+  );
+  const tokens = useQuery(ask);
+  const scores: NeuronFactScore[] = facts.flatMap((fact) =>
+    languageResults(fact, resultOf).flatMap(({ job, result }) =>
+      result
+        ? [
+            {
+              fact: factLabel(fact),
+              language: job.prompt.language,
+              score: result.scores[layer * result.units + unit],
+              maxScore: maxScore(result.scores),
+              tau: tauFor(tau, job.prompt.language),
+            },
+          ]
+        : [],
+    ),
+  );
+  const logits = (i: 0 | 1) =>
+    tokens.phase === 'ready' ? tokens.value[i].map((t) => ({ token: t.text, logit: t.score })) : [];
+  return (
+    <div className="results-neuron">
+      <NeuronPanel
+        neuron={neuron}
+        model={info.id}
+        scores={scores}
+        promoted={logits(0)}
+        demoted={logits(1)}
+        onClose={onClose}
+      />
+      {tokens.phase === 'loading' && <p className="note">Reading the value vector…</p>}
+      {tokens.phase === 'error' && (
+        <p className="error" role="alert">
+          {tokens.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ResultsPanel({
+  client,
+  info,
+  fact,
+  facts,
+  settings,
+  resultOf,
+  tau,
+  dispatch,
+}: {
+  client: EngineClient | undefined;
+  info: ModelInfo | undefined;
+  fact: Fact | undefined;
+  facts: Fact[];
+  settings: RunSettings;
+  resultOf: ResultOf;
+  tau: Record<string, number>;
+  dispatch: (a: Action) => void;
+}) {
+  const [selected, setSelected] = useState<Neuron | null>(null);
+  const onTau = useCallback(
+    (language: string, t: number) => dispatch({ type: 'tau', language, tau: t }),
+    [dispatch],
+  );
+  if (!fact) return null;
+  const results = languageResults(fact, resultOf);
+  const maps: LanguageMap[] = results.flatMap(({ job, result }) =>
+    result
+      ? [{ language: job.prompt.language, map: result, tau: tauFor(tau, job.prompt.language) }]
+      : [],
+  );
+  const missing = results.filter((r) => !r.result).map((r) => r.job.prompt.language);
+  return (
+    <section
+      className="panel"
+      aria-labelledby="results-heading"
+      data-testid="results-panel"
+      data-maps={maps.length}
+    >
+      <h2 id="results-heading">
+        4 · Neuron maps: <span className="fact-title">{factLabel(fact)}</span>
+      </h2>
+      {maps.length === 0 ? (
+        <p className="note">No map for this fact yet: run it (step 3).</p>
+      ) : (
+        <NeuronMaps
+          maps={maps}
+          onTauChange={onTau}
+          selected={selected}
+          onSelectNeuron={(layer, unit) => setSelected({ layer, unit })}
+        />
+      )}
+      {maps.length > 0 && missing.length > 0 && (
+        <p className="note">Not run yet in {missing.join(', ')}.</p>
+      )}
+      {client && info && (
+        // Keyed by the model: another model's predictions and tokens are asked anew.
+        <div className="results-detail" key={info.key}>
+          <Predictions client={client} fact={fact} settings={settings} />
+          {selected && (
+            <SelectedNeuron
+              client={client}
+              info={info}
+              neuron={selected}
+              facts={facts}
+              resultOf={resultOf}
+              tau={tau}
+              onClose={() => setSelected(null)}
+            />
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * The bundled fact set (data/factset, mLAMA layout) in the browser. Its files become lazily
+ * loaded chunks of the build, so they are fetched only when the user opens the fact-set picker.
+ */
+import { type FactSet, loadFactSet } from '../facts';
+
+const FILES = import.meta.glob<string>('/data/factset/**/*.{json,jsonl}', {
+  query: '?raw',
+  import: 'default',
+});
+
+let loading: Promise<FactSet> | undefined;
+
+/** The whole set (both languages, main templates), loaded once per page. */
+export function bundledFactSet(): Promise<FactSet> {
+  loading ??= loadFactSet(async (path) => {
+    const load = FILES[`/data/factset/${path}`];
+    if (!load) throw new Error(`the bundled fact set has no file ${path}`);
+    return load();
+  });
+  loading.catch(() => (loading = undefined)); // a failed load may be retried
+  return loading;
+}

@@ -1,0 +1,128 @@
+/**
+ * The explorer's state: which model, which facts, how to run, what is shown. It is plain data
+ * so that it fits in a share link (./share.ts) and survives a reload (the link is kept in the
+ * address bar). Results are not part of it: they live in the result cache (./result-cache.ts),
+ * keyed by model, prompt and settings.
+ */
+import { defaultTau } from '../analysis/selection';
+import type { Fact, Prompt } from '../facts';
+import type { RunSettings } from '../worker-api';
+
+/** The model as the state names it; picked files cannot be named, only their folder. */
+export type ModelRef =
+  | { kind: 'bundled'; name: string }
+  | { kind: 'hub'; id: string; revision?: string }
+  | { kind: 'files'; label: string };
+
+export interface ViewSelection {
+  /** The fact shown (its id), when any. */
+  factId?: string;
+}
+
+export interface ExplorerState {
+  model?: ModelRef;
+  facts: Fact[];
+  settings: RunSettings;
+  /** KN threshold per language code; languages not listed use tauFor's default. */
+  tau: Record<string, number>;
+  view: ViewSelection;
+}
+
+export const DEFAULT_SETTINGS: RunSettings = {
+  method: 'amig',
+  steps: 20,
+  tapMode: 'post-activation',
+  multiToken: 'per-token',
+};
+
+/** The user's tau for a language, else the paper's (0.3 English, 0.2 Chinese, 0.3 others). */
+export function tauFor(tau: Record<string, number>, language: string): number {
+  return defaultTau(language, tau);
+}
+
+export function initialState(): ExplorerState {
+  return { facts: [], settings: DEFAULT_SETTINGS, tau: {}, view: {} };
+}
+
+export function sameModel(a: ModelRef | undefined, b: ModelRef | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'bundled') return a.name === (b as typeof a).name;
+  if (a.kind === 'hub')
+    return (
+      a.id === (b as typeof a).id && (a.revision ?? 'main') === ((b as typeof a).revision ?? 'main')
+    );
+  return a.label === (b as typeof a).label;
+}
+
+export function modelLabel(m: ModelRef): string {
+  if (m.kind === 'bundled') return m.name;
+  if (m.kind === 'hub') return m.revision && m.revision !== 'main' ? `${m.id}@${m.revision}` : m.id;
+  return `folder “${m.label}”`;
+}
+
+/** One unit of work: a prompt of a fact, in its language. */
+export interface Job {
+  fact: Fact;
+  /** Index into fact.prompts. */
+  index: number;
+  prompt: Prompt;
+}
+
+export function jobsOf(facts: Fact[]): Job[] {
+  return facts.flatMap((fact) => fact.prompts.map((prompt, index) => ({ fact, index, prompt })));
+}
+
+/** The languages of a set of facts, in first-seen order. */
+export function languagesOf(facts: Fact[]): string[] {
+  return [...new Set(facts.flatMap((f) => f.prompts.map((p) => p.language)))];
+}
+
+export type Action =
+  | { type: 'replace'; state: ExplorerState }
+  | { type: 'model'; model: ModelRef }
+  | { type: 'add-facts'; facts: Fact[] }
+  | { type: 'remove-fact'; id: string }
+  | { type: 'clear-facts' }
+  | { type: 'settings'; settings: Partial<RunSettings> }
+  | { type: 'tau'; language: string; tau: number }
+  | { type: 'select'; factId: string | undefined };
+
+/** Fact ids are unique in the state: an added fact whose id is taken gets a suffix. */
+function uniqueIds(existing: Fact[], added: Fact[]): Fact[] {
+  const taken = new Set(existing.map((f) => f.id));
+  return added.map((f) => {
+    let id = f.id;
+    for (let n = 2; taken.has(id); n++) id = `${f.id}-${n}`;
+    taken.add(id);
+    return id === f.id ? f : { ...f, id };
+  });
+}
+
+export function reduce(state: ExplorerState, action: Action): ExplorerState {
+  switch (action.type) {
+    case 'replace':
+      return action.state;
+    case 'model':
+      return sameModel(state.model, action.model) ? state : { ...state, model: action.model };
+    case 'add-facts': {
+      const facts = [...state.facts, ...uniqueIds(state.facts, action.facts)];
+      // Show the first added fact: that is what the user just asked about.
+      const shown = facts[state.facts.length]?.id ?? state.view.factId;
+      return { ...state, facts, view: { ...state.view, factId: shown } };
+    }
+    case 'remove-fact': {
+      const facts = state.facts.filter((f) => f.id !== action.id);
+      const factId = state.view.factId === action.id ? facts[0]?.id : state.view.factId;
+      return { ...state, facts, view: { ...state.view, factId } };
+    }
+    case 'clear-facts':
+      return { ...state, facts: [], view: {} };
+    case 'settings':
+      return { ...state, settings: { ...state.settings, ...action.settings } };
+    case 'tau':
+      return { ...state, tau: { ...state.tau, [action.language]: action.tau } };
+    case 'select':
+      return { ...state, view: { ...state.view, factId: action.factId } };
+  }
+}

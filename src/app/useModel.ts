@@ -1,0 +1,129 @@
+import { proxy } from 'comlink';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  type CachedModel,
+  type EngineClient,
+  type LoadEvent,
+  type ModelInfo,
+  type ModelRequest,
+  newRunId,
+} from '../worker-api';
+import { errorText, isAbort } from './errors';
+import type { PickedFolder } from './picked-files';
+import { type ModelRef, sameModel } from './state';
+
+export type ModelStatus =
+  | { phase: 'none' }
+  | { phase: 'loading'; ref: ModelRef; progress?: LoadEvent }
+  | { phase: 'ready'; ref: ModelRef; info: ModelInfo }
+  | { phase: 'error'; ref: ModelRef; error: string; errorName: string }
+  /** Known from a link, but loading needs the user: a Hub download, or a folder to pick. */
+  | { phase: 'waiting'; ref: ModelRef; reason: 'download' | 'pick-folder' };
+
+export interface ModelControl {
+  status: ModelStatus;
+  /** Hub models in Cache Storage (undefined until listed). */
+  cached: CachedModel[] | undefined;
+  /** Loads a model now (replacing the loaded one); files for a picked folder. */
+  load(ref: ModelRef, folder?: PickedFolder): void;
+  /** A model named by a link or a reload: loads it when that costs no download or pick. */
+  restore(ref: ModelRef): void;
+  cancel(): void;
+  removeCached(id: string): Promise<void>;
+}
+
+function requestFor(ref: ModelRef, folder?: PickedFolder): ModelRequest {
+  if (ref.kind === 'bundled') return { kind: 'bundled', name: ref.name };
+  if (ref.kind === 'hub') return { kind: 'hub', id: ref.id, revision: ref.revision };
+  if (!folder) throw new Error('a local model needs its files');
+  return { kind: 'files', files: folder.files, label: folder.label };
+}
+
+/** The id the engine and the Hub cache give a Hub model ("id", or "id@revision"). */
+export function hubCacheId(ref: Extract<ModelRef, { kind: 'hub' }>): string {
+  return ref.revision && ref.revision !== 'main' ? `${ref.id}@${ref.revision}` : ref.id;
+}
+
+/** The loaded model: one at a time, loads cancellable, Hub downloads listed and removable. */
+export function useModel(client: EngineClient | undefined): ModelControl {
+  const [status, setStatus] = useState<ModelStatus>({ phase: 'none' });
+  const [cached, setCached] = useState<CachedModel[]>();
+  const current = useRef<{ runId: string; ref: ModelRef } | undefined>(undefined);
+
+  const refreshCached = useCallback(async () => {
+    if (client) setCached(await client.cachedModels());
+  }, [client]);
+
+  useEffect(() => {
+    let live = true;
+    client?.cachedModels().then(
+      (list) => live && setCached(list),
+      () => live && setCached([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+
+  const load = useCallback(
+    (ref: ModelRef, folder?: PickedFolder) => {
+      if (!client) return;
+      const previous = current.current;
+      if (previous) void client.cancel(previous.runId);
+      const runId = newRunId();
+      current.current = { runId, ref };
+      const mine = () => current.current?.runId === runId;
+      setStatus({ phase: 'loading', ref });
+      const onProgress = proxy((progress: LoadEvent) => {
+        if (mine()) setStatus({ phase: 'loading', ref, progress });
+      });
+      client.loadModel(requestFor(ref, folder), runId, onProgress).then(
+        (info) => {
+          if (!mine()) return;
+          current.current = undefined;
+          setStatus({ phase: 'ready', ref, info });
+          if (ref.kind === 'hub') void refreshCached();
+        },
+        (e: unknown) => {
+          if (!mine()) return; // replaced by a newer load
+          current.current = undefined;
+          if (isAbort(e)) setStatus({ phase: 'none' });
+          else
+            setStatus({ phase: 'error', ref, error: errorText(e), errorName: (e as Error).name });
+          if (ref.kind === 'hub') void refreshCached();
+        },
+      );
+    },
+    [client, refreshCached],
+  );
+
+  const restore = useCallback(
+    (ref: ModelRef) => {
+      if (ref.kind === 'files') return setStatus({ phase: 'waiting', ref, reason: 'pick-folder' });
+      if (ref.kind === 'hub' && !cached?.some((m) => m.id === hubCacheId(ref)))
+        return setStatus({ phase: 'waiting', ref, reason: 'download' });
+      load(ref);
+    },
+    [cached, load],
+  );
+
+  const cancel = useCallback(() => {
+    const c = current.current;
+    if (c && client) void client.cancel(c.runId);
+  }, [client]);
+
+  const removeCached = useCallback(
+    async (id: string) => {
+      if (!client) return;
+      await client.removeCachedModel(id);
+      await refreshCached();
+    },
+    [client, refreshCached],
+  );
+
+  return { status, cached, load, restore, cancel, removeCached };
+}
+
+/** Whether the status is about this model. */
+export const statusIsFor = (status: ModelStatus, ref: ModelRef | undefined): boolean =>
+  status.phase !== 'none' && sameModel(status.ref, ref);

@@ -1,0 +1,344 @@
+/**
+ * The engine behind the worker API, independent of the worker and of the browser: it holds the
+ * loaded model and answers loads, estimates, attributions, predictions and projections on any
+ * `Runtime` (onnxruntime-web in the worker, onnxruntime-node in tests). Model files come from
+ * a `SourceFactory`, so Node tests load from memory and the worker from URLs, the Hub or files.
+ */
+import { type AttributionResult, attribute } from '../attribution/attribute';
+import { type Model, loadModel } from '../attribution/model';
+import { type Prediction, predict } from '../attribution/predict';
+import { encodePrompt } from '../attribution/prompt';
+import { type PromotedToken, ValueProjector } from '../analysis/projection';
+import type { Runtime } from '../runtime/runtime';
+import type { LoadProgress, ModelFile, ModelSource } from '../weights';
+import { bytesFile } from '../weights';
+import type {
+  AttributeProgress,
+  AttributeRequest,
+  Benchmark,
+  Estimate,
+  EstimateRequest,
+  LoadEvent,
+  ModelInfo,
+  ModelRequest,
+  PredictRequest,
+  PromptEstimate,
+  ValueTokensRequest,
+} from './api';
+import { benchmarkModel, estimatePrompt } from './benchmark';
+import { EngineError } from './errors';
+import { throttle } from './runs';
+
+/** Opens the model a request names; `onDownload` reports bytes as files are downloaded. */
+export type SourceFactory = (
+  request: ModelRequest,
+  onDownload: (p: LoadProgress) => void,
+) => Promise<ModelSource>;
+
+/** Small files read before the checkpoint: they identify the model (see ModelInfo.key). */
+const IDENTITY_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+/** Progress messages at most this often (ms). */
+const PROGRESS_MS = 100;
+
+/** cyrb53: a fast 53-bit string hash; enough to tell model files apart, not for security. */
+function hash53(bytes: Uint8Array, seed = 0): string {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (const b of bytes) {
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/** A source whose small identity files were read once up front and are served from memory. */
+class PrefetchedSource implements ModelSource {
+  constructor(
+    private readonly inner: ModelSource,
+    private readonly files: Map<string, Uint8Array>,
+  ) {}
+
+  get id(): string {
+    return this.inner.id;
+  }
+
+  async has(name: string): Promise<boolean> {
+    return this.files.has(name) || this.inner.has(name);
+  }
+
+  async open(name: string): Promise<ModelFile> {
+    const bytes = this.files.get(name);
+    return bytes ? bytesFile(name, bytes) : this.inner.open(name);
+  }
+}
+
+async function prefetch(source: ModelSource): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const name of IDENTITY_FILES) {
+    // config.json and tokenizer.json are required: open() reports them missing with the fix.
+    if (name === 'tokenizer_config.json' && !(await source.has(name))) continue;
+    const file = await source.open(name);
+    files.set(name, await file.slice(0, file.size));
+  }
+  return files;
+}
+
+/**
+ * A runtime that remembers what it uploads until `keep()`, so a load that fails or is
+ * cancelled halfway frees the weights it had already put on the device.
+ */
+function trackUploads(runtime: Runtime) {
+  let uploaded: ReturnType<Runtime['upload']>[] | undefined = [];
+  const tracked: Runtime = {
+    info: runtime.info,
+    createSession: (bytes) => runtime.createSession(bytes),
+    upload: (data, dims) => {
+      const t = runtime.upload(data, dims);
+      uploaded?.push(t);
+      return t;
+    },
+    tensor: (data, dims) => runtime.tensor(data, dims),
+    read: (t) => runtime.read(t),
+    dispose: (t) => runtime.dispose(t),
+  };
+  return {
+    runtime: tracked,
+    keep: () => (uploaded = undefined),
+    discard: () => {
+      for (const t of uploaded ?? []) runtime.dispose(t);
+      uploaded = undefined;
+    },
+  };
+}
+
+/**
+ * A runtime that creates one session at a time. onnxruntime-web's WebGPU EP refuses to create
+ * a session while another is being created ("another WebGPU EP inference session is being
+ * created"), and a model creates its graphs' sessions together (Model.sessions).
+ */
+export function oneSessionAtATime(runtime: Runtime): Runtime {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    info: runtime.info,
+    createSession: (bytes) => {
+      const next = tail.then(() => runtime.createSession(bytes));
+      tail = next.catch(() => {});
+      return next;
+    },
+    upload: (data, dims) => runtime.upload(data, dims),
+    tensor: (data, dims) => runtime.tensor(data, dims),
+    read: (t) => runtime.read(t),
+    dispose: (t) => runtime.dispose(t),
+  };
+}
+
+interface Loaded {
+  model: Model;
+  info: ModelInfo;
+  projector: ValueProjector;
+}
+
+export class Engine {
+  private loaded: Loaded | undefined;
+  private readonly benchmarks = new Map<string, Benchmark>();
+
+  private readonly runtime: Runtime;
+
+  constructor(
+    runtime: Runtime,
+    private readonly sources: SourceFactory,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.runtime = oneSessionAtATime(runtime);
+  }
+
+  get info(): ModelInfo | undefined {
+    return this.loaded?.info;
+  }
+
+  /**
+   * The loaded model, for services that run on it (analysis views); throws NoModelError when
+   * none is. Call it inside a queued call (the worker's `guarded`), so no load swaps it out.
+   */
+  model(): Model {
+    return this.current().model;
+  }
+
+  /** The loaded model, or an error telling the user to load one. */
+  private current(): Loaded {
+    if (!this.loaded)
+      throw new EngineError('NoModelError', 'No model is loaded: pick a model first.');
+    return this.loaded;
+  }
+
+  async unload(): Promise<void> {
+    const l = this.loaded;
+    this.loaded = undefined;
+    if (l) {
+      await l.projector.release();
+      await l.model.release();
+    }
+  }
+
+  async load(
+    request: ModelRequest,
+    signal: AbortSignal,
+    onEvent?: (e: LoadEvent) => void,
+  ): Promise<ModelInfo> {
+    // Free the old model first: two models may not fit in memory together.
+    await this.unload();
+    const t0 = this.now();
+    const events = throttle(onEvent, PROGRESS_MS, this.now);
+    const source = await this.sources(request, (p) =>
+      events.push({ phase: 'download', ...p }, p.loadedBytes === p.totalBytes),
+    );
+    signal.throwIfAborted();
+    const identity = await prefetch(source);
+    let checkpointBytes = 0;
+    const uploads = trackUploads(this.runtime);
+    let model: Model;
+    try {
+      model = await loadModel(new PrefetchedSource(source, identity), uploads.runtime, {
+        signal,
+        onProgress: (p) => {
+          checkpointBytes = p.totalBytes;
+          events.push({ phase: 'read', ...p }, p.loadedBytes === p.totalBytes);
+        },
+      });
+      events.push({ phase: 'prepare', loadedBytes: 0, totalBytes: 0 }, true);
+      await model.sessions();
+      signal.throwIfAborted();
+    } catch (e) {
+      uploads.discard();
+      throw e;
+    }
+    uploads.keep();
+    const digest = hash53(
+      new TextEncoder().encode(
+        IDENTITY_FILES.map((n) => `${n}:${identity.has(n) ? hash53(identity.get(n)!) : '-'}`)
+          .concat(`checkpoint:${checkpointBytes}`)
+          .join('\n'),
+      ),
+    );
+    const cfg = model.config;
+    const info: ModelInfo = {
+      id: source.id,
+      key: `${source.id}#${digest}`,
+      kind: request.kind,
+      family: cfg.family,
+      modelType: cfg.modelType,
+      layers: cfg.numLayers,
+      units: cfg.intermediateSize,
+      hiddenSize: cfg.hiddenSize,
+      heads: cfg.numHeads,
+      vocabSize: cfg.vocabSize,
+      maxPositions: cfg.maxPositions,
+      activation: cfg.activation,
+      tiedEmbeddings: cfg.tieWordEmbeddings,
+      checkpointBytes,
+      backend: this.runtime.info.backend,
+      loadSeconds: (this.now() - t0) / 1000,
+    };
+    if (cfg.family === 'bert' && model.tokenizer.maskToken)
+      info.maskToken = model.tokenizer.maskToken;
+    this.loaded = { model, info, projector: new ValueProjector(model) };
+    return info;
+  }
+
+  /** This device's timings on the loaded model, measured on first use. */
+  async benchmark(): Promise<Benchmark> {
+    const { model, info } = this.current();
+    const key = `${info.key}|${info.backend}`;
+    let b = this.benchmarks.get(key);
+    if (!b) {
+      b = await benchmarkModel(model, this.now);
+      this.benchmarks.set(key, b);
+    }
+    return b;
+  }
+
+  async estimate(request: EstimateRequest): Promise<Estimate> {
+    const { model } = this.current();
+    const { settings } = request;
+    const benchmark = await this.benchmark();
+    const items: PromptEstimate[] = request.prompts.map(({ prompt, object }) => {
+      try {
+        const enc = encodePrompt(
+          model.config,
+          model.tokenizer,
+          prompt,
+          object,
+          settings.multiToken,
+        );
+        const est = estimatePrompt(benchmark, model.numLayers, enc.ids.length, enc.slots.length, {
+          method: settings.method,
+          steps: settings.steps,
+        });
+        return {
+          ok: true,
+          tokens: enc.ids.length,
+          passes: enc.slots.length,
+          warnings: enc.warnings,
+          ...est,
+        };
+      } catch (e) {
+        return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      }
+    });
+    const ok = items.filter((i) => i.ok);
+    return {
+      items,
+      total: {
+        prompts: ok.length,
+        passes: ok.reduce((s, i) => s + i.passes, 0),
+        counts: {
+          forward: ok.reduce((s, i) => s + i.counts.forward, 0),
+          backward: ok.reduce((s, i) => s + i.counts.backward, 0),
+        },
+        seconds: ok.reduce((s, i) => s + i.seconds, 0),
+      },
+      benchmark,
+    };
+  }
+
+  async attribute(
+    request: AttributeRequest,
+    signal: AbortSignal,
+    onProgress?: (p: AttributeProgress) => void,
+  ): Promise<AttributionResult> {
+    const { model } = this.current();
+    const progress = throttle(onProgress, PROGRESS_MS, this.now);
+    return attribute(model, request.prompt, request.object, {
+      ...request.settings,
+      signal,
+      onProgress: (p) => progress.push(p, p.done === p.total),
+    });
+  }
+
+  async predict(request: PredictRequest): Promise<Prediction[]> {
+    const { model } = this.current();
+    const enc = encodePrompt(
+      model.config,
+      model.tokenizer,
+      request.prompt,
+      request.object,
+      request.multiToken,
+    );
+    return predict(model, enc, request.variants ?? [[]], {
+      topK: request.topK,
+      tapMode: request.tapMode,
+    });
+  }
+
+  async valueVectorTokens(request: ValueTokensRequest): Promise<PromotedToken[]> {
+    return this.current().projector.tokens(
+      request.layer,
+      request.unit,
+      request.k,
+      request.direction,
+    );
+  }
+}
