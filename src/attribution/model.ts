@@ -60,8 +60,10 @@ export class Model {
 
   /** Frees the sessions and the device copies of the weights. */
   async release(): Promise<void> {
-    for (const s of this.sessionCache.values())
-      for (const session of Object.values(await s)) await session.release();
+    for (const pending of this.sessionCache.values()) {
+      const sessions = await pending.catch(() => undefined); // a failed creation left nothing
+      for (const session of Object.values(sessions ?? {})) await session.release();
+    }
     this.sessionCache.clear();
     for (const t of Object.values(this.weights.global)) this.runtime.dispose(t);
     for (const layer of this.weights.layers)
@@ -118,6 +120,12 @@ export class WeightCollector {
     }
   }
 
+  /** Frees every tensor uploaded so far. */
+  dispose(): void {
+    for (const slot of [this.weights.global, ...this.weights.layers])
+      for (const t of Object.values(slot)) this.runtime.dispose(t);
+  }
+
   /** The weights, once every input has a tensor; otherwise an error naming what is missing. */
   finish(fileName: string): ModelWeights {
     const missing = missingWeights(this.arch, this.cfg, this.seen);
@@ -149,11 +157,16 @@ export async function loadModel(
   const tokenizer = loadTokenizer(await readJsonFile(source, 'tokenizer.json'), tokenizerConfig);
   const arch = architectures[config.family];
   const collector = new WeightCollector(arch, config, runtime);
-  await loadCheckpoint(source, (name, t) => collector.add(name, t), {
-    ...opts,
-    include: (name) => collector.wants(name),
-  });
-  return new Model(source.id, config, tokenizer, runtime, collector.finish('the checkpoint'));
+  try {
+    await loadCheckpoint(source, (name, t) => collector.add(name, t), {
+      ...opts,
+      include: (name) => collector.wants(name),
+    });
+    return new Model(source.id, config, tokenizer, runtime, collector.finish('the checkpoint'));
+  } catch (e) {
+    collector.dispose(); // a failed or cancelled load must not keep device memory
+    throw e;
+  }
 }
 
 /** A model from tensors already in memory (generated models and tests). */

@@ -189,7 +189,19 @@ export class WebRuntime implements Runtime {
     readonly keepAlive?: InferenceSession,
   ) {}
 
-  async createSession(model: Uint8Array): Promise<InferenceSession> {
+  /**
+   * onnxruntime-web's WebGPU EP refuses to create a session while another is being created, and
+   * a model creates its graphs' sessions together: queue them.
+   */
+  createSession(model: Uint8Array): Promise<InferenceSession> {
+    const next = this.sessionQueue.then(() => this.createSessionNow(model));
+    this.sessionQueue = next.catch(() => {});
+    return next;
+  }
+
+  private sessionQueue: Promise<unknown> = Promise.resolve();
+
+  private async createSessionNow(model: Uint8Array): Promise<InferenceSession> {
     const options: InferenceSession.SessionOptions = {
       executionProviders: [this.info.backend],
       graphOptimizationLevel: 'all',

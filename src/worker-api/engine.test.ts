@@ -318,23 +318,3 @@ describe('keepBodyErrors', () => {
     expect(await kept.match('https://x/b')).toBeUndefined(); // other methods pass through
   });
 });
-
-describe('session creation', () => {
-  it('starts a session only when the one before it is created (WebGPU EP rule)', async () => {
-    let creating = 0;
-    let overlapped = false;
-    const inner = createNodeRuntime({ threads: 1 });
-    const runtime: Runtime = {
-      ...inner,
-      createSession: async (bytes) => {
-        if (creating++ > 0) overlapped = true;
-        await new Promise((r) => setTimeout(r, 5));
-        creating--;
-        return inner.createSession(bytes);
-      },
-    };
-    const engine = engineWith({ a: new MemorySource('a', files()) }, runtime);
-    await engine.load({ kind: 'bundled', name: 'a' }, signal());
-    expect(overlapped).toBe(false);
-  });
-});

@@ -86,55 +86,6 @@ async function prefetch(source: ModelSource): Promise<Map<string, Uint8Array>> {
   return files;
 }
 
-/**
- * A runtime that remembers what it uploads until `keep()`, so a load that fails or is
- * cancelled halfway frees the weights it had already put on the device.
- */
-function trackUploads(runtime: Runtime) {
-  let uploaded: ReturnType<Runtime['upload']>[] | undefined = [];
-  const tracked: Runtime = {
-    info: runtime.info,
-    createSession: (bytes) => runtime.createSession(bytes),
-    upload: (data, dims) => {
-      const t = runtime.upload(data, dims);
-      uploaded?.push(t);
-      return t;
-    },
-    tensor: (data, dims) => runtime.tensor(data, dims),
-    read: (t) => runtime.read(t),
-    dispose: (t) => runtime.dispose(t),
-  };
-  return {
-    runtime: tracked,
-    keep: () => (uploaded = undefined),
-    discard: () => {
-      for (const t of uploaded ?? []) runtime.dispose(t);
-      uploaded = undefined;
-    },
-  };
-}
-
-/**
- * A runtime that creates one session at a time. onnxruntime-web's WebGPU EP refuses to create
- * a session while another is being created ("another WebGPU EP inference session is being
- * created"), and a model creates its graphs' sessions together (Model.sessions).
- */
-export function oneSessionAtATime(runtime: Runtime): Runtime {
-  let tail: Promise<unknown> = Promise.resolve();
-  return {
-    info: runtime.info,
-    createSession: (bytes) => {
-      const next = tail.then(() => runtime.createSession(bytes));
-      tail = next.catch(() => {});
-      return next;
-    },
-    upload: (data, dims) => runtime.upload(data, dims),
-    tensor: (data, dims) => runtime.tensor(data, dims),
-    read: (t) => runtime.read(t),
-    dispose: (t) => runtime.dispose(t),
-  };
-}
-
 interface Loaded {
   model: Model;
   info: ModelInfo;
@@ -152,7 +103,7 @@ export class Engine {
     private readonly sources: SourceFactory,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.runtime = oneSessionAtATime(runtime);
+    this.runtime = runtime;
   }
 
   get info(): ModelInfo | undefined {
@@ -198,24 +149,22 @@ export class Engine {
     signal.throwIfAborted();
     const identity = await prefetch(source);
     let checkpointBytes = 0;
-    const uploads = trackUploads(this.runtime);
-    let model: Model;
+    // loadModel frees what it uploaded when it fails; a model that loaded is released here.
+    const model = await loadModel(new PrefetchedSource(source, identity), this.runtime, {
+      signal,
+      onProgress: (p) => {
+        checkpointBytes = p.totalBytes;
+        events.push({ phase: 'read', ...p }, p.loadedBytes === p.totalBytes);
+      },
+    });
     try {
-      model = await loadModel(new PrefetchedSource(source, identity), uploads.runtime, {
-        signal,
-        onProgress: (p) => {
-          checkpointBytes = p.totalBytes;
-          events.push({ phase: 'read', ...p }, p.loadedBytes === p.totalBytes);
-        },
-      });
       events.push({ phase: 'prepare', loadedBytes: 0, totalBytes: 0 }, true);
       await model.sessions();
       signal.throwIfAborted();
     } catch (e) {
-      uploads.discard();
+      await model.release();
       throw e;
     }
-    uploads.keep();
     const digest = hash53(
       new TextEncoder().encode(
         IDENTITY_FILES.map((n) => `${n}:${identity.has(n) ? hash53(identity.get(n)!) : '-'}`)
