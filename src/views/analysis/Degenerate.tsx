@@ -1,0 +1,548 @@
+/**
+ * Degenerate knowledge neurons of one prompt: a graph of the searched neurons, placed by layer,
+ * with degenerate pairs and cluster links as edges; the pair search's suppression matrix as a
+ * heatmap (diagonal: one neuron suppressed, elsewhere: two together); and the degenerate groups,
+ * which can be highlighted and whose neurons open the neuron map.
+ */
+import { neuronKey } from '../../analysis/selection';
+import type { DegenerateResult } from '../../worker-api/analysis-service';
+import { ExportMenu } from '../ExportMenu';
+import { fitText, formatCount, formatProbability, neuronLabel } from '../format';
+import type { Neuron } from '../types';
+import { useControllable } from '../useControllable';
+import {
+  CaptionBlock,
+  ColorBar,
+  type FigureContext,
+  Figure,
+  INK,
+  MUTED,
+  SwatchLegend,
+  TITLE_HEIGHT,
+  TitleBlock,
+  captionHeight,
+  figureBasename,
+  swatchRows,
+  wrapCaption,
+} from './chart';
+import { NeuronButtons, RadioGroup } from './controls';
+import { toCsv } from './csv';
+import { edgePath, layeredLayout } from './degenerateLayout';
+import { formatShare, shareColor, textOn } from './scales';
+import { DEFAULT_DEGENERATE_STATE, type DegenerateViewState } from './viewState';
+
+export const PAIR_COLOR = '#D55E00';
+export const LINK_COLOR = '#0072B2';
+export const UNVERIFIED_COLOR = '#9aa3b2';
+export const HIGHLIGHT = '#ffd54f';
+
+const lostLabel = 'P(object) lost when suppressed (1 − P / p0)';
+
+/** Lost share of p0, for colours: 1 - p / p0 (0 when p0 is 0). */
+const lost = (p: number, p0: number) => (p0 > 0 ? 1 - p / p0 : 0);
+
+const lostTicks = [0, 0.25, 0.5, 0.75, 1].map((t) => ({ t, label: formatShare(t) }));
+
+export interface GraphNode {
+  neuron: Neuron;
+  /** P(object) with the neuron suppressed alone, when a search measured it. */
+  single: number | null;
+}
+
+export interface GraphEdge {
+  a: number;
+  b: number;
+  kind: 'pair' | 'link' | 'unverified';
+  /** Link strength (clusters), or the pair's P with both suppressed. */
+  value: number;
+}
+
+/**
+ * The graph's nodes (the pair search's neurons, then cluster members not among them) and edges
+ * (degenerate pairs; links of strength >= minStrength inside each cluster, marked unverified in
+ * clusters that suppression did not confirm).
+ */
+export function degenerateGraph(result: DegenerateResult): {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+} {
+  const { pairs, clusters } = result;
+  const K = pairs.neurons.length;
+  const index = new Map<string, number>();
+  const nodes: GraphNode[] = [];
+  const add = (n: Neuron, single: number | null) => {
+    const key = neuronKey(n);
+    if (!index.has(key)) {
+      index.set(key, nodes.length);
+      nodes.push({ neuron: { layer: n.layer, unit: n.unit }, single });
+    } else if (nodes[index.get(key)!].single === null) nodes[index.get(key)!].single = single;
+    return index.get(key)!;
+  };
+  pairs.neurons.forEach((n, i) => add(n, pairs.matrix[i * K + i]));
+  const edges: GraphEdge[] = pairs.pairs.map((p) => ({
+    a: index.get(neuronKey(pairs.neurons[p.a]))!,
+    b: index.get(neuronKey(pairs.neurons[p.b]))!,
+    kind: 'pair',
+    value: p.probability,
+  }));
+  if (clusters) {
+    const n = clusters.neurons.length;
+    for (const c of clusters.clusters) {
+      const ids = c.members.map((m, k) => add(clusters.neurons[m], c.singles[k]));
+      c.members.forEach((i, x) =>
+        c.members.forEach((j, y) => {
+          const s = clusters.strength[i * n + j];
+          if (j > i && s >= clusters.minStrength)
+            edges.push({
+              a: ids[x],
+              b: ids[y],
+              kind: c.degenerate ? 'link' : 'unverified',
+              value: s,
+            });
+        }),
+      );
+    }
+  }
+  return { nodes, edges };
+}
+
+export interface DegenerateFigureProps {
+  result: DegenerateResult;
+  context: FigureContext;
+  edges: DegenerateViewState['edges'];
+  /** Index into result.groups of the highlighted group. */
+  group: number | null;
+  /** Makes nodes clickable (interactive view). */
+  onNode?: (n: Neuron) => void;
+  width?: number;
+}
+
+const R = 14;
+
+export function DegenerateGraphFigure({
+  result,
+  context,
+  edges: show,
+  group,
+  onNode,
+  width = 560,
+}: DegenerateFigureProps) {
+  const { nodes, edges } = degenerateGraph(result);
+  const perLayer = new Map<number, number>();
+  for (const n of nodes) perLayer.set(n.neuron.layer, (perLayer.get(n.neuron.layer) ?? 0) + 1);
+  const plotH = Math.max(110, Math.min(20, Math.max(0, ...perLayer.values())) * 44);
+  const legend = [
+    { label: 'degenerate pair', color: PAIR_COLOR, mark: 'line' as const },
+    { label: 'cluster link (verified)', color: LINK_COLOR, mark: 'dashed' as const },
+    { label: 'cluster link (not degenerate)', color: UNVERIFIED_COLOR, mark: 'dashed' as const },
+    ...(group !== null
+      ? [{ label: `group ${group + 1}`, color: HIGHLIGHT, mark: 'ring' as const }]
+      : []),
+  ];
+  const keyY = TITLE_HEIGHT + 2;
+  const keyRows = swatchRows(legend, width - 24);
+  const barY = keyY + keyRows * 16;
+  const plot = { x: 24, y: barY + 52, w: width - 48, h: plotH };
+  const layout = layeredLayout(
+    nodes.map((n) => n.neuron),
+    plot,
+    44,
+  );
+  const highlighted = new Set(
+    group !== null ? (result.groups[group]?.neurons ?? []).map(neuronKey) : [],
+  );
+  const visible = edges.filter(
+    (e) => show === 'both' || (show === 'pairs' ? e.kind === 'pair' : e.kind !== 'pair'),
+  );
+  const lines = wrapCaption(
+    [
+      `${result.language} · ${result.text} → ${result.object} · p0 = ${formatProbability(result.p0)}. ` +
+        `Nodes: the pair search’s top ${formatCount(result.pairs.neurons.length)} KN and the clusters’ members, by layer; fill: ${lostLabel} alone.`,
+      `A pair is degenerate when each alone loses at most ${formatShare(result.pairs.singleDrop)} of p0 and both together more than ${formatShare(result.pairs.jointDrop)}. ` +
+        (result.clusters
+          ? `Cluster links: connection strength ≥ ${result.clusters.minStrength.toFixed(2)} (${result.clusters.links}).`
+          : 'No clustering was run.'),
+    ],
+    width,
+  );
+  const bottom = plot.y + plot.h + 40;
+  return (
+    <Figure
+      width={width}
+      height={bottom + captionHeight(lines)}
+      label={`Degenerate knowledge neurons: ${result.text} → ${result.object}`}
+    >
+      <TitleBlock
+        title="Degenerate knowledge neurons"
+        subtitle={`${context.subject} · ${context.model}`}
+        width={width}
+      />
+      <SwatchLegend x={24} y={keyY + 6} items={legend} maxWidth={width - 24} />
+      <ColorBar
+        x={24}
+        y={barY + 4}
+        w={220}
+        label={lostLabel}
+        color={shareColor}
+        ticks={lostTicks}
+      />
+      {layout.columns.map((c) => (
+        <text
+          key={c.layer}
+          x={c.x}
+          y={plot.y + plot.h + 14}
+          textAnchor="middle"
+          fontSize={11}
+          fill={MUTED}
+        >
+          L{c.layer}
+        </text>
+      ))}
+      <text x={plot.x + plot.w / 2} y={bottom - 8} textAnchor="middle" fontSize={11} fill={INK}>
+        Layer (columns) · unit (in the circles)
+      </text>
+      {visible.map((e, i) => {
+        const a = layout.nodes[e.a];
+        const b = layout.nodes[e.b];
+        const dim =
+          highlighted.size > 0 &&
+          !(highlighted.has(neuronKey(a.neuron)) && highlighted.has(neuronKey(b.neuron)));
+        return (
+          <path
+            key={i}
+            d={edgePath(a, b, e.kind === 'pair' ? 0.18 : -0.18)}
+            fill="none"
+            stroke={
+              e.kind === 'pair' ? PAIR_COLOR : e.kind === 'link' ? LINK_COLOR : UNVERIFIED_COLOR
+            }
+            strokeWidth={e.kind === 'pair' ? 2.5 : 1 + 2.5 * e.value}
+            strokeDasharray={e.kind === 'pair' ? undefined : '5 3'}
+            strokeOpacity={dim ? 0.2 : 0.9}
+          />
+        );
+      })}
+      {layout.nodes.map((p) => {
+        const node = nodes[p.index];
+        const fill = node.single === null ? '#ffffff' : shareColor(lost(node.single, result.p0));
+        const isHighlighted = highlighted.has(neuronKey(p.neuron));
+        return (
+          <g
+            key={neuronKey(p.neuron)}
+            data-neuron={neuronKey(p.neuron)}
+            onClick={onNode && (() => onNode(p.neuron))}
+            style={onNode ? { cursor: 'pointer' } : undefined}
+          >
+            <title>
+              {`${neuronLabel(p.neuron)}: ${
+                node.single === null
+                  ? 'not suppressed alone'
+                  : `P alone ${formatProbability(node.single)} (${formatShare(lost(node.single, result.p0))} lost)`
+              }`}
+            </title>
+            {isHighlighted && (
+              <circle cx={p.x} cy={p.y} r={R + 5} fill="none" stroke={HIGHLIGHT} strokeWidth={6} />
+            )}
+            <circle cx={p.x} cy={p.y} r={R} fill={fill} stroke={INK} strokeWidth={1.2} />
+            <text
+              x={p.x}
+              y={p.y + 3.5}
+              textAnchor="middle"
+              fontSize={p.neuron.unit >= 1000 ? 8.5 : 10}
+              fill={textOn(fill)}
+            >
+              {p.neuron.unit}
+            </text>
+          </g>
+        );
+      })}
+      <CaptionBlock lines={lines} y={bottom} width={width} />
+    </Figure>
+  );
+}
+
+export function SuppressionMatrixFigure({
+  result,
+  context,
+  group,
+  width: minWidth = 560,
+}: Pick<DegenerateFigureProps, 'result' | 'context' | 'group' | 'width'>) {
+  const { pairs, p0 } = result;
+  const K = pairs.neurons.length;
+  const cell = Math.max(16, Math.min(40, Math.floor(380 / Math.max(1, K))));
+  const labelW = 70;
+  const top = TITLE_HEIGHT + 58 + 56;
+  const left = 16 + labelW;
+  const width = Math.max(minWidth, left + K * cell + 24);
+  const degenerate = new Set(pairs.pairs.flatMap((p) => [`${p.a}:${p.b}`, `${p.b}:${p.a}`]));
+  const candidates = new Set(pairs.candidates);
+  const highlighted = new Set(
+    group !== null ? (result.groups[group]?.neurons ?? []).map(neuronKey) : [],
+  );
+  const lines = wrapCaption(
+    [
+      `Share of P(object) lost (p0 = ${formatProbability(p0)}) when neurons are suppressed: one alone on the diagonal, two together elsewhere.`,
+      `Outlined: degenerate pairs (each alone ≤ ${formatShare(pairs.singleDrop)} lost, together > ${formatShare(pairs.jointDrop)}). ` +
+        'Grey labels: neurons that lose too much alone to be candidates.',
+    ],
+    width,
+  );
+  const bottom = top + K * cell + 12;
+  const showText = cell >= 30;
+  return (
+    <Figure
+      width={width}
+      height={bottom + captionHeight(lines)}
+      label={`Suppression matrix of ${K} neurons: ${result.text} → ${result.object}`}
+    >
+      <TitleBlock
+        title="Single and joint suppression"
+        subtitle={`${context.subject} · ${context.model}`}
+        width={width}
+      />
+      <ColorBar
+        x={16}
+        y={TITLE_HEIGHT + 6}
+        w={260}
+        label={lostLabel}
+        color={shareColor}
+        ticks={lostTicks}
+        marks={[pairs.singleDrop, pairs.jointDrop]}
+        note={`▼ thresholds: ${formatShare(pairs.singleDrop)} alone, ${formatShare(pairs.jointDrop)} together`}
+      />
+      {K === 0 && (
+        <text x={left} y={top + 20} fontSize={12} fill={MUTED}>
+          No knowledge neurons to search.
+        </text>
+      )}
+      {pairs.neurons.map((n, i) => {
+        const muted = !candidates.has(i);
+        const bold = highlighted.has(neuronKey(n));
+        return (
+          <g key={neuronKey(n)}>
+            <text
+              x={left - 6}
+              y={top + (i + 0.5) * cell + 3.5}
+              textAnchor="end"
+              fontSize={10}
+              fontWeight={bold ? 700 : 400}
+              fill={muted ? MUTED : INK}
+            >
+              {fitText(neuronLabel(n), labelW - 6, 10)}
+            </text>
+            <text
+              transform={`translate(${left + (i + 0.5) * cell + 3},${top - 6}) rotate(-50)`}
+              fontSize={10}
+              fontWeight={bold ? 700 : 400}
+              fill={muted ? MUTED : INK}
+            >
+              {neuronLabel(n)}
+            </text>
+          </g>
+        );
+      })}
+      {pairs.neurons.map((_, i) =>
+        pairs.neurons.map((__, j) => {
+          const p = pairs.matrix[i * K + j];
+          const share = lost(p, p0);
+          const fill = shareColor(share);
+          return (
+            <g key={`${i}:${j}`}>
+              <title>
+                {`${i === j ? neuronLabel(pairs.neurons[i]) : `${neuronLabel(pairs.neurons[i])} + ${neuronLabel(pairs.neurons[j])}`}: P ${formatProbability(p)}, ${formatShare(share)} of p0 lost`}
+              </title>
+              <rect
+                x={left + j * cell}
+                y={top + i * cell}
+                width={cell - 1}
+                height={cell - 1}
+                fill={fill}
+              />
+              {showText && (
+                <text
+                  x={left + (j + 0.5) * cell}
+                  y={top + (i + 0.5) * cell + 3.5}
+                  textAnchor="middle"
+                  fontSize={9.5}
+                  fill={textOn(fill)}
+                >
+                  {formatShare(share)}
+                </text>
+              )}
+            </g>
+          );
+        }),
+      )}
+      {pairs.neurons.map((_, i) =>
+        pairs.neurons.map((__, j) =>
+          degenerate.has(`${i}:${j}`) ? (
+            <rect
+              key={`o${i}:${j}`}
+              x={left + j * cell + 0.5}
+              y={top + i * cell + 0.5}
+              width={cell - 2}
+              height={cell - 2}
+              fill="none"
+              stroke={INK}
+              strokeWidth={2}
+            />
+          ) : null,
+        ),
+      )}
+      <CaptionBlock lines={lines} y={bottom} width={width} />
+    </Figure>
+  );
+}
+
+/** The suppression matrix as rows: the CSV export. */
+export function degenerateCsv(result: DegenerateResult): string {
+  const { pairs } = result;
+  const K = pairs.neurons.length;
+  const degenerate = new Set(pairs.pairs.map((p) => `${p.a}:${p.b}`));
+  const rows = [];
+  for (let i = 0; i < K; i++)
+    for (let j = i; j < K; j++)
+      rows.push([
+        pairs.neurons[i].layer,
+        pairs.neurons[i].unit,
+        i === j ? '' : pairs.neurons[j].layer,
+        i === j ? '' : pairs.neurons[j].unit,
+        pairs.matrix[i * K + j],
+        result.p0,
+        i !== j && degenerate.has(`${i}:${j}`),
+      ]);
+  return toCsv(
+    ['layer_a', 'unit_a', 'layer_b', 'unit_b', 'p_suppressed', 'p0', 'degenerate_pair'],
+    rows,
+  );
+}
+
+export interface DegenerateViewProps {
+  result: DegenerateResult;
+  context: FigureContext;
+  selected?: Neuron | null;
+  onSelectNeuron?: (layer: number, unit: number) => void;
+  state?: DegenerateViewState;
+  onStateChange?: (state: DegenerateViewState) => void;
+  width?: number;
+}
+
+export function DegenerateView({
+  result,
+  context,
+  selected,
+  onSelectNeuron,
+  state: controlled,
+  onStateChange,
+  width = 560,
+}: DegenerateViewProps) {
+  const [state, setState] = useControllable(controlled, onStateChange, DEFAULT_DEGENERATE_STATE);
+  const group = state.group !== null && state.group < result.groups.length ? state.group : null;
+  const graph = (interactive: boolean) => (
+    <DegenerateGraphFigure
+      result={result}
+      context={context}
+      edges={state.edges}
+      group={group}
+      onNode={interactive && onSelectNeuron ? (n) => onSelectNeuron(n.layer, n.unit) : undefined}
+      width={width}
+    />
+  );
+  const matrix = () => (
+    <SuppressionMatrixFigure result={result} context={context} group={group} width={width} />
+  );
+  const basename = figureBasename(context, 'degenerate');
+  return (
+    <section className="kn-analysis" aria-label="Degenerate neurons" data-testid="degenerate-view">
+      <div className="kn-analysis-toolbar">
+        <RadioGroup
+          legend="Edges"
+          value={state.edges}
+          options={[
+            ['both', 'pairs and clusters'],
+            ['pairs', 'pairs'],
+            ['clusters', 'clusters'],
+          ]}
+          onChange={(edges) => setState({ ...state, edges })}
+        />
+      </div>
+      <div className="kn-analysis-columns">
+        <div className="kn-analysis">
+          <div className="kn-analysis-figure" data-testid="degenerate-graph">
+            {graph(true)}
+          </div>
+          <ExportMenu
+            label="Export the degenerate graph"
+            basename={`${basename}-graph`}
+            figure={() => graph(false)}
+          />
+        </div>
+        <div className="kn-analysis">
+          <div className="kn-analysis-figure" data-testid="suppression-matrix">
+            {matrix()}
+          </div>
+          <ExportMenu
+            label="Export the suppression matrix"
+            basename={`${basename}-matrix`}
+            figure={matrix}
+            csv={() => degenerateCsv(result)}
+          />
+        </div>
+      </div>
+      <table className="kn-table" data-testid="degenerate-groups">
+        <caption>
+          Degenerate groups: {formatCount(result.groups.length)}
+          {result.groups.length === 0 && ' (no pair or cluster passed the test)'}
+        </caption>
+        {result.groups.length > 0 && (
+          <thead>
+            <tr>
+              <th scope="col">group</th>
+              <th scope="col">neurons</th>
+              <th scope="col">found by</th>
+              <th scope="col" className="kn-num">
+                worst alone
+              </th>
+              <th scope="col" className="kn-num">
+                together
+              </th>
+            </tr>
+          </thead>
+        )}
+        <tbody>
+          {result.groups.map((g, i) => (
+            <tr key={i} className={group === i ? 'kn-row-selected' : undefined}>
+              <td>
+                <button
+                  type="button"
+                  className="kn-link"
+                  aria-pressed={group === i}
+                  onClick={() => setState({ ...state, group: group === i ? null : i })}
+                >
+                  group {i + 1}
+                </button>
+              </td>
+              <td>
+                <NeuronButtons
+                  neurons={g.neurons}
+                  selected={selected}
+                  onSelectNeuron={onSelectNeuron}
+                />
+              </td>
+              <td>
+                {g.source === 'both'
+                  ? 'pair search and clustering'
+                  : g.source === 'pair'
+                    ? 'pair search'
+                    : 'clustering'}
+              </td>
+              <td className="kn-num">
+                {formatShare(lost(Math.min(...g.singles), result.p0))} lost
+              </td>
+              <td className="kn-num">{formatShare(lost(g.joint, result.p0))} lost</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

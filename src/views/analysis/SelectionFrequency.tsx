@@ -1,0 +1,437 @@
+/**
+ * How often each neuron is selected as a knowledge neuron across a data set: a layers x units
+ * heatmap (the paper's frequency figures) drawn with the neuron map's pieces (layout, axes,
+ * binning by maximum, colour levels), counts on the positive half of its scale. Hover reads a
+ * cell; click, or the list of the most frequent neurons, selects one for the neuron map.
+ */
+import { ticks as d3ticks } from 'd3';
+import { type MouseEvent, useMemo, useState } from 'react';
+import { levelPalette } from '../color';
+import { ExportMenu } from '../ExportMenu';
+import { formatCount, neuronLabel, neuronSpoken } from '../format';
+import { binUnits, clampRange, colorRuns, columnOf, fullRange } from '../grid';
+import { type MapLayout, mapLayout, rowY } from '../layout';
+import { LayerAxis, Ring, UnitAxis } from '../MapParts';
+import type { ColorTransform, Neuron, UnitRange } from '../types';
+import { useControllable } from '../useControllable';
+import {
+  CaptionBlock,
+  ColorBar,
+  type FigureContext,
+  Figure,
+  TitleBlock,
+  figureBasename,
+  wrapCaption,
+} from './chart';
+import { RadioGroup, ScopePicker, scopeLabel } from './controls';
+import { toCsv } from './csv';
+import { countColor } from './scales';
+import {
+  DEFAULT_SELECTION_FREQUENCY_STATE,
+  type Scope,
+  type SelectionFrequencyViewState,
+} from './viewState';
+
+/** One heatmap's data: counts per neuron, layers x units, row-major. */
+export interface FrequencyMap {
+  layers: number;
+  units: number;
+  /** For how many facts each neuron was selected. */
+  counts: ArrayLike<number>;
+  /** Facts counted. */
+  facts: number;
+}
+
+export interface FrequencyFigureProps {
+  map: FrequencyMap;
+  context: FigureContext;
+  language: string;
+  scope: Scope;
+  transform: ColorTransform;
+  range?: UnitRange;
+  width?: number;
+  /** Visible units above this (and above one per pixel) are binned by their maximum (1024). */
+  maxColumns?: number;
+  selected?: Neuron | null;
+}
+
+/** Up to this many of the most frequent neurons are ringed, as KN are on the neuron map. */
+export const RINGED = 5;
+
+/**
+ * The ringed neurons: the RINGED most frequent, except those tied with the first one left out
+ * (a ring must not single out one of many equal neurons).
+ */
+export function ringed(map: FrequencyMap): (Neuron & { count: number })[] {
+  const top = mostFrequent(map, RINGED + 1);
+  const cut = top.length > RINGED ? top[RINGED].count : 0;
+  return top.slice(0, RINGED).filter((n) => n.count > cut);
+}
+
+/** The map's geometry and columns, shared by the figure and the pointer. */
+export function frequencyModel(props: FrequencyFigureProps) {
+  const { map, width = 720 } = props;
+  const range = clampRange(props.range ?? fullRange(map.units), map.units);
+  let max = 0;
+  for (let i = 0; i < map.counts.length; i++) max = Math.max(max, map.counts[i]);
+  const layout0 = mapLayout(width, map.layers);
+  // At most one column per pixel: a narrower column would vanish under crisp edges.
+  const columns = Math.min(props.maxColumns ?? 1024, Math.floor(layout0.plot.w));
+  const binned = binUnits(map.counts, map.layers, map.units, range, columns);
+  const lines = wrapCaption(
+    [
+      `${props.language} · ${scopeLabel(props.scope)}: for how many of ${formatCount(map.facts)} facts each neuron is a knowledge neuron (score > τ × max); the most: ${formatCount(max)}.`,
+      binned.binSize > 1
+        ? `Units ${formatCount(range.start)}–${formatCount(range.end - 1)} in ${formatCount(binned.columns)} columns: each cell is the largest count over up to ${binned.binSize} adjacent units.`
+        : `Each cell is one neuron (layer × FFN unit).`,
+      `Rings: the most often selected neurons (up to ${RINGED}; none tied with the next).`,
+    ],
+    width,
+  );
+  return { range, max, binned, lines, layout: mapLayout(width, map.layers, lines.length) };
+}
+
+export function FrequencyFigure(props: FrequencyFigureProps) {
+  const { map, context, transform, selected } = props;
+  const { range, max, binned, lines, layout } = frequencyModel(props);
+  const { plot, rowHeight } = layout;
+  const colW = plot.w / binned.columns;
+  const { hex } = levelPalette();
+  const ticks = countTicks(max, transform);
+  return (
+    <Figure
+      width={layout.width}
+      height={layout.height}
+      label={`Selection frequency, ${props.language}, ${scopeLabel(props.scope)}`}
+    >
+      <TitleBlock
+        title={`Selection frequency · ${props.language} · ${scopeLabel(props.scope)}`}
+        subtitle={`${context.subject} · ${context.model}`}
+        width={layout.legend.x - 8}
+      />
+      <ColorBar
+        x={layout.legend.x}
+        y={layout.legend.y}
+        w={layout.legend.w}
+        label={`Facts selecting the neuron${transform === 'sqrt' ? ', √ scale' : ''}`}
+        color={(t) => countColor(transform === 'sqrt' ? t * t : t, 1, 'linear')}
+        ticks={ticks}
+      />
+      <g shapeRendering="crispEdges">
+        {colorRuns(binned, max, transform).map((run) => (
+          <rect
+            key={`${run.layer}:${run.column}`}
+            x={plot.x + run.column * colW}
+            y={rowY(layout, map.layers, run.layer)}
+            width={run.length * colW}
+            height={rowHeight}
+            fill={hex[run.level]}
+          />
+        ))}
+      </g>
+      <rect
+        x={plot.x}
+        y={plot.y}
+        width={plot.w}
+        height={plot.h}
+        fill="none"
+        stroke="#c5cad3"
+        strokeWidth={0.5}
+      />
+      <g data-role="markers">
+        {ringed(map)
+          .filter((n) => n.unit >= range.start && n.unit < range.end)
+          .map((n) => (
+            <Ring
+              key={`${n.layer}:${n.unit}`}
+              cx={plot.x + (columnOf(binned, n.unit) + 0.5) * colW}
+              cy={rowY(layout, map.layers, n.layer) + rowHeight / 2}
+              r={Math.max(3.5, Math.min(6, rowHeight * 0.35))}
+            />
+          ))}
+      </g>
+      <LayerAxis layout={layout} layers={map.layers} />
+      <UnitAxis layout={layout} range={range} units={map.units} />
+      {selected && selected.unit >= range.start && selected.unit < range.end && (
+        <SelectedMark
+          layout={layout}
+          layers={map.layers}
+          colW={colW}
+          column={columnOf(binned, selected.unit)}
+          layer={selected.layer}
+        />
+      )}
+      <CaptionBlock lines={lines} y={layout.captionY - 10} width={layout.width} />
+    </Figure>
+  );
+}
+
+/** Whole-count ticks of the legend, the maximum included, at their places on the bar. */
+export function countTicks(max: number, transform: ColorTransform): { t: number; label: string }[] {
+  if (!(max > 0)) return [{ t: 0, label: '0' }];
+  const at = (v: number) => (transform === 'sqrt' ? Math.sqrt(v / max) : v / max);
+  const values = d3ticks(0, max, 4).filter((v) => Number.isInteger(v) && at(max) - at(v) > 0.12);
+  return [...values, max].map((v) => ({ t: at(v), label: formatCount(v) }));
+}
+
+function SelectedMark({
+  layout,
+  layers,
+  colW,
+  column,
+  layer,
+}: {
+  layout: MapLayout;
+  layers: number;
+  colW: number;
+  column: number;
+  layer: number;
+}) {
+  const size = Math.max(10, Math.min(colW, layout.rowHeight));
+  const x = layout.plot.x + (column + 0.5) * colW - size / 2;
+  const y = rowY(layout, layers, layer) + layout.rowHeight / 2 - size / 2;
+  return (
+    <g data-role="selected">
+      <rect x={x} y={y} width={size} height={size} fill="none" stroke="#ffffff" strokeWidth={4} />
+      <rect x={x} y={y} width={size} height={size} fill="none" stroke="#1d2330" strokeWidth={2} />
+    </g>
+  );
+}
+
+/** Neurons by count (most first; ties by position), those selected at least once. */
+export function mostFrequent(map: FrequencyMap, limit: number): (Neuron & { count: number })[] {
+  const out: (Neuron & { count: number })[] = [];
+  for (let i = 0; i < map.counts.length; i++)
+    if (map.counts[i] > 0)
+      out.push({ layer: Math.floor(i / map.units), unit: i % map.units, count: map.counts[i] });
+  return out
+    .sort((a, b) => b.count - a.count || a.layer - b.layer || a.unit - b.unit)
+    .slice(0, limit);
+}
+
+/** Every neuron selected at least once, with its count: the CSV export. */
+export function frequencyCsv(map: FrequencyMap, language: string): string {
+  return toCsv(
+    ['language', 'layer', 'unit', 'facts_selecting', 'facts'],
+    mostFrequent(map, Infinity).map((n) => [language, n.layer, n.unit, n.count, map.facts]),
+  );
+}
+
+export interface SelectionFrequencyViewProps {
+  /** Per scope (null: all relations) the facts counted and per language the counts: a
+   *  DatasetAggregates' `overall` and `relations` are exactly this. */
+  aggregates: { overall: ScopedFrequency; relations: ScopedFrequency[] };
+  layers: number;
+  units: number;
+  context: FigureContext;
+  selected?: Neuron | null;
+  onSelectNeuron?: (layer: number, unit: number) => void;
+  state?: SelectionFrequencyViewState;
+  onStateChange?: (state: SelectionFrequencyViewState) => void;
+  width?: number;
+}
+
+export interface ScopedFrequency {
+  relation: string | null;
+  facts: number;
+  frequency: Record<string, ArrayLike<number>>;
+}
+
+export function SelectionFrequencyView(props: SelectionFrequencyViewProps) {
+  const { aggregates, layers, units, context, width = 720 } = props;
+  const [state, setState] = useControllable(
+    props.state,
+    props.onStateChange,
+    DEFAULT_SELECTION_FREQUENCY_STATE,
+  );
+  const scoped =
+    (state.scope && aggregates.relations.find((r) => r.relation === state.scope!.relation)) ||
+    aggregates.overall;
+  const languages = Object.keys(scoped.frequency);
+  const language =
+    state.language !== null && languages.includes(state.language) ? state.language : languages[0];
+  const map: FrequencyMap = useMemo(
+    () => ({
+      layers,
+      units,
+      counts: scoped.frequency[language] ?? new Uint32Array(layers * units),
+      facts: scoped.facts,
+    }),
+    [layers, units, scoped, language],
+  );
+  const [hover, setHover] = useState<(Neuron & { count: number }) | null>(null);
+  const { scope, transform, range: stateRange } = state;
+  const selected = props.selected;
+  const figureProps: FrequencyFigureProps = useMemo(
+    () => ({
+      map,
+      context,
+      language: language ?? '',
+      scope,
+      transform,
+      range: stateRange ?? undefined,
+      width,
+      selected,
+    }),
+    [map, context, language, scope, transform, stateRange, width, selected],
+  );
+  const { binned, layout } = useMemo(() => frequencyModel(figureProps), [figureProps]);
+  // The same element while only the hover changes: React then skips the heatmap's thousands of
+  // cells on every mouse move.
+  const figure = useMemo(() => <FrequencyFigure {...figureProps} />, [figureProps]);
+  const top = useMemo(() => mostFrequent(map, 12), [map]);
+  const pointer = (e: MouseEvent<HTMLDivElement>): (Neuron & { count: number }) | null => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - box.left - layout.plot.x;
+    const y = e.clientY - box.top - layout.plot.y;
+    if (x < 0 || y < 0 || x >= layout.plot.w || y >= layout.plot.h) return null;
+    const column = Math.min(binned.columns - 1, Math.floor((x / layout.plot.w) * binned.columns));
+    const layer = layers - 1 - Math.min(layers - 1, Math.floor(y / layout.rowHeight));
+    const unit = binned.argmax[layer * binned.columns + column];
+    return { layer, unit, count: map.counts[layer * units + unit] };
+  };
+  const range = state.range ?? fullRange(units);
+  return (
+    <section className="kn-analysis" aria-label="Selection frequency" data-testid="frequency-view">
+      <div className="kn-analysis-toolbar">
+        <ScopePicker
+          relations={aggregates.relations.map((r) => ({ relation: r.relation, facts: r.facts }))}
+          value={state.scope}
+          onChange={(scope) => setState({ ...state, scope })}
+        />
+        {languages.length > 1 && (
+          <RadioGroup
+            legend="Language"
+            value={language}
+            options={languages.map((l) => [l, l] as const)}
+            onChange={(l) => setState({ ...state, language: l })}
+          />
+        )}
+        <RadioGroup
+          legend="Colour by"
+          value={state.transform}
+          options={[
+            ['linear', 'count'],
+            ['sqrt', '√ count'],
+          ]}
+          onChange={(transform) => setState({ ...state, transform })}
+        />
+        <UnitRangeControl
+          units={units}
+          value={range}
+          onChange={(r) =>
+            setState({ ...state, range: r.start === 0 && r.end === units ? null : r })
+          }
+        />
+      </div>
+      <div
+        className="kn-analysis-figure kn-frequency-stage"
+        data-testid="frequency-stage"
+        onMouseMove={(e) => setHover(pointer(e))}
+        onMouseLeave={() => setHover(null)}
+        onClick={(e) => {
+          const p = pointer(e);
+          if (p) props.onSelectNeuron?.(p.layer, p.unit);
+        }}
+      >
+        {figure}
+      </div>
+      <ExportMenu
+        label="Export the selection frequency"
+        basename={figureBasename(context, `frequency-${language}`)}
+        figure={() => <FrequencyFigure {...figureProps} />}
+        csv={() => frequencyCsv(map, language ?? '')}
+      />
+      <p className="kn-muted" aria-live="polite" data-testid="frequency-readout">
+        {hover
+          ? `${neuronLabel(hover)}: selected for ${formatCount(hover.count)} of ${formatCount(map.facts)} facts`
+          : 'Point at a cell to read it; click to open the neuron.'}
+      </p>
+      <table className="kn-table" data-testid="frequency-top">
+        <caption>Most often selected ({language})</caption>
+        <thead>
+          <tr>
+            <th scope="col">neuron</th>
+            <th scope="col" className="kn-num">
+              facts
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {top.map((n) => (
+            <tr
+              key={`${n.layer}:${n.unit}`}
+              className={
+                props.selected?.layer === n.layer && props.selected?.unit === n.unit
+                  ? 'kn-row-selected'
+                  : undefined
+              }
+            >
+              <td>
+                <button
+                  type="button"
+                  className="kn-link"
+                  aria-label={`Select ${neuronSpoken(n)}`}
+                  onClick={() => props.onSelectNeuron?.(n.layer, n.unit)}
+                >
+                  {neuronLabel(n)}
+                </button>
+              </td>
+              <td className="kn-num">
+                {formatCount(n.count)} of {formatCount(map.facts)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** Units from / to: the zoom of the heatmap, typed (the list and clicks do the rest). */
+function UnitRangeControl({
+  units,
+  value,
+  onChange,
+}: {
+  units: number;
+  value: UnitRange;
+  onChange: (r: UnitRange) => void;
+}) {
+  const set = (start: number, end: number) => {
+    if (Number.isInteger(start) && Number.isInteger(end))
+      onChange(clampRange({ start, end }, units));
+  };
+  return (
+    <fieldset>
+      <legend>Units</legend>
+      <label className="kn-radio">
+        from{' '}
+        <input
+          type="number"
+          min={0}
+          max={units - 1}
+          value={value.start}
+          onChange={(e) => set(Number(e.target.value), value.end)}
+        />
+      </label>
+      <label className="kn-radio">
+        to{' '}
+        <input
+          type="number"
+          min={1}
+          max={units}
+          value={value.end}
+          onChange={(e) => set(value.start, Number(e.target.value))}
+        />
+      </label>
+      <button
+        type="button"
+        disabled={value.start === 0 && value.end === units}
+        onClick={() => onChange(fullRange(units))}
+      >
+        all
+      </button>
+    </fieldset>
+  );
+}
