@@ -375,7 +375,7 @@ function attributionEstimate(
       p.object,
       opts.attribution?.multiToken,
     );
-    const c = estimateCounts(model.numLayers, enc.ids.length, enc.slots.length, opts.attribution);
+    const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, opts.attribution);
     total += c.forward + c.backward;
   }
   return total;

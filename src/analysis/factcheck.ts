@@ -394,7 +394,7 @@ async function checkStatements(
             object,
             a.multiToken,
           );
-          const c = estimateCounts(L, enc.ids.length, enc.slots.length, a);
+          const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, a);
           estimate += L + (dkn.length ? c.forward + c.backward : 0);
         }
       jobs.push({ fact, dkn, prompt, wrong, key, estimate });

@@ -4,6 +4,7 @@
  * docs/design.md for the schedule.
  */
 import type { Tensor } from 'onnxruntime-common';
+import type { ModelConfig } from '../weights/types';
 import { type BlockCounts, Executor, type RunContext } from './executor';
 import type { Model, TapMode } from './model';
 import { type EncodedPrompt, type MultiTokenMode, type ObjectSlot, encodePrompt } from './prompt';
@@ -75,7 +76,7 @@ interface Resolved {
   tapMode: TapMode;
   multiToken: MultiTokenMode;
   schedule: Schedule;
-  maxRows: number;
+  maxRows?: number;
 }
 
 function resolve(model: Model, opts: AttributionOptions): Resolved {
@@ -83,8 +84,8 @@ function resolve(model: Model, opts: AttributionOptions): Resolved {
   const steps = method === 'grad-x-act' ? 1 : (opts.steps ?? 20);
   if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
     throw new RangeError(`steps must be a whole number from 1 to 1000, got ${opts.steps}`);
-  const maxRows = opts.maxRows ?? 1 + model.numLayers * steps;
-  if (maxRows < 1 + model.numLayers)
+  const maxRows = opts.maxRows;
+  if (maxRows !== undefined && maxRows < 1 + model.numLayers)
     throw new RangeError(
       `maxRows must be at least ${1 + model.numLayers} (one step for every layer)`,
     );
@@ -107,16 +108,33 @@ function alphas(method: AttributionMethod, m: number): number[] {
   return m === 1 ? [1] : Array.from({ length: m }, (_, k) => k / (m - 1));
 }
 
+/** The dimensions that decide a run's cost. */
+export type ModelShape = Pick<ModelConfig, 'numLayers' | 'hiddenSize' | 'intermediateSize'>;
+
+/**
+ * Rows one staggered pass may hold by default: the activations of a block's backward pass (the
+ * FFN's [rows, T, F] tensors dominate) must fit in a quarter of the weights' size (at least
+ * 64 MiB), so device memory stays within 1.3x the weights; at least one point per layer.
+ */
+export function defaultMaxRows(shape: ModelShape, seqLen: number, steps: number): number {
+  const { numLayers: L, hiddenSize: H, intermediateSize: F } = shape;
+  const weightBytes = 4 * L * (4 * H * H + 2 * H * F);
+  const budget = Math.max(64 * 2 ** 20, weightBytes / 4);
+  // Live float32 tensors per token of a row in a block VJP: about 6 of width F and 12 of width H.
+  const rowBytes = 4 * seqLen * (6 * F + 12 * H);
+  return Math.max(1 + L, Math.min(1 + L * steps, Math.floor(budget / rowBytes)));
+}
+
 /** Block evaluations a run will execute, for estimates before it starts. */
 export function estimateCounts(
-  layers: number,
+  shape: ModelShape,
   seqLen: number,
   slots: number,
   opts: { method?: AttributionMethod; steps?: number; schedule?: Schedule; maxRows?: number } = {},
 ): BlockCounts {
   const method = opts.method ?? 'amig';
   const m = method === 'grad-x-act' ? 1 : (opts.steps ?? 20);
-  const L = layers;
+  const L = shape.numLayers;
   if (method === 'grad-x-act') return { forward: slots * L, backward: slots * L };
   const baselineRows = method === 'amig' ? seqLen : 0;
   const setup = (1 + baselineRows) * L;
@@ -126,7 +144,8 @@ export function estimateCounts(
     const bwd = (m * L * (L + 1)) / 2;
     return { forward: slots * fwd, backward: slots * bwd };
   }
-  const chunk = Math.max(1, Math.floor(((opts.maxRows ?? 1 + L * m) - 1) / L));
+  const maxRows = opts.maxRows ?? defaultMaxRows(shape, seqLen, m);
+  const chunk = Math.max(1, Math.floor((maxRows - 1) / L));
   const passes = Math.ceil(m / chunk);
   const path = passes * L + (m * L * (L + 1)) / 2;
   return { forward: slots * (setup + path), backward: slots * path };
@@ -139,13 +158,17 @@ export async function attribute(
   object: string,
   options: AttributionOptions = {},
 ): Promise<AttributionResult> {
-  const opts = resolve(model, options);
-  const enc = encodePrompt(model.config, model.tokenizer, prompt, object, opts.multiToken);
+  const resolved = resolve(model, options);
+  const enc = encodePrompt(model.config, model.tokenizer, prompt, object, resolved.multiToken);
+  const opts = {
+    ...resolved,
+    maxRows: resolved.maxRows ?? defaultMaxRows(model.config, enc.ids.length, resolved.steps),
+  };
   const exec = await Executor.create(model, opts.tapMode);
   const L = model.numLayers;
   const F = model.numUnits;
   const total = enc.slots.length;
-  const estimate = estimateCounts(L, enc.ids.length, total, opts);
+  const estimate = estimateCounts(model.config, enc.ids.length, total, opts);
   const progress = () => {
     options.signal?.throwIfAborted();
     options.onProgress?.({
@@ -214,7 +237,7 @@ async function attributeSlot(
   exec: Executor,
   enc: EncodedPrompt,
   slot: ObjectSlot,
-  opts: Resolved,
+  opts: Resolved & { maxRows: number },
   progress: () => void,
 ): Promise<SlotResult> {
   const L = exec.model.numLayers;

@@ -163,7 +163,7 @@ export async function factOverlap(
         p.object,
         request.attribution?.multiToken,
       );
-      const c = estimateCounts(model.numLayers, enc.ids.length, enc.slots.length, {
+      const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, {
         ...request.attribution,
       });
       jobs.push({ prompt, cached, estimate: cached ? 0 : c.forward + c.backward });

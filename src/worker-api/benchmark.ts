@@ -3,7 +3,12 @@
  * and head evaluations at a typical batch, taken once per model and backend. Estimates
  * multiply the engine's own counts (estimateCounts) by these timings.
  */
-import { type AttributionMethod, type Schedule, estimateCounts } from '../attribution/attribute';
+import {
+  type AttributionMethod,
+  type ModelShape,
+  type Schedule,
+  estimateCounts,
+} from '../attribution/attribute';
 import type { BlockCounts } from '../attribution/executor';
 import { Executor } from '../attribution/executor';
 import type { Model } from '../attribution/model';
@@ -93,18 +98,18 @@ function headRows(
 /** Block evaluations and seconds for one prompt of `tokens` tokens and `passes` object tokens. */
 export function estimatePrompt(
   b: Benchmark,
-  layers: number,
+  shape: ModelShape,
   tokens: number,
   passes: number,
   opts: { method: AttributionMethod; steps: number; schedule?: Schedule },
 ): { counts: BlockCounts; seconds: number } {
   const schedule = opts.schedule ?? 'staggered';
   const steps = opts.method === 'grad-x-act' ? 1 : opts.steps;
-  const counts = estimateCounts(layers, tokens, passes, { ...opts, schedule });
+  const counts = estimateCounts(shape, tokens, passes, { ...opts, schedule });
   // Block cost grows with the tokens each sample carries; the head reads one position per row.
   const scale = tokens / b.tokens;
   const seconds =
     scale * (counts.forward * b.forwardSeconds + counts.backward * b.backwardSeconds) +
-    passes * headRows(layers, opts.method, steps, schedule) * b.headSeconds;
+    passes * headRows(shape.numLayers, opts.method, steps, schedule) * b.headSeconds;
   return { counts, seconds };
 }

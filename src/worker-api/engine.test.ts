@@ -163,7 +163,7 @@ describe('Engine', () => {
     if (!good.ok || bad.ok) throw new Error('expected one good and one bad prompt');
     expect(bad.error).toMatch(/has no \[MASK\]/);
     expect(good.counts).toEqual(
-      estimateCounts(config.numLayers, good.tokens, good.passes, { method: 'amig', steps: 4 }),
+      estimateCounts(config, good.tokens, good.passes, { method: 'amig', steps: 4 }),
     );
     expect(good.seconds).toBeGreaterThan(0);
     expect(est.total).toMatchObject({ prompts: 1, passes: good.passes, counts: good.counts });

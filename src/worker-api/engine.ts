@@ -222,7 +222,7 @@ export class Engine {
           object,
           settings.multiToken,
         );
-        const est = estimatePrompt(benchmark, model.numLayers, enc.ids.length, enc.slots.length, {
+        const est = estimatePrompt(benchmark, model.config, enc.ids.length, enc.slots.length, {
           method: settings.method,
           steps: settings.steps,
         });
