@@ -109,7 +109,10 @@ function alphas(method: AttributionMethod, m: number): number[] {
 }
 
 /** The dimensions that decide a run's cost. */
-export type ModelShape = Pick<ModelConfig, 'numLayers' | 'hiddenSize' | 'intermediateSize'>;
+export type ModelShape = Pick<
+  ModelConfig,
+  'numLayers' | 'hiddenSize' | 'intermediateSize' | 'vocabSize'
+>;
 
 /**
  * Rows one staggered pass may hold by default: the activations of a block's backward pass (the
@@ -117,8 +120,8 @@ export type ModelShape = Pick<ModelConfig, 'numLayers' | 'hiddenSize' | 'interme
  * 64 MiB), so device memory stays within 1.3x the weights; at least one point per layer.
  */
 export function defaultMaxRows(shape: ModelShape, seqLen: number, steps: number): number {
-  const { numLayers: L, hiddenSize: H, intermediateSize: F } = shape;
-  const weightBytes = 4 * L * (4 * H * H + 2 * H * F);
+  const { numLayers: L, hiddenSize: H, intermediateSize: F, vocabSize: V } = shape;
+  const weightBytes = 4 * (L * (4 * H * H + 2 * H * F) + V * H);
   const budget = Math.max(64 * 2 ** 20, weightBytes / 4);
   // Live float32 tensors per token of a row in a block VJP: about 6 of width F and 12 of width H.
   const rowBytes = 4 * seqLen * (6 * F + 12 * H);

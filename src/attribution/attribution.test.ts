@@ -201,7 +201,7 @@ describe('schedules', () => {
 
   it('12 layers: the staggered schedule needs at most 0.56x the per-layer forward evaluations', () => {
     // mBERT-base: the default memory budget splits the path into several passes.
-    const mbert = { numLayers: 12, hiddenSize: 768, intermediateSize: 3072 };
+    const mbert = { numLayers: 12, hiddenSize: 768, intermediateSize: 3072, vocabSize: 119547 };
     expect(defaultMaxRows(mbert, 12, 20)).toBeLessThan(1 + 12 * 20);
     const staggered = estimateCounts(mbert, 12, 1, { steps: 20 });
     const perLayer = estimateCounts(mbert, 12, 1, { steps: 20, schedule: 'per-layer' });
