@@ -19,9 +19,14 @@ import { architectures } from '../src/arch';
 import { seededRandom } from './lib/trainer';
 
 const { values: args } = parseArgs({
-  options: { only: { type: 'string' }, steps: { type: 'string', default: '20' } },
+  options: {
+    only: { type: 'string' },
+    steps: { type: 'string', default: '20' },
+    repeats: { type: 'string', default: '3' },
+  },
 });
 const steps = Number(args.steps);
+const repeats = Number(args.repeats);
 const runtime = createNodeRuntime();
 
 const MBERT_BASE: ModelConfig = {
@@ -97,8 +102,14 @@ async function benchModel(label: string, model: Model, prompt: string, object: s
   );
   // Warm-up: session creation and first-run allocations are not part of a prompt's cost.
   await attribute(model, prompt, object, { steps: 2 });
-  const staggered = await timed(model, prompt, object, 'staggered');
-  const perLayer = await timed(model, prompt, object, 'per-layer');
+  // Alternating repeats, median per schedule: load on the machine hits both alike.
+  const runs: Record<'staggered' | 'per-layer', Timed[]> = { staggered: [], 'per-layer': [] };
+  for (let r = 0; r < repeats; r++)
+    for (const schedule of ['staggered', 'per-layer'] as const)
+      runs[schedule].push(await timed(model, prompt, object, schedule));
+  const median = (ts: Timed[]) => [...ts].sort((a, b) => a.seconds - b.seconds)[ts.length >> 1];
+  const staggered = median(runs.staggered);
+  const perLayer = median(runs['per-layer']);
   const s = staggered.result.counts;
   const p = perLayer.result.counts;
   const rows = [
@@ -106,7 +117,7 @@ async function benchModel(label: string, model: Model, prompt: string, object: s
     ['forward block evaluations', s.forward, p.forward, (s.forward / p.forward).toFixed(3)],
     ['backward block evaluations', s.backward, p.backward, (s.backward / p.backward).toFixed(3)],
     [
-      'seconds per prompt',
+      `seconds per prompt (median of ${repeats})`,
       staggered.seconds.toFixed(2),
       perLayer.seconds.toFixed(2),
       (staggered.seconds / perLayer.seconds).toFixed(3),
