@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { attribute } from '../src/attribution/attribute';
 import { loadModel } from '../src/attribution/model';
 import { decodeState, shareUrl, stateParam } from '../src/app/share';
+import { DEFAULT_ANALYSIS } from '../src/app/analysis-state';
 import { DEFAULT_SETTINGS, type ExplorerState } from '../src/app/state';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
@@ -406,6 +407,7 @@ test.describe('explorer (WASM)', () => {
       settings: DEFAULT_SETTINGS,
       tau: {},
       view: {},
+      analysis: DEFAULT_ANALYSIS,
     };
     await page.goto(
       await shareUrl(hostile, 'http://127.0.0.1/?backend=wasm').then((u) =>
@@ -438,6 +440,7 @@ test.describe('explorer (WebGPU)', () => {
       settings,
       tau: {},
       view: {},
+      analysis: DEFAULT_ANALYSIS,
     };
     const scoresOn = async (backend: 'webgpu' | 'wasm') => {
       const p = backend === 'webgpu' ? page : await browser.newPage();

@@ -15,7 +15,7 @@ import { type Model, loadModel, modelFromTensors } from '../src/attribution/mode
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
 import type { HostTensor, ModelConfig } from '../src/weights/types';
-import { architectures } from '../src/arch';
+import { type WeightSpec, architectures } from '../src/arch';
 import { seededRandom } from './lib/trainer';
 
 const { values: args } = parseArgs({
@@ -143,6 +143,10 @@ async function main() {
   }
   if (!args.only || args.only === 'mbert') {
     const demo = await loadModel(new NodeFolderSource('public/models/demo-bert'), runtime);
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    // onnxruntime-node runs off the main thread, so the sampler keeps ticking during a run.
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const t0 = performance.now();
     const model = modelFromTensors(
       'random mBERT-base shapes',
@@ -159,6 +163,18 @@ async function main() {
       model,
       'The capital of France is [MASK] .',
       'Paris',
+    );
+    clearInterval(sampler);
+    const arch = architectures.bert;
+    const size = (spec: WeightSpec) => (spec.shape as number[]).reduce((x, y) => x * y, 1);
+    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+    const weightBytes =
+      4 *
+      (sum(arch.globalWeights(MBERT_BASE).map(size)) +
+        MBERT_BASE.numLayers * sum(arch.blockWeights(MBERT_BASE).map(size)));
+    console.log(
+      `host memory (onnxruntime-node keeps weights and activations in RSS): weights ${(weightBytes / 2 ** 20).toFixed(0)} MiB, ` +
+        `peak growth of resident memory while making the model and running every attribution ${((peak - before) / 2 ** 20).toFixed(0)} MiB = ${((peak - before) / weightBytes).toFixed(2)}x the weights`,
     );
   }
 }

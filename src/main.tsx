@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import './app/styles.css';
 import './views/views.css';
+import './views/analysis/analysis.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -15,17 +15,26 @@ const runtime = createNodeRuntime();
 
 describe('bundled demo models', () => {
   for (const name of ['demo-bert', 'demo-gpt2']) {
-    it(`${name} recalls at least 90% of the facts in each language`, { timeout: 600_000 }, async () => {
-      const set = await loadFactSet(async (path) => readFileSync(join('data/factset', path), 'utf8'));
-      const model = await loadModel(new NodeFolderSource(join('public/models', name)), runtime);
-      const recall = await recallAccuracy(model, set.facts, set.languages);
-      expect(recall.results.length).toBe(set.facts.length * set.languages.length);
-      for (const language of set.languages) expect(recall.byLanguage[language]).toBeGreaterThanOrEqual(0.9);
-      // The figures docs/demo-models.md reports are the ones training measured.
-      const report = JSON.parse(readFileSync(join('public/models', name, 'training.json'), 'utf8'));
-      for (const language of set.languages)
-        expect(recall.byLanguage[language]).toBeCloseTo(report.accuracy[language], 3);
-      await model.release();
-    });
+    it(
+      `${name} recalls at least 90% of the facts in each language`,
+      { timeout: 600_000 },
+      async () => {
+        const set = await loadFactSet(async (path) =>
+          readFileSync(join('data/factset', path), 'utf8'),
+        );
+        const model = await loadModel(new NodeFolderSource(join('public/models', name)), runtime);
+        const recall = await recallAccuracy(model, set.facts, set.languages);
+        expect(recall.results.length).toBe(set.facts.length * set.languages.length);
+        for (const language of set.languages)
+          expect(recall.byLanguage[language]).toBeGreaterThanOrEqual(0.9);
+        // The figures docs/demo-models.md reports are the ones training measured.
+        const report = JSON.parse(
+          readFileSync(join('public/models', name, 'training.json'), 'utf8'),
+        );
+        for (const language of set.languages)
+          expect(recall.byLanguage[language]).toBeCloseTo(report.accuracy[language], 3);
+        await model.release();
+      },
+    );
   }
 });

@@ -25,8 +25,10 @@ import {
   type LoadEvent,
   type ModelRequest,
 } from '../src/worker-api/api';
+import { AnalysisEngine } from '../src/worker-api/analysis-engine';
 import { Engine, type SourceFactory } from '../src/worker-api/engine';
 import { EngineError, toUserError } from '../src/worker-api/errors';
+import { IdbResultStore } from '../src/worker-api/idb-store';
 import { keepBodyErrors } from '../src/worker-api/model-cache';
 import { Runs } from '../src/worker-api/runs';
 
@@ -35,6 +37,7 @@ const MODEL_CACHE = 'kne-models-v1';
 
 let started: { key: string; runtime: Promise<WebRuntime> } | undefined;
 let engine: Engine | undefined;
+let analyses: AnalysisEngine | undefined;
 const runs = new Runs();
 const listeners: ((e: EngineEvent) => void)[] = [];
 let deviceLost: string | undefined;
@@ -91,6 +94,11 @@ function watchDevice(rt: WebRuntime): void {
 function theEngine(): Engine {
   if (!engine) throw new Error('the engine is not initialised: call init() first');
   return engine;
+}
+
+function theAnalyses(): AnalysisEngine {
+  if (!analyses) throw new Error('the engine is not initialised: call init() first');
+  return analyses;
 }
 
 /**
@@ -156,6 +164,8 @@ const api: EngineApi = {
     if (!started) {
       const pending = createWebRuntime(options).then((rt) => {
         engine = new Engine(rt, sources);
+        // Analysis results live in IndexedDB, so dataset runs resume after a reload.
+        analyses = new AnalysisEngine(engine, () => IdbResultStore.open());
         watchDevice(rt);
         return rt;
       });
@@ -226,6 +236,68 @@ const api: EngineApi = {
     return guarded('projecting the value vector', undefined, () =>
       theEngine().valueVectorTokens(request),
     );
+  },
+
+  factOverlap(call, onProgress) {
+    return guarded(
+      'comparing the languages',
+      call.runId,
+      (signal) => theAnalyses().overlap(call, signal, fireAndForget(onProgress)),
+      onProgress,
+    );
+  },
+
+  degenerate(call, onProgress) {
+    return guarded(
+      'searching degenerate neurons',
+      call.runId,
+      (signal) => theAnalyses().degenerate(call, signal, fireAndForget(onProgress)),
+      onProgress,
+    );
+  },
+
+  interventionLab(call, onProgress) {
+    return guarded(
+      'running the interventions',
+      call.runId,
+      (signal) => theAnalyses().lab(call, signal, fireAndForget(onProgress)),
+      onProgress,
+    );
+  },
+
+  applyEdit(call, onProgress) {
+    return guarded(
+      'editing the weights',
+      call.runId,
+      (signal) => theAnalyses().applyEdit(call, signal, fireAndForget(onProgress)),
+      onProgress,
+    );
+  },
+
+  revertEdit(id) {
+    return guarded('reverting the edit', undefined, () => theAnalyses().revertEdit(id));
+  },
+
+  datasetRun(call, onProgress) {
+    return guarded(
+      'running the data set',
+      call.runId,
+      (signal) => theAnalyses().datasetRun(call, signal, fireAndForget(onProgress)),
+      onProgress,
+    );
+  },
+
+  factCheck(call, onProgress) {
+    return guarded(
+      'checking facts',
+      call.runId,
+      (signal) => theAnalyses().factCheck(call, signal, fireAndForget(onProgress)),
+      onProgress,
+    );
+  },
+
+  estimateAnalysis(request) {
+    return guarded('estimating the analysis', undefined, () => theAnalyses().estimate(request));
   },
 
   async cancel(runId) {

@@ -225,7 +225,8 @@ export function languagesOf(facts: readonly Fact[]): string[] {
   return [...new Set(facts.flatMap((f) => f.prompts.map((p) => p.language)))];
 }
 
-interface Item {
+/** One fact x language of a run: its prompts, store keys and the work it still needs. */
+export interface DatasetItem {
   fact: Fact;
   language: string;
   prompts: { text: string; object: string }[];
@@ -235,16 +236,27 @@ interface Item {
   estimate: { attribution: number; degenerate: number };
 }
 
+/** What a dataset run will do, before it starts: its items, what is stored, what cannot run. */
+export interface DatasetPlan {
+  items: DatasetItem[];
+  /** Fact x language items the model cannot encode. */
+  failures: RunFailure[];
+  /** Items whose results (KN, and DKN when asked) are all in the store already. */
+  reused: number;
+  /** Estimated block evaluations still to do (see DatasetProgress.blocks). */
+  blocks: number;
+}
+
 /**
- * Runs attribution and KN selection (and, if asked, the degenerate-pair search) for every fact x
- * language, skipping what the store already holds. Rejects with the signal's reason when
- * aborted; everything finished before that stays stored, so the same call resumes.
+ * The items of a run (every fact x language with prompts), each with its store keys and the
+ * work it still needs: what `runDataset` will do, so the UI can say it before starting (how
+ * many results a resumed run reuses, and an estimate of the rest).
  */
-export async function runDataset(
+export async function planDataset(
   model: Model,
   facts: readonly Fact[],
-  opts: DatasetOptions = {},
-): Promise<DatasetResult> {
+  opts: Omit<DatasetOptions, 'signal' | 'onProgress'> = {},
+): Promise<DatasetPlan> {
   const store = opts.store ?? new MemoryResultStore();
   const languages = opts.languages ?? languagesOf(facts);
   const dkn = dknSettings(opts);
@@ -255,7 +267,7 @@ export async function runDataset(
     ...(await store.keys(keyPrefix('kn', model.id))),
     ...(await store.keys(keyPrefix('dkn', model.id))),
   ]);
-  const items: Item[] = [];
+  const items: DatasetItem[] = [];
   for (const fact of facts)
     for (const language of languages) {
       const prompts = fact.prompts.filter((p) => p.language === language);
@@ -287,21 +299,42 @@ export async function runDataset(
         failures.push({ factId: fact.id, language, message: e.message });
       }
     }
+  return {
+    items,
+    failures,
+    reused: items.filter((it) => it.estimate.attribution === 0 && it.estimate.degenerate === 0)
+      .length,
+    blocks: items.reduce((s, it) => s + it.estimate.attribution + it.estimate.degenerate, 0),
+  };
+}
+
+/**
+ * Runs attribution and KN selection (and, if asked, the degenerate-pair search) for every fact x
+ * language, skipping what the store already holds. Rejects with the signal's reason when
+ * aborted; everything finished before that stays stored, so the same call resumes.
+ */
+export async function runDataset(
+  model: Model,
+  facts: readonly Fact[],
+  opts: DatasetOptions = {},
+): Promise<DatasetResult> {
+  const store = opts.store ?? new MemoryResultStore();
+  const dkn = dknSettings(opts);
+  const L = model.numLayers;
+  const { items, failures, reused, blocks } = await planDataset(model, facts, { ...opts, store });
 
   const records: KnRecord[] = [];
   const degenerate: DknRecord[] = [];
-  const isDone = (it: Item) => it.estimate.attribution === 0 && it.estimate.degenerate === 0;
   const progress: DatasetProgress = {
     done: 0,
     total: items.length,
-    reused: items.filter(isDone).length,
-    blocks: {
-      done: 0,
-      total: items.reduce((s, it) => s + it.estimate.attribution + it.estimate.degenerate, 0),
-    },
+    reused,
+    blocks: { done: 0, total: blocks },
   };
   const report = (current?: DatasetProgress['current']) =>
     opts.onProgress?.({ ...progress, blocks: { ...progress.blocks }, current });
+  // Before any work: how much of the run a resume reuses.
+  report();
 
   for (const item of items) {
     opts.signal?.throwIfAborted();
@@ -382,7 +415,7 @@ function attributionEstimate(
 }
 
 /** A stored record is reused only for the same prompts and object (the fact set may change). */
-function samePrompts(record: KnRecord, item: Item): boolean {
+function samePrompts(record: KnRecord, item: DatasetItem): boolean {
   return (
     record.prompts.length === item.prompts.length &&
     record.prompts.every((t, i) => t === item.prompts[i].text) &&
@@ -392,7 +425,7 @@ function samePrompts(record: KnRecord, item: Item): boolean {
 
 async function computeKn(
   model: Model,
-  item: Item,
+  item: DatasetItem,
   opts: DatasetOptions,
   onBlocks: (done: number) => void,
 ): Promise<KnRecord> {

@@ -273,6 +273,37 @@ const add = (a: Confusion, b: Confusion): Confusion => ({
   tn: a.tn + b.tn,
 });
 
+/** One relation's train/test split (see splitFacts). */
+export interface RelationSplit {
+  relation: string | null;
+  train: Fact[];
+  test: Fact[];
+}
+
+/**
+ * The facts a check in `language` can use (a prompt and a wrong object in the language), split
+ * per relation, relations in first-seen order.
+ */
+export function relationSplits(
+  facts: readonly Fact[],
+  language: string,
+  seed = 42,
+  testShare = 0.2,
+): RelationSplit[] {
+  const eligible = facts.filter(
+    (f) => f.prompts.some((p) => p.language === language) && f.wrongObjects?.[language]?.length,
+  );
+  const relations = [...new Set(eligible.map((f) => f.relation ?? null))];
+  return relations.map((relation) => ({
+    relation,
+    ...splitFacts(
+      eligible.filter((f) => (f.relation ?? null) === relation),
+      seed,
+      testShare,
+    ),
+  }));
+}
+
 /**
  * Fact checking in one language. Eligible facts have a prompt in the language and a wrong object
  * in it; the first prompt and the first wrong object are used (the bundled set lists its wrong
@@ -291,17 +322,8 @@ export async function factCheck(
   const threshold = opts.threshold ?? 1e-6;
   const store = opts.store ?? new MemoryResultStore();
 
-  const eligible = facts.filter(
-    (f) => f.prompts.some((p) => p.language === language) && f.wrongObjects?.[language]?.length,
-  );
-  const relations = [...new Set(eligible.map((f) => f.relation ?? null))];
-  const splits = relations.map((relation) =>
-    splitFacts(
-      eligible.filter((f) => (f.relation ?? null) === relation),
-      seed,
-      testShare,
-    ),
-  );
+  const splits = relationSplits(facts, language, seed, testShare);
+  const relations = splits.map((s) => s.relation);
 
   const train = await runDataset(
     model,

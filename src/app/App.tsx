@@ -1,12 +1,16 @@
 /**
- * The explorer: pick a model, enter facts, run AMIG, see the neuron maps, share the view. The
- * state lives in the address (./useExplorerState), results in IndexedDB (./result-cache), the
- * models and their computations in the engine worker (./useEngine, src/worker-api).
+ * The explorer: pick a model, enter facts, run AMIG, see the neuron maps, analyse them (language
+ * overlap, degenerate neurons, interventions, weight edits, dataset runs, fact checking), share
+ * the view. The state lives in the address (./useExplorerState), results in IndexedDB
+ * (./result-cache, and the worker's store for the analyses), the models and their computations in
+ * the engine worker (./useEngine, src/worker-api).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { parseRuntimeRequest } from '../runtime/backend-choice';
 import { type BundledModel, availableBundled } from './bundled';
+import type { Neuron } from '../analysis/selection';
 import type { Fact } from '../facts';
+import type { AttributionResult } from '../worker-api';
 import { FactsPanel } from './FactsPanel';
 import type { PromptState } from './FactList';
 import { ModelPanel } from './ModelPanel';
@@ -18,6 +22,8 @@ import { RunPanel } from './RunPanel';
 import { SharePanel } from './SharePanel';
 import { type Job, type ModelRef, jobsOf, sameModel } from './state';
 import { StatusBar } from './StatusBar';
+import { AnalysisTabs } from './tabs/AnalysisTabs';
+import type { HeldMaps } from './tabs/types';
 import { useEngine } from './useEngine';
 import { useEstimate } from './useEstimate';
 import { useExplorerState } from './useExplorerState';
@@ -67,8 +73,10 @@ export function App() {
   const info =
     status.phase === 'ready' && sameModel(status.ref, state.model) ? status.info : undefined;
   const jobs = useMemo(() => jobsOf(state.facts), [state.facts]);
-  const run = useRun(engine.client, info?.key, jobs, state.settings, cache);
-  const { results, keyOf } = run;
+  // A model under a weight edit is not the model of its files: nothing of it is cached.
+  const edited = !!info?.edits.length;
+  const run = useRun(engine.client, info?.key, jobs, state.settings, edited ? undefined : cache);
+  const { results, keyOf, keep } = run;
   const resultOf = useCallback(
     (job: Job) => {
       const key = keyOf(job);
@@ -111,6 +119,34 @@ export function App() {
 
   const shown = state.facts.find((f) => f.id === state.view.factId) ?? state.facts[0];
 
+  // The maps the analyses reuse, and where the maps they attribute go.
+  const maps = useMemo<HeldMaps>(
+    () => ({
+      of: (fact) =>
+        fact.prompts.flatMap((prompt, index) => {
+          const r = resultOf({ fact, index, prompt });
+          return r ? [r] : [];
+        }),
+      keep: (fact: Fact, computed: AttributionResult[]) => {
+        for (const r of computed) {
+          const index = fact.prompts.findIndex((p) => p.text === r.prompt && p.object === r.object);
+          if (index >= 0) keep({ fact, index, prompt: fact.prompts[index] }, r);
+        }
+      },
+    }),
+    [resultOf, keep],
+  );
+
+  // A neuron clicked in any view opens in the neuron map.
+  const [selected, setSelected] = useState<Neuron | null>(null);
+  const openNeuron = useCallback(
+    (layer: number, unit: number) => {
+      setSelected({ layer, unit });
+      dispatch({ type: 'analysis', update: { tab: 'map' } });
+    },
+    [dispatch],
+  );
+
   return (
     <div className="app">
       <header className="app-header">
@@ -148,28 +184,54 @@ export function App() {
           starting={!engine.client && engine.state.phase !== 'error'}
           onLoad={pick}
         />
-        <FactsPanel facts={state.facts} shown={shown?.id} stateOf={stateOf} dispatch={dispatch} />
-        <RunPanel
-          settings={state.settings}
-          info={info}
-          facts={state.facts}
-          dispatch={dispatch}
-          estimate={estimate}
-          pending={pending.length}
-          run={run.run}
-          onRun={() => run.start(pending)}
-          onCancel={run.cancel}
-        />
-        <ResultsPanel
+        {info && edited && (
+          <p className="banner note" role="status" data-testid="edit-banner">
+            A weight edit is in force ({info.edits.map((e) => `${e.kind} of ${e.label}`).join('; ')}
+            ): every result now is of the edited model, and none is kept.{' '}
+            <button
+              type="button"
+              onClick={() => dispatch({ type: 'analysis', update: { tab: 'edits' } })}
+            >
+              Weight edits
+            </button>
+          </p>
+        )}
+        <AnalysisTabs
           client={engine.client}
           info={info}
-          fact={shown}
-          facts={state.facts}
-          settings={state.settings}
-          resultOf={resultOf}
-          tau={state.tau}
+          state={state}
           dispatch={dispatch}
-        />
+          fact={shown}
+          maps={maps}
+          selected={selected}
+          onSelectNeuron={openNeuron}
+          onModelInfo={model.updateInfo}
+        >
+          <FactsPanel facts={state.facts} shown={shown?.id} stateOf={stateOf} dispatch={dispatch} />
+          <RunPanel
+            settings={state.settings}
+            info={info}
+            facts={state.facts}
+            dispatch={dispatch}
+            estimate={estimate}
+            pending={pending.length}
+            run={run.run}
+            onRun={() => run.start(pending)}
+            onCancel={run.cancel}
+          />
+          <ResultsPanel
+            client={engine.client}
+            info={info}
+            fact={shown}
+            facts={state.facts}
+            settings={state.settings}
+            resultOf={resultOf}
+            tau={state.tau}
+            dispatch={dispatch}
+            selected={selected}
+            onSelect={setSelected}
+          />
+        </AnalysisTabs>
         <SharePanel state={state} />
         <details className="panel-details">
           <summary>Engine self-check</summary>

@@ -27,14 +27,19 @@ interface Report {
   errors: ParseError[];
 }
 
-export function FactUpload({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
+export function FactUpload({
+  onAdd,
+}: {
+  /** The facts read, and where from (a file name, or "the pasted text"). */
+  onAdd: (facts: Fact[], source: string) => void;
+}) {
   const [text, setText] = useState('');
   const [report, setReport] = useState<Report>();
   const [over, setOver] = useState(false);
 
   const read = (body: string, fileName: string, source: string) => {
     const result = parseUpload(body, fileName);
-    if (result.facts.length > 0) onAdd(result.facts);
+    if (result.facts.length > 0) onAdd(result.facts, source);
     setReport({ source, format: result.format, added: result.facts.length, errors: result.errors });
   };
   const readFile = async (file: File) => {

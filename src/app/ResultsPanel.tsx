@@ -4,7 +4,7 @@
  * session has, and the tokens its value vector promotes and demotes). The views in src/views
  * draw them; this panel fetches what they show from the engine.
  */
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { Fact } from '../facts';
 import type { AttributionResult, EngineClient, ModelInfo, RunSettings } from '../worker-api';
 import {
@@ -117,6 +117,11 @@ function SelectedNeuron({
   onClose: () => void;
 }) {
   const { layer, unit } = neuron;
+  // A neuron opened from an analysis view may be far down the page: bring it into view.
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    panel.current?.scrollIntoView({ block: 'nearest' });
+  }, [layer, unit]);
   const ask = useMemo(
     () => () =>
       Promise.all(
@@ -145,7 +150,7 @@ function SelectedNeuron({
   const logits = (i: 0 | 1) =>
     tokens.phase === 'ready' ? tokens.value[i].map((t) => ({ token: t.text, logit: t.score })) : [];
   return (
-    <div className="results-neuron">
+    <div className="results-neuron" ref={panel}>
       <NeuronPanel
         neuron={neuron}
         model={info.id}
@@ -173,6 +178,8 @@ export function ResultsPanel({
   resultOf,
   tau,
   dispatch,
+  selected,
+  onSelect,
 }: {
   client: EngineClient | undefined;
   info: ModelInfo | undefined;
@@ -182,8 +189,10 @@ export function ResultsPanel({
   resultOf: ResultOf;
   tau: Record<string, number>;
   dispatch: (a: Action) => void;
+  /** The neuron in detail (chosen here or in any analysis view); null closes it. */
+  selected: Neuron | null;
+  onSelect: (neuron: Neuron | null) => void;
 }) {
-  const [selected, setSelected] = useState<Neuron | null>(null);
   const onTau = useCallback(
     (language: string, t: number) => dispatch({ type: 'tau', language, tau: t }),
     [dispatch],
@@ -213,7 +222,7 @@ export function ResultsPanel({
           maps={maps}
           onTauChange={onTau}
           selected={selected}
-          onSelectNeuron={(layer, unit) => setSelected({ layer, unit })}
+          onSelectNeuron={(layer, unit) => onSelect({ layer, unit })}
         />
       )}
       {maps.length > 0 && missing.length > 0 && (
@@ -231,7 +240,7 @@ export function ResultsPanel({
               facts={facts}
               resultOf={resultOf}
               tau={tau}
-              onClose={() => setSelected(null)}
+              onClose={() => onSelect(null)}
             />
           )}
         </div>

@@ -31,7 +31,8 @@ export function SharePanel({ state }: { state: ExplorerState }) {
       <h2 id="share-heading">Share this view</h2>
       <div className="row">
         <label className="grow">
-          Link (the model, facts and settings; results are computed again where they are not cached)
+          Link (the model, facts, settings and views; results are computed again where they are not
+          stored)
           <input readOnly value={url} onFocus={(e) => e.target.select()} data-testid="share-url" />
         </label>
         <button type="button" onClick={() => void copy()} disabled={!url}>

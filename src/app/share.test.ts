@@ -1,6 +1,7 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ShareLinkError, decodeState, encodeState, shareUrl, stateParam } from './share';
+import { type AnalysisState, DEFAULT_ANALYSIS, parseAnalysisState } from './analysis-state';
 import { DEFAULT_SETTINGS, type ExplorerState } from './state';
 
 const state: ExplorerState = {
@@ -25,6 +26,7 @@ const state: ExplorerState = {
     },
   ],
   view: { factId: 'x' },
+  analysis: DEFAULT_ANALYSIS,
 };
 
 /** A fragment value for raw JSON, as a hand-made (hostile) link would carry it. */
@@ -56,6 +58,7 @@ describe('share links', () => {
         settings: DEFAULT_SETTINGS,
         tau: {},
         view: {},
+        analysis: DEFAULT_ANALYSIS,
         ...(model ? { model } : {}),
       };
       expect(await decodeState(await encodeState(s))).toEqual(s);
@@ -132,6 +135,85 @@ describe('share links', () => {
       expect(err, value.slice(0, 40)).toBeInstanceOf(ShareLinkError);
       expect((err as Error).message).toMatch(reason);
     }
+  });
+
+  it('round-trip every analysis view, and keep links of the neuron map alone as short', async () => {
+    const analysis: AnalysisState = {
+      tab: 'lab',
+      overlap: { region: ['en'], layout: 'upset' },
+      degenerate: { language: 'zh', view: { edges: 'pairs', group: 1 } },
+      lab: {
+        target: 'dataset',
+        view: { choice: { kind: 'dkn', group: 'all' }, kind: 'enhance', aggregation: 'reference' },
+      },
+      edit: {
+        choice: { kind: 'custom', neurons: [{ layer: 1, unit: 3 }] },
+        kind: 'update',
+        newObjects: { en: 'Lyon', zh: '里昂' },
+        lambda: 3,
+      },
+      dataset: {
+        source: { kind: 'factset', relations: ['P36', 'P30'], perRelation: 3 },
+        degenerate: false,
+        layers: { scope: { relation: 'P36' }, measure: 'share' },
+        frequency: { language: 'zh', scope: null, transform: 'sqrt', range: { start: 8, end: 64 } },
+      },
+      factcheck: { language: 'en', relation: 'P30', view: { scope: { relation: 'P30' } } },
+      ran: { degenerate: true, lab: true, dataset: true, factcheck: false },
+    };
+    const withViews = { ...state, analysis };
+    expect(await decodeState(await encodeState(withViews))).toEqual(withViews);
+    const upload = {
+      ...analysis,
+      dataset: {
+        ...analysis.dataset,
+        source: { kind: 'upload', name: 'my facts.jsonl', digest: '0af3' },
+      },
+    } as AnalysisState;
+    expect(await decodeState(await encodeState({ ...state, analysis: upload }))).toEqual({
+      ...state,
+      analysis: upload,
+    });
+    // The default analysis state is left out of a link.
+    expect((await encodeState(state)).length).toBeLessThan(
+      (await encodeState({ ...state, analysis: { ...DEFAULT_ANALYSIS, tab: 'overlap' } })).length,
+    );
+    // Links made before the analysis views (six members) read with the default.
+    const old = packed([1, 0, ['amig', 20, 'post', 'tok'], {}, [], []]);
+    expect((await decodeState(old)).analysis).toEqual(DEFAULT_ANALYSIS);
+  });
+
+  it('read hostile analysis states field by field, keeping only what is valid', () => {
+    const read = parseAnalysisState({
+      tab: 'javascript:alert(1)',
+      overlap: { region: ['<b>en</b>'], layout: 'venn' },
+      degenerate: { language: '<img src=x>', view: { edges: 'both', group: -1 } },
+      lab: {
+        target: 'everything',
+        view: { choice: { kind: 'custom', neurons: [{ layer: 'x' }] } },
+      },
+      edit: { kind: 'update', lambda: 1e9, newObjects: { '<x>': 'y' }, choice: { kind: 'kn' } },
+      dataset: {
+        source: { kind: 'factset', relations: [], perRelation: 5 },
+        degenerate: 'yes',
+        frequency: { range: { start: 5, end: 2 } },
+      },
+      factcheck: { language: 42, relation: 'x'.repeat(1000) },
+      ran: { dataset: 'true', lab: true },
+      __proto__: { tab: 'edits' },
+    });
+    expect(read).toEqual({
+      ...DEFAULT_ANALYSIS,
+      // The region is text: the view falls back to LIKN when the fact lacks the languages.
+      overlap: { region: ['<b>en</b>'], layout: 'auto' },
+      edit: { ...DEFAULT_ANALYSIS.edit, kind: 'update' },
+      ran: { ...DEFAULT_ANALYSIS.ran, lab: true },
+    });
+    expect(parseAnalysisState('nonsense')).toEqual(DEFAULT_ANALYSIS);
+    expect(
+      parseAnalysisState({ dataset: { source: { kind: 'upload', name: 'a', digest: '../x' } } })
+        .dataset.source,
+    ).toEqual(DEFAULT_ANALYSIS.dataset.source);
   });
 
   it('find the state in a fragment among other parameters', () => {

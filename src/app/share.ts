@@ -10,6 +10,7 @@ import { languageProblem } from '../facts/records';
 import type { AttributionMethod } from '../attribution/attribute';
 import { checkHubId } from '../weights';
 import { BUNDLED_NAME, type RunSettings } from '../worker-api';
+import { type AnalysisState, analysisJson, parseAnalysisState } from './analysis-state';
 import { DEFAULT_SETTINGS, type ExplorerState, type ModelRef } from './state';
 
 export const FORMAT_VERSION = 1;
@@ -44,6 +45,8 @@ type StateJson = [
   tau: Record<string, number>,
   facts: FactJson[],
   view: [shownFact: number] | [],
+  /** The analysis views' state where it is not the default (absent when none is). */
+  analysis?: Partial<AnalysisState>,
 ];
 
 function modelJson(m: ModelRef | undefined): ModelJson | 0 {
@@ -56,7 +59,7 @@ function modelJson(m: ModelRef | undefined): ModelJson | 0 {
 
 function toJson(s: ExplorerState): StateJson {
   const shown = s.facts.findIndex((f) => f.id === s.view.factId);
-  return [
+  const json: StateJson = [
     FORMAT_VERSION,
     modelJson(s.model),
     [
@@ -74,6 +77,9 @@ function toJson(s: ExplorerState): StateJson {
     ]),
     shown >= 0 ? [shown] : [],
   ];
+  const analysis = analysisJson(s.analysis);
+  if (analysis) json.push(analysis);
+  return json;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,7 +282,8 @@ function factsFromJson(v: unknown): Fact[] {
 }
 
 function fromJson(json: unknown): ExplorerState {
-  if (!Array.isArray(json) || json.length !== 6) fail('it is not a state of this app');
+  if (!Array.isArray(json) || json.length < 6 || json.length > 7)
+    fail('it is not a state of this app');
   if (json[0] !== FORMAT_VERSION)
     fail(
       `it was made by another version of this app (format ${JSON.stringify(json[0])}, this one reads ${FORMAT_VERSION})`,
@@ -294,5 +301,7 @@ function fromJson(json: unknown): ExplorerState {
     tau: tauFromJson(json[3]),
     facts,
     view: shown === undefined ? {} : { factId: facts[shown].id },
+    // The analysis views' state is read leniently: what is invalid falls back to the default.
+    analysis: parseAnalysisState(json[6]),
   };
 }

@@ -7,6 +7,7 @@
 import { defaultTau } from '../analysis/selection';
 import type { Fact, Prompt } from '../facts';
 import type { RunSettings } from '../worker-api';
+import { type AnalysisState, DEFAULT_ANALYSIS } from './analysis-state';
 
 /** The model as the state names it; picked files cannot be named, only their folder. */
 export type ModelRef =
@@ -26,6 +27,8 @@ export interface ExplorerState {
   /** KN threshold per language code; languages not listed use tauFor's default. */
   tau: Record<string, number>;
   view: ViewSelection;
+  /** The open tab and the analysis views' state. */
+  analysis: AnalysisState;
 }
 
 export const DEFAULT_SETTINGS: RunSettings = {
@@ -41,7 +44,7 @@ export function tauFor(tau: Record<string, number>, language: string): number {
 }
 
 export function initialState(): ExplorerState {
-  return { facts: [], settings: DEFAULT_SETTINGS, tau: {}, view: {} };
+  return { facts: [], settings: DEFAULT_SETTINGS, tau: {}, view: {}, analysis: DEFAULT_ANALYSIS };
 }
 
 export function sameModel(a: ModelRef | undefined, b: ModelRef | undefined): boolean {
@@ -86,7 +89,9 @@ export type Action =
   | { type: 'clear-facts' }
   | { type: 'settings'; settings: Partial<RunSettings> }
   | { type: 'tau'; language: string; tau: number }
-  | { type: 'select'; factId: string | undefined };
+  | { type: 'select'; factId: string | undefined }
+  /** Replaces the named parts of the analysis state. */
+  | { type: 'analysis'; update: Partial<AnalysisState> };
 
 /** Fact ids are unique in the state: an added fact whose id is taken gets a suffix. */
 function uniqueIds(existing: Fact[], added: Fact[]): Fact[] {
@@ -124,5 +129,7 @@ export function reduce(state: ExplorerState, action: Action): ExplorerState {
       return { ...state, tau: { ...state.tau, [action.language]: action.tau } };
     case 'select':
       return { ...state, view: { ...state.view, factId: action.factId } };
+    case 'analysis':
+      return { ...state, analysis: { ...state.analysis, ...action.update } };
   }
 }

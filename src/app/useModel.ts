@@ -30,6 +30,8 @@ export interface ModelControl {
   restore(ref: ModelRef): void;
   cancel(): void;
   removeCached(id: string): Promise<void>;
+  /** The loaded model changed in the worker (a weight edit was applied or reverted). */
+  updateInfo(info: ModelInfo): void;
 }
 
 function requestFor(ref: ModelRef, folder?: PickedFolder): ModelRequest {
@@ -121,7 +123,11 @@ export function useModel(client: EngineClient | undefined): ModelControl {
     [client, refreshCached],
   );
 
-  return { status, cached, load, restore, cancel, removeCached };
+  const updateInfo = useCallback((info: ModelInfo) => {
+    setStatus((s) => (s.phase === 'ready' && s.info.id === info.id ? { ...s, info } : s));
+  }, []);
+
+  return { status, cached, load, restore, cancel, removeCached, updateInfo };
 }
 
 /** Whether the status is about this model. */

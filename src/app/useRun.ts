@@ -37,6 +37,8 @@ export interface RunControl {
   start(jobs: Job[]): void;
   cancel(): void;
   keyOf(job: Job): string | undefined;
+  /** Keeps a map computed elsewhere (an analysis attributed it) as the job's result. */
+  keep(job: Job, result: AttributionResult): void;
 }
 
 /**
@@ -147,5 +149,15 @@ export function useRun(
     [client, modelKey, settings, cache, add],
   );
 
-  return { results, run, start, cancel, keyOf };
+  const keep = useCallback(
+    (job: Job, result: AttributionResult) => {
+      if (!modelKey) return;
+      const key = resultKey(modelKey, job.prompt, settings);
+      add(key, result);
+      void cache?.put(key, result).catch(() => {});
+    },
+    [modelKey, settings, cache, add],
+  );
+
+  return { results, run, start, cancel, keyOf, keep };
 }

@@ -122,8 +122,13 @@ export interface OverlapProgress extends ServiceProgress {
   current?: PromptRef;
 }
 
+export interface OverlapOptions extends ServiceOptions<OverlapProgress> {
+  /** Called with each map this call attributes (not the reused ones), so the caller can keep it. */
+  onAttribution?: (result: AttributionResult) => void;
+}
+
 /** The settings an attribution ran with, defaults filled in, to compare a cached map's. */
-function attributionKey(a: AttributionSettings = {}) {
+export function attributionKey(a: AttributionSettings = {}) {
   const method = a.method ?? 'amig';
   return JSON.stringify([
     method,
@@ -142,7 +147,7 @@ function attributionKey(a: AttributionSettings = {}) {
 export async function factOverlap(
   model: Model,
   request: OverlapRequest,
-  opts: ServiceOptions<OverlapProgress> = {},
+  opts: OverlapOptions = {},
 ): Promise<FactOverlap> {
   const { fact } = request;
   const settings = attributionKey(request.attribution);
@@ -186,6 +191,7 @@ export async function factOverlap(
         onProgress: (p) => opts.onProgress?.({ done: base + p.done, total, current: job.prompt }),
       });
       done = base + job.estimate;
+      opts.onAttribution?.(result);
     }
     prompts.push({
       ...job.prompt,

@@ -19,8 +19,18 @@ import type { BackendRequest, OrtEngine, OrtLogLevel } from '../runtime/backend-
 import type { ProofResult } from '../runtime/proof';
 import type { WebBackendInfo } from '../runtime/web';
 import type { ArchFamily, CachedModel } from '../weights';
+import type { AnalysisApi } from './analysis-api';
+import type { ActiveEdit } from './edit-registry';
 
-export type { AttributionResult, BlockCounts, CachedModel, NeuronEdit, Prediction, PromotedToken };
+export type {
+  ActiveEdit,
+  AttributionResult,
+  BlockCounts,
+  CachedModel,
+  NeuronEdit,
+  Prediction,
+  PromotedToken,
+};
 
 export interface InitOptions {
   /** `?backend=`: auto (default), webgpu or wasm. */
@@ -75,6 +85,11 @@ export interface ModelInfo {
   checkpointBytes: number;
   backend: 'webgpu' | 'wasm' | 'node';
   loadSeconds: number;
+  /**
+   * Weight edits in force, oldest first. While there is one, `key` names them (results of the
+   * edited model never pass for the model's) and nothing computed may be cached.
+   */
+  edits: ActiveEdit[];
 }
 
 export type LoadPhase = 'download' | 'read' | 'prepare';
@@ -171,7 +186,8 @@ export interface EngineEvent {
   message: string;
 }
 
-export interface EngineApi {
+/** The engine's calls: models, attribution and predictions here, the analyses in AnalysisApi. */
+export interface EngineApi extends AnalysisApi {
   /**
    * Starts onnxruntime-web on the requested backend and reports what it uses. Once per worker:
    * calling it again with the same options returns the same info; other options throw (make a

@@ -26,6 +26,7 @@ import type {
   ValueTokensRequest,
 } from './api';
 import { benchmarkModel, estimatePrompt } from './benchmark';
+import { EditRegistry, editedKey } from './edit-registry';
 import { EngineError } from './errors';
 import { throttle } from './runs';
 
@@ -88,13 +89,16 @@ async function prefetch(source: ModelSource): Promise<Map<string, Uint8Array>> {
 
 interface Loaded {
   model: Model;
+  /** As loaded, without edits. */
   info: ModelInfo;
   projector: ValueProjector;
+  edits: EditRegistry;
 }
 
 export class Engine {
   private loaded: Loaded | undefined;
   private readonly benchmarks = new Map<string, Benchmark>();
+  private editCount = 0;
 
   private readonly runtime: Runtime;
 
@@ -106,8 +110,17 @@ export class Engine {
     this.runtime = runtime;
   }
 
+  /** The loaded model, with the weight edits in force and the key that says so. */
   get info(): ModelInfo | undefined {
-    return this.loaded?.info;
+    const l = this.loaded;
+    if (!l) return undefined;
+    const edits = l.edits.list();
+    return { ...l.info, key: editedKey(l.info.key, edits), edits };
+  }
+
+  /** The loaded model's weight edits (see ./edit-registry.ts); throws NoModelError without one. */
+  edits(): EditRegistry {
+    return this.current().edits;
   }
 
   /**
@@ -129,8 +142,13 @@ export class Engine {
     const l = this.loaded;
     this.loaded = undefined;
     if (l) {
-      await l.projector.release();
-      await l.model.release();
+      // The edited tensors are device buffers of their own: swap the originals back first.
+      try {
+        await l.edits.revertAll();
+      } finally {
+        await l.projector.release();
+        await l.model.release();
+      }
     }
   }
 
@@ -190,10 +208,16 @@ export class Engine {
       checkpointBytes,
       backend: this.runtime.info.backend,
       loadSeconds: (this.now() - t0) / 1000,
+      edits: [],
     };
     if (cfg.family === 'bert' && model.tokenizer.maskToken)
       info.maskToken = model.tokenizer.maskToken;
-    this.loaded = { model, info, projector: new ValueProjector(model) };
+    this.loaded = {
+      model,
+      info,
+      projector: new ValueProjector(model),
+      edits: new EditRegistry(() => `e${++this.editCount}`),
+    };
     return info;
   }
 

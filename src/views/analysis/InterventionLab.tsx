@@ -30,6 +30,8 @@ export interface InterventionLabViewProps {
   result: LabResult | null;
   /** The fact whose prompts the before/after table shows (default: the result's first). */
   factId?: string;
+  /** How a fact id reads (e.g. its subject, where ids are opaque); default: the id. */
+  factLabel?: (factId: string) => string;
   /** A run is in progress: the Run button waits. */
   running?: boolean;
   onRun: (choice: NeuronSetChoice) => void;
@@ -89,7 +91,7 @@ export function labCsv(result: LabResult): string {
 }
 
 /** The top-1 token of each slot, joined: what the model says. */
-const topTokens = (p: PromptEffect['before']) =>
+export const topTokens = (p: PromptEffect['before']) =>
   p.slots.map((s) => s.top[0]?.token ?? '').join(' ');
 
 export function InterventionLabView(props: InterventionLabViewProps) {
@@ -161,7 +163,9 @@ export function InterventionLabView(props: InterventionLabViewProps) {
               />
             </div>
           )}
-          {shown && <BeforeAfter effect={shown} topK={topK} />}
+          {shown && (
+            <BeforeAfter effect={shown} topK={topK} label={props.factLabel ?? ((id) => id)} />
+          )}
           <div className="kn-analysis-toolbar">
             <RadioGroup
               legend="Aggregation"
@@ -187,7 +191,15 @@ export function InterventionLabView(props: InterventionLabViewProps) {
 }
 
 /** One fact's prompts under one intervention, one column per language. */
-function BeforeAfter({ effect, topK }: { effect: InterventionEffect; topK: number }) {
+function BeforeAfter({
+  effect,
+  topK,
+  label,
+}: {
+  effect: InterventionEffect;
+  topK: number;
+  label: (factId: string) => string;
+}) {
   const { intervention } = effect;
   return (
     <div data-testid="before-after">
@@ -195,8 +207,8 @@ function BeforeAfter({ effect, topK }: { effect: InterventionEffect; topK: numbe
         {intervention.kind === 'suppress' ? 'Suppressing (×0)' : 'Enhancing (×2)'}{' '}
         {formatCount(intervention.neurons.length)} neuron
         {intervention.neurons.length === 1 ? '' : 's'} (
-        {intervention.neurons.map(neuronLabel).join(', ')}) of fact <strong>{effect.factId}</strong>{' '}
-        at the object position.
+        {intervention.neurons.map(neuronLabel).join(', ')}) of fact{' '}
+        <strong>{label(effect.factId)}</strong> at the object position.
       </p>
       <div className="kn-analysis-columns">
         {effect.languages.map((l) => (
@@ -210,9 +222,10 @@ function BeforeAfter({ effect, topK }: { effect: InterventionEffect; topK: numbe
             ))}
             {l.unrelated.map((p, i) => (
               <p key={`u${i}`} className="kn-muted kn-lab-unrelated">
-                Unrelated ({l.unrelatedFactId}): <span className="kn-prompt">{p.text}</span> →{' '}
-                {p.object}: {formatProbability(p.before.probability)} →{' '}
-                {formatProbability(p.after.probability)} ({formatChange(p.relativeChange)})
+                Unrelated ({l.unrelatedFactId && label(l.unrelatedFactId)}):{' '}
+                <span className="kn-prompt">{p.text}</span> → {p.object}:{' '}
+                {formatProbability(p.before.probability)} → {formatProbability(p.after.probability)}{' '}
+                ({formatChange(p.relativeChange)})
               </p>
             ))}
           </section>
@@ -222,7 +235,8 @@ function BeforeAfter({ effect, topK }: { effect: InterventionEffect; topK: numbe
   );
 }
 
-function PromptColumn({
+/** One prompt's P(object) and top predictions before and after (also the edit view's). */
+export function PromptColumn({
   language,
   effect,
   topK,

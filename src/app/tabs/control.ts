@@ -1,0 +1,68 @@
+/**
+ * What the analyses' controllers share: the app's context (possibly without a model yet), the
+ * key their results are kept under, and `useRestorable`, the estimate-then-run pattern with a
+ * restore: an analysis the state says was run answers again by itself when the worker holds
+ * its whole answer (a reload, a link opened in the same browser).
+ */
+import { useEffect, useEffectEvent } from 'react';
+import type {
+  AnalysisEstimate,
+  AnalysisEstimateRequest,
+  EngineClient,
+  ModelInfo,
+  RunSettings,
+} from '../../worker-api';
+import type { AnalysisState } from '../analysis-state';
+import type { Action } from '../state';
+import { useAnalysisEstimate } from '../useAnalysisEstimate';
+import type { LongCall } from '../useLongCall';
+import type { Query } from '../useQuery';
+
+export interface AnalysisContext {
+  client: EngineClient | undefined;
+  info: ModelInfo | undefined;
+  settings: RunSettings;
+  tau: Record<string, number>;
+  analysis: AnalysisState;
+  dispatch: (a: Action) => void;
+}
+
+/**
+ * The key of a result: the model as it is (its key names weight edits), the settings, and what
+ * else the result depends on; undefined without a model.
+ */
+export const resultKey = (ctx: AnalysisContext, ...parts: unknown[]): string | undefined =>
+  ctx.info ? JSON.stringify([ctx.info.key, ctx.settings, ...parts]) : undefined;
+
+/** Marks an analysis as run in the state (so a link or a reload asks for it again). */
+export function markRan(ctx: AnalysisContext, which: keyof AnalysisState['ran']): void {
+  if (!ctx.analysis.ran[which])
+    ctx.dispatch({ type: 'analysis', update: { ran: { ...ctx.analysis.ran, [which]: true } } });
+}
+
+/**
+ * The estimate of `request` while the analysis is `wanted` (its tab is open) and has no answer,
+ * and the restore: when `ran` and the estimate says the worker holds the whole answer, `run`.
+ */
+export function useRestorable<R, P>(
+  ctx: AnalysisContext,
+  call: LongCall<R, P>,
+  request: AnalysisEstimateRequest | undefined,
+  wanted: boolean,
+  ran: boolean,
+  run: () => void,
+): Query<AnalysisEstimate> {
+  const { phase } = call.state;
+  const estimate = useAnalysisEstimate(
+    ctx.client,
+    wanted && phase !== 'running' && phase !== 'done' ? request : undefined,
+    phase,
+  );
+  const restore =
+    wanted && ran && phase === 'idle' && estimate.phase === 'ready' && estimate.value.complete;
+  const autoRun = useEffectEvent(run);
+  useEffect(() => {
+    if (restore) autoRun();
+  }, [restore]);
+  return estimate;
+}

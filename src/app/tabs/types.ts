@@ -1,0 +1,30 @@
+import type { AttributionResult } from '../../attribution/attribute';
+import type { Neuron } from '../../analysis/selection';
+import type { Fact } from '../../facts';
+import type { EngineClient, ModelInfo, RunSettings } from '../../worker-api';
+import type { AnalysisState } from '../analysis-state';
+import type { Action } from '../state';
+
+/** What every analysis tab gets from the app. */
+export interface TabBase {
+  client: EngineClient;
+  /** The loaded model as it is now (edited or not). */
+  info: ModelInfo;
+  settings: RunSettings;
+  tau: Record<string, number>;
+  analysis: AnalysisState;
+  dispatch: (a: Action) => void;
+  selected: Neuron | null;
+  /** Opens the neuron in the neuron map. */
+  onSelectNeuron: (layer: number, unit: number) => void;
+}
+
+/** The attribution maps the page holds (the neuron map's), and a way to keep new ones. */
+export interface HeldMaps {
+  /** The maps of the fact's prompts for the current model and settings. */
+  of(fact: Fact): AttributionResult[];
+  keep(fact: Fact, results: AttributionResult[]): void;
+}
+
+export const backendName = (info: ModelInfo): string =>
+  info.backend === 'webgpu' ? 'WebGPU' : info.backend === 'wasm' ? 'WASM' : info.backend;
