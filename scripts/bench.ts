@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
   },
 });
 const steps = Number(args.steps);
+/** `npm run bench` starts Node with --expose-gc so memory figures exclude collectable garbage. */
+const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 const repeats = Number(args.repeats);
 const runtime = createNodeRuntime();
 
@@ -72,6 +74,8 @@ function* randomTensors(cfg: ModelConfig, seed: number): Generator<[string, Host
 interface Timed {
   result: AttributionResult;
   seconds: number;
+  /** Peak resident memory during the run, bytes. */
+  peakRss: number;
 }
 
 async function timed(
@@ -80,9 +84,15 @@ async function timed(
   object: string,
   schedule: 'staggered' | 'per-layer',
 ): Promise<Timed> {
+  collectGarbage();
+  let peakRss = process.memoryUsage().rss;
+  // onnxruntime-node runs off the main thread, so the sampler keeps ticking during a run.
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 10);
   const t0 = performance.now();
   const result = await attribute(model, prompt, object, { steps, schedule });
-  return { result, seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  return { result, seconds, peakRss };
 }
 
 function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
@@ -95,7 +105,28 @@ function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
   return worst / scale;
 }
 
-async function benchModel(label: string, model: Model, prompt: string, object: string) {
+/** float32 bytes of a model's weights. */
+function weightBytes(cfg: ModelConfig): number {
+  const arch = architectures[cfg.family];
+  const size = (spec: WeightSpec) => (spec.shape as number[]).reduce((x, y) => x * y, 1);
+  const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+  return (
+    4 *
+    (sum(arch.globalWeights(cfg).map(size)) + cfg.numLayers * sum(arch.blockWeights(cfg).map(size)))
+  );
+}
+
+/**
+ * `baseline`: resident memory of the process before the model was made, so the peak over it is
+ * the weights plus what a run adds (onnxruntime-node keeps both in host memory).
+ */
+async function benchModel(
+  label: string,
+  model: Model,
+  prompt: string,
+  object: string,
+  baseline: number,
+) {
   const cfg = model.config;
   console.log(
     `\n## ${label}: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, FFN ${cfg.intermediateSize}, vocabulary ${cfg.vocabSize}`,
@@ -127,8 +158,14 @@ async function benchModel(label: string, model: Model, prompt: string, object: s
   console.log(
     `tokens: ${staggered.result.tokens.length}, m = ${steps}; scores agree to ${maxRelativeDifference(staggered.result.scores, perLayer.result.scores).toExponential(1)} (max |diff| / max |score|)`,
   );
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const w = weightBytes(cfg);
+  const over = (schedule: keyof typeof runs) =>
+    Math.max(...runs[schedule].map((r) => r.peakRss)) - baseline;
   console.log(
-    `peak resident memory so far: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+    `memory: weights ${mib(w)}; peak resident memory over the process before the model: ` +
+      `staggered ${mib(over('staggered'))} = ${(over('staggered') / w).toFixed(2)}x the weights, ` +
+      `per-layer ${mib(over('per-layer'))} = ${(over('per-layer') / w).toFixed(2)}x`,
   );
 }
 
@@ -137,16 +174,22 @@ async function main() {
     `# bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, onnxruntime-node ${JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version}`,
   );
   if (!args.only || args.only === 'demo') {
+    collectGarbage();
+    const baseline = process.memoryUsage().rss;
     const model = await loadModel(new NodeFolderSource('public/models/demo-bert'), runtime);
-    await benchModel('demo-bert (bundled)', model, 'The capital of France is [MASK] .', 'Paris');
+    await benchModel(
+      'demo-bert (bundled)',
+      model,
+      'The capital of France is [MASK] .',
+      'Paris',
+      baseline,
+    );
     await model.release();
   }
   if (!args.only || args.only === 'mbert') {
     const demo = await loadModel(new NodeFolderSource('public/models/demo-bert'), runtime);
+    collectGarbage();
     const before = process.memoryUsage().rss;
-    let peak = before;
-    // onnxruntime-node runs off the main thread, so the sampler keeps ticking during a run.
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const t0 = performance.now();
     const model = modelFromTensors(
       'random mBERT-base shapes',
@@ -163,18 +206,7 @@ async function main() {
       model,
       'The capital of France is [MASK] .',
       'Paris',
-    );
-    clearInterval(sampler);
-    const arch = architectures.bert;
-    const size = (spec: WeightSpec) => (spec.shape as number[]).reduce((x, y) => x * y, 1);
-    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
-    const weightBytes =
-      4 *
-      (sum(arch.globalWeights(MBERT_BASE).map(size)) +
-        MBERT_BASE.numLayers * sum(arch.blockWeights(MBERT_BASE).map(size)));
-    console.log(
-      `host memory (onnxruntime-node keeps weights and activations in RSS): weights ${(weightBytes / 2 ** 20).toFixed(0)} MiB, ` +
-        `peak growth of resident memory while making the model and running every attribution ${((peak - before) / 2 ** 20).toFixed(0)} MiB = ${((peak - before) / weightBytes).toFixed(2)}x the weights`,
+      before,
     );
   }
 }

@@ -12,6 +12,8 @@ export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
   const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
+    // Without the arena, freed activations return to the system: resident memory follows use.
+    enableCpuMemArena: false,
     ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
   };
   const tensor = (data: NumericArray, dims: readonly number[]): Tensor =>
