@@ -476,6 +476,9 @@ test.describe('explorer (WebGPU)', () => {
 
     const scale = Math.max(...reference.map(Math.abs));
     expect(scale).toBeGreaterThan(0);
+    // Kernels that sum in another order (threads, GPU) give differences that compound through
+    // the layers and the path; measured here about 3e-4 of the largest score on WebGPU and WASM
+    // alike. A wrong gradient differs by orders of magnitude more than this bound.
     for (const [name, got] of [
       ['WebGPU', gpu],
       ['WASM', wasm],
@@ -486,7 +489,7 @@ test.describe('explorer (WebGPU)', () => {
         type: `${name} vs onnxruntime-node`,
         description: `largest difference ${worst.toExponential(2)} = ${(worst / scale).toExponential(2)} of the largest |score|`,
       });
-      expect(worst / scale, `${name}: largest difference / largest score`).toBeLessThan(1e-4);
+      expect(worst / scale, `${name}: largest difference / largest score`).toBeLessThan(1e-3);
       expect(got.probability / node.probability, name).toBeCloseTo(1, 3);
     }
   });

@@ -8,7 +8,8 @@ export function gelu(x: Tensor): Tensor {
 
 /** GELU, tanh approximation (GPT-2's "gelu_new"): x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 export function geluTanh(x: Tensor): Tensor {
-  const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+  // x*x*x rather than Pow: GPU pow is exp2(log2(x)), imprecise and undefined for x < 0.
+  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   return x.mul(0.5).mul(inner.tanh().add(1));
 }
 
