@@ -14,9 +14,9 @@ import { type AttributionResult, attribute } from '../src/attribution/attribute'
 import { type Model, loadModel, modelFromTensors } from '../src/attribution/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
-import type { HostTensor, ModelConfig } from '../src/weights/types';
+import type { ModelConfig } from '../src/weights/types';
+import { randomModel } from '../tests/reference/random-model';
 import { type WeightSpec, architectures } from '../src/arch';
-import { seededRandom } from './lib/trainer';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,30 +46,6 @@ const MBERT_BASE: ModelConfig = {
   positionOffset: 0,
   tieWordEmbeddings: true,
 };
-
-/** Random weights with the architecture's HF names, drawn uniformly (timing needs no realism). */
-function* randomTensors(cfg: ModelConfig, seed: number): Generator<[string, HostTensor]> {
-  const rand = seededRandom(seed);
-  const arch = architectures[cfg.family];
-  const emit = (name: string, dims: number[]): [string, HostTensor] => {
-    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-    const scale = name.includes('LayerNorm.weight') ? 0 : 0.04;
-    for (let i = 0; i < data.length; i++)
-      data[i] = (name.includes('LayerNorm.weight') ? 1 : 0) + scale * (rand() - 0.5);
-    return [name, { dims, data }];
-  };
-  for (const spec of arch.globalWeights(cfg)) {
-    const dims = (spec.layout === 'transpose' ? [...spec.shape].reverse() : spec.shape) as number[];
-    yield emit(spec.hf[0], dims);
-  }
-  for (let l = 0; l < cfg.numLayers; l++)
-    for (const spec of arch.blockWeights(cfg)) {
-      const dims = (
-        spec.layout === 'transpose' ? [...spec.shape].reverse() : spec.shape
-      ) as number[];
-      yield emit(spec.hf[0].replace('{l}', String(l)), dims);
-    }
-}
 
 interface Timed {
   result: AttributionResult;
@@ -196,7 +172,7 @@ async function main() {
       MBERT_BASE,
       demo.tokenizer,
       runtime,
-      randomTensors(MBERT_BASE, 1),
+      randomModel(MBERT_BASE, 1),
     );
     console.log(
       `\n(random mBERT-base weights made and uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; the demo tokenizer supplies token ids)`,
