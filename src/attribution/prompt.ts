@@ -2,11 +2,11 @@
  * From a cloze prompt ("The capital of France is [MASK] .") and its object ("Paris") to token
  * ids and the target slots: the positions where each object token is predicted.
  */
+// [MASK] is the placeholder users write for the object, whatever the model's own mask token.
+import { MASK } from '../facts';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
 
-/** The placeholder users write for the object, whatever the model's own mask token. */
-export const MASK = '[MASK]';
 
 /**
  * 'per-token' (default): masked LMs get one mask per object token, causal LMs are teacher-forced,

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type EncodedPrompt, MASK, encodePrompt } from '../../src/attribution/prompt';
+import { type EncodedPrompt, encodePrompt } from '../../src/attribution/prompt';
+import { MASK } from '../../src/facts';
 import { parseConfig } from '../../src/weights/config';
 import { writeSafetensors } from '../../src/weights/safetensors';
 import { type ModelTokenizer, loadTokenizer } from '../../src/weights/tokenizer';
