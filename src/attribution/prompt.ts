@@ -7,7 +7,6 @@ import { MASK } from '../facts';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
 
-
 /**
  * 'per-token' (default): masked LMs get one mask per object token, causal LMs are teacher-forced,
  * each token is attributed where it is predicted and the maps are averaged.
