@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it, vi } from 'vitest';
 import {
   LANGUAGES,
@@ -8,14 +8,12 @@ import {
   type PlantedTruth,
   plantedModel,
 } from '../../tests/planted/planted';
-import { randomModel, tinyConfig } from '../../tests/reference/random-model';
 import { attribute } from '../attribution/attribute';
-import { loadModel, modelFromTensors } from '../attribution/model';
+import { loadModel } from '../attribution/model';
 import { predict } from '../attribution/predict';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
-import { loadTokenizer } from '../weights/tokenizer';
 import {
   type DatasetProgress,
   type DknRecord,
@@ -215,12 +213,7 @@ describe('aggregateDataset', () => {
 const runtime = createNodeRuntime({ threads: 1 });
 
 function tinyBert() {
-  const json = JSON.parse(
-    readFileSync(new URL('../weights/fixtures/bert-tokenizer.json', import.meta.url), 'utf8'),
-  );
-  const tokenizer = loadTokenizer(json);
-  const config = tinyConfig('bert', { vocabSize: tokenizer.vocabSize, maxPositions: 32 });
-  return modelFromTensors('tiny', config, tokenizer, runtime, randomModel(config, 3, { std: 0.6 }));
+  return tinyModel('bert', { seed: 3 }).model;
 }
 
 const facts: Fact[] = [
@@ -307,8 +300,8 @@ describe('runDataset on a tiny model', () => {
     ).rejects.toThrow('stopped by the user');
     // paris/en (2 prompts) and paris/zh (1 prompt) are done and stored.
     expect(calls).toHaveBeenCalledTimes(3);
-    expect(await store.keys(keyPrefix('kn', 'tiny'))).toHaveLength(2);
-    expect(await store.keys(keyPrefix('dkn', 'tiny'))).toHaveLength(2);
+    expect(await store.keys(keyPrefix('kn', model.id))).toHaveLength(2);
+    expect(await store.keys(keyPrefix('dkn', model.id))).toHaveLength(2);
 
     calls.mockClear();
     searches.mockClear();

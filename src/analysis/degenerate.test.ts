@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { tinyModel } from '../../tests/reference/tiny-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_FACTS,
@@ -7,14 +7,12 @@ import {
   type PlantedFactSpec,
   plantedModel,
 } from '../../tests/planted/planted';
-import { randomModel, tinyConfig } from '../../tests/reference/random-model';
 import { attribute } from '../attribution/attribute';
-import { type Model, loadModel, modelFromTensors } from '../attribution/model';
+import { type Model, loadModel } from '../attribution/model';
 import { predict, suppress } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
-import { loadTokenizer } from '../weights/tokenizer';
 import {
   clusterByStrength,
   connections,
@@ -28,17 +26,7 @@ import { type ScoredNeuron, defaultTau, selectNeurons } from './selection';
 const runtime = createNodeRuntime({ threads: 1 });
 
 function tinyBert(numLayers = 3) {
-  const json = JSON.parse(
-    readFileSync(new URL('../weights/fixtures/bert-tokenizer.json', import.meta.url), 'utf8'),
-  );
-  const tokenizer = loadTokenizer(json);
-  const config = tinyConfig('bert', {
-    vocabSize: tokenizer.vocabSize,
-    maxPositions: 32,
-    numLayers,
-  });
-  const weights = randomModel(config, 11, { std: 0.6 });
-  return { model: modelFromTensors('tiny', config, tokenizer, runtime, weights), weights, config };
+  return tinyModel('bert', { seed: 11, overrides: { numLayers } });
 }
 
 const prompt = 'The capital of France is [MASK] .';

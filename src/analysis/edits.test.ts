@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { Tensor } from 'onnxruntime-common';
+import { tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it } from 'vitest';
-import { type TinyModelType, randomModel, tinyConfig } from '../../tests/reference/random-model';
-import { modelFromTensors, type Model } from '../attribution/model';
+import type { Model } from '../attribution/model';
 import { type Prediction, predict, suppress } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
 import type { Runtime } from '../runtime/runtime';
-import { loadTokenizer } from '../weights/tokenizer';
 import type { HostTensor } from '../weights/types';
 import { editFact, editValueVectors, objectTokens } from './edits';
 import type { Neuron } from './selection';
@@ -33,24 +31,10 @@ function trackingRuntime() {
   return { runtime, made, freed };
 }
 
-const tokenizerFiles: Record<'bert' | 'gpt2', string> = { bert: 'bert', gpt2: 'gpt2' };
 const PROMPT = 'The capital of France is [MASK] .';
 
 function tiny(type: 'bert' | 'gpt2', rt: Runtime, edit?: (w: Map<string, HostTensor>) => void) {
-  const json = JSON.parse(
-    readFileSync(
-      new URL(`../weights/fixtures/${tokenizerFiles[type]}-tokenizer.json`, import.meta.url),
-      'utf8',
-    ),
-  );
-  const tokenizer = loadTokenizer(json);
-  const config = tinyConfig(type as TinyModelType, {
-    vocabSize: tokenizer.vocabSize,
-    maxPositions: 32,
-  });
-  const weights = randomModel(config, 11, { std: 0.6 });
-  edit?.(weights);
-  return { model: modelFromTensors(`tiny-${type}`, config, tokenizer, rt, weights), weights };
+  return tinyModel(type, { seed: 11, runtime: rt, editWeights: edit });
 }
 
 /** HF names: BERT stores the value vectors as columns of output.dense.weight [H, F]. */

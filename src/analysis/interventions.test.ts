@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it } from 'vitest';
-import { randomModel, tinyConfig } from '../../tests/reference/random-model';
-import { modelFromTensors, type Model } from '../attribution/model';
+import type { Model } from '../attribution/model';
 import { enhance, predict, suppress } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';
-import { createNodeRuntime } from '../runtime/node';
-import { loadTokenizer } from '../weights/tokenizer';
 import {
   type InterventionEffect,
   type PromptEffect,
@@ -18,15 +15,8 @@ import {
 } from './interventions';
 import type { Neuron } from './selection';
 
-const runtime = createNodeRuntime({ threads: 1 });
-
 function tinyBert(): Model {
-  const json = JSON.parse(
-    readFileSync(new URL('../weights/fixtures/bert-tokenizer.json', import.meta.url), 'utf8'),
-  );
-  const tokenizer = loadTokenizer(json);
-  const config = tinyConfig('bert', { vocabSize: tokenizer.vocabSize, maxPositions: 32 });
-  return modelFromTensors('tiny', config, tokenizer, runtime, randomModel(config, 5, { std: 0.6 }));
+  return tinyModel('bert', { seed: 5 }).model;
 }
 
 const facts: Fact[] = [

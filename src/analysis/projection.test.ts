@@ -1,29 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { fixtureTokenizer, tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it } from 'vitest';
-import { randomModel, tinyConfig } from '../../tests/reference/random-model';
-import { modelFromTensors } from '../attribution/model';
-import { createNodeRuntime } from '../runtime/node';
-import { loadTokenizer } from '../weights/tokenizer';
 import type { HostTensor } from '../weights/types';
 import { ValueProjector } from './projection';
 
-const runtime = createNodeRuntime({ threads: 1 });
-
-const tokenizer = loadTokenizer(
-  JSON.parse(
-    readFileSync(new URL('../weights/fixtures/gpt2-tokenizer.json', import.meta.url), 'utf8'),
-  ),
-);
+const tokenizer = fixtureTokenizer('gpt2');
 
 function setup(tied: boolean) {
-  const config = tinyConfig('gpt2', {
-    vocabSize: tokenizer.vocabSize,
-    tieWordEmbeddings: tied,
-    intermediateSize: 16,
+  return tinyModel('gpt2', {
+    seed: 11,
+    std: 0.5,
+    overrides: { tieWordEmbeddings: tied, intermediateSize: 16, maxPositions: 16 },
   });
-  const weights = randomModel(config, 11, { std: 0.5 });
-  const model = modelFromTensors('tiny', config, tokenizer, runtime, weights);
-  return { config, weights, model };
 }
 
 /** v E^T in float64, straight from the checkpoint tensors (HF layout: c_proj is [F, H]). */

@@ -1,44 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { probabilities, referenceForward, tapEdit } from '../../tests/reference';
-import { type TinyModelType, randomModel, tinyConfig } from '../../tests/reference/random-model';
+import type { TinyModelType, randomModel } from '../../tests/reference/random-model';
+import { tinyModel as sharedTinyModel } from '../../tests/reference/tiny-model';
 import type { TapStage } from '../../tests/reference';
-import { createNodeRuntime } from '../runtime/node';
-import { loadTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
 import { type AttributionOptions, attribute, defaultMaxRows, estimateCounts } from './attribute';
-import { modelFromTensors } from './model';
 import { predict } from './predict';
 import { encodePrompt } from './prompt';
 
-const runtime = createNodeRuntime({ threads: 1 });
-
-const fixtures: Record<TinyModelType, { tokenizer: string; prompt: string; object: string }> = {
-  bert: { tokenizer: 'bert', prompt: 'The capital of France is [MASK] .', object: 'Paris' },
-  roberta: { tokenizer: 'xlmr', prompt: 'the capital is [MASK].', object: 'Paris' },
-  'xlm-roberta': { tokenizer: 'xlmr', prompt: 'Paris is the capital [MASK]', object: '.' },
-  gpt2: { tokenizer: 'gpt2', prompt: 'The capital of France is [MASK] .', object: 'Paris' },
+const fixtures: Record<TinyModelType, { prompt: string; object: string }> = {
+  bert: { prompt: 'The capital of France is [MASK] .', object: 'Paris' },
+  roberta: { prompt: 'the capital is [MASK].', object: 'Paris' },
+  'xlm-roberta': { prompt: 'Paris is the capital [MASK]', object: '.' },
+  gpt2: { prompt: 'The capital of France is [MASK] .', object: 'Paris' },
 };
 
 function tinyModel(type: TinyModelType, overrides: Partial<ModelConfig> = {}) {
-  const json = JSON.parse(
-    readFileSync(
-      new URL(`../weights/fixtures/${fixtures[type].tokenizer}-tokenizer.json`, import.meta.url),
-      'utf8',
-    ),
-  );
-  const tokenizer = loadTokenizer(json);
-  const config = tinyConfig(type, {
-    vocabSize: tokenizer.vocabSize,
-    maxPositions: 32,
-    ...overrides,
-  });
-  const weights = randomModel(config, 7, { std: 0.6 });
-  return {
-    model: modelFromTensors(`tiny-${type}`, config, tokenizer, runtime, weights),
-    weights,
-    config,
-  };
+  return sharedTinyModel(type, { overrides });
 }
 
 /**
