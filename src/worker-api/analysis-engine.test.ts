@@ -5,6 +5,7 @@
  * answered again from the store; weight edits mark the model, keep nothing while applied, undo
  * in order, and are all reverted (their tensors freed) before the model is unloaded.
  */
+import { countingRuntime } from '../../tests/util/counting-runtime';
 import { describe, expect, it } from 'vitest';
 import { LANGUAGES, type NeuronRef, plantedModel } from '../../tests/planted/planted';
 import { MemoryResultStore } from '../analysis/dataset';
@@ -35,25 +36,6 @@ const settings: RunSettings = {
 };
 const keys = (ns: readonly NeuronRef[]) => ns.map((n) => `${n.layer}:${n.unit}`).sort();
 const signal = new AbortController().signal;
-
-/** A node runtime that counts the device tensors alive. */
-function countingRuntime() {
-  const inner = createNodeRuntime({ threads: 1 });
-  const live = new Set<unknown>();
-  const runtime: Runtime = {
-    ...inner,
-    upload: (d, dims) => {
-      const t = inner.upload(d, dims);
-      live.add(t);
-      return t;
-    },
-    dispose: (t) => {
-      live.delete(t);
-      inner.dispose(t);
-    },
-  };
-  return { runtime, live };
-}
 
 async function setup(runtime: Runtime = createNodeRuntime({ threads: 1 })) {
   const store = new MemoryResultStore();

@@ -1,3 +1,4 @@
+import { countingRuntime } from '../../tests/util/counting-runtime';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { randomModel, tinyConfig } from '../../tests/reference/random-model';
@@ -53,25 +54,6 @@ function files(overrides: Record<string, Uint8Array | string | undefined> = {}) 
     string,
     Uint8Array | string
   >;
-}
-
-/** A node runtime that counts the device tensors alive, to see that failed loads free them. */
-function countingRuntime() {
-  const inner = createNodeRuntime({ threads: 1 });
-  const live = new Set<unknown>();
-  const runtime: Runtime = {
-    ...inner,
-    upload: (d, dims) => {
-      const t = inner.upload(d, dims);
-      live.add(t);
-      return t;
-    },
-    dispose: (t) => {
-      live.delete(t);
-      inner.dispose(t);
-    },
-  };
-  return { runtime, live };
 }
 
 function engineWith(sources: Record<string, ModelSource>, runtime?: Runtime) {
