@@ -10,8 +10,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import type { Model } from '../attribution/model';
-import { Graph, type Tensor, ops } from '../graph';
-import type { OpDef } from '../graph/ops';
+import { Graph, ops } from '../graph';
 
 export interface PromotedToken {
   id: number;
@@ -24,20 +23,6 @@ export interface PromotedToken {
 }
 
 export type ProjectionDirection = 'promoted' | 'suppressed';
-
-/**
- * Indices of the k largest values along the last axis (ONNX TopK, largest first). Inference
- * only: no gradient. It lives here because nothing else needs it; k is a graph input so one
- * session serves any k.
- */
-const TopKIndices: OpDef<void> = {
-  onnx: 'TopK',
-  infer: ([x]) => ({ dtype: 'int64', shape: [...x.shape.slice(0, -1), 'K'] }),
-  emit: (e, [x, k], out) => {
-    const values = e.temp('topk_values');
-    e.node('TopK', [x, k], [values, out], { axis: -1, largest: 1, sorted: 1 });
-  },
-};
 
 /**
  * The graph: value_w [F, H] (a layer's proj_w, as uploaded), embedding [V, H] (the decoder),
@@ -54,13 +39,7 @@ function projectionGraph(F: number, H: number, V: number): Uint8Array {
   const row = valueW.gather(unit); // [1, H]
   // a b^T without materialising E^T (a copy of the whole vocabulary matrix).
   const scores = ops.matmulT(row, embedding).squeeze([0]); // [V]
-  const ranked: Tensor = g.apply(
-    TopKIndices as OpDef<never>,
-    [scores.mul(sign), k],
-    undefined,
-    'int64',
-    ['K'],
-  );
+  const ranked = ops.topKIndices(scores.mul(sign), k);
   g.output('ids', ranked);
   g.output('scores', scores.gather(ranked));
   return g.toOnnx();

@@ -598,6 +598,23 @@ const ScatterAddRows: OpDef<void> = {
 const scatterAddRows = (updates: Tensor, indices: Tensor, ref: Tensor) =>
   apply(ScatterAddRows, [updates, indices, ref], undefined);
 
+/**
+ * Indices of the k largest values along the last axis, largest first (ONNX TopK); `k` is an
+ * int64 [1] tensor so one graph serves any k. Ranking has no gradient.
+ */
+const TopKIndices: OpDef<void> = {
+  onnx: 'TopK',
+  infer: ([x, k]) => {
+    if (k.dtype !== 'int64') throw new Error(`topKIndices: k must be int64, got ${k}`);
+    return { dtype: 'int64', shape: [...x.shape.slice(0, -1), 'K'] };
+  },
+  emit: (e, [x, k], out) => {
+    const values = e.temp('topk_values');
+    e.node('TopK', [x, k], [values, out], { axis: -1, largest: 1, sorted: 1 });
+  },
+};
+export const topKIndices = (x: Tensor, k: Tensor) => apply(TopKIndices, [x, k], undefined);
+
 // ---------------------------------------------------------------------------------------------
 // Gradient control
 
