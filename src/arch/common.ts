@@ -19,8 +19,6 @@ export interface WeightSpec {
    * c_attn holds q, k and v).
    */
   layout: 'as-is' | 'transpose' | { split: number; of: number };
-  /** May be absent from the checkpoint (e.g. a decoder tied to the word embeddings). */
-  optional?: boolean;
 }
 
 /**

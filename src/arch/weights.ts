@@ -42,8 +42,7 @@ export function missingWeights(
   const missing: string[] = [];
   const check = (spec: WeightSpec, l: number | null) => {
     const candidates = spec.hf.map((h) => (l === null ? h : h.replace('{l}', String(l))));
-    if (!spec.optional && !candidates.some((c) => have.has(c)))
-      missing.push(candidates.join(' or '));
+    if (!candidates.some((c) => have.has(c))) missing.push(candidates.join(' or '));
   };
   arch.globalWeights(cfg).forEach((s) => check(s, null));
   for (let l = 0; l < cfg.numLayers; l++) arch.blockWeights(cfg).forEach((s) => check(s, l));
