@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { probabilities, referenceForward, tapEdit } from '../../tests/reference';
+import { probabilities, referenceForward } from '../../tests/reference';
+import {
+  type ReferenceAttributionOptions,
+  referenceAttribution as sharedReferenceAttribution,
+} from '../../tests/reference/attribution';
 import type { TinyModelType, randomModel } from '../../tests/reference/random-model';
 import { tinyModel as sharedTinyModel } from '../../tests/reference/tiny-model';
 import type { TapStage } from '../../tests/reference';
@@ -19,10 +23,7 @@ function tinyModel(type: TinyModelType, overrides: Partial<ModelConfig> = {}) {
   return sharedTinyModel(type, { overrides });
 }
 
-/**
- * The attribution computed by an independent route: the float64 reference forward pass, with
- * gradients by central finite differences along the same path, scored the same way.
- */
+/** The reference attribution of a BERT- or GPT-2-family tiny model. */
 function referenceAttribution(
   config: ModelConfig,
   weights: ReturnType<typeof randomModel>,
@@ -30,54 +31,17 @@ function referenceAttribution(
   position: number,
   token: number,
   baselineToken: number,
-  opts: { method: 'amig' | 'ig' | 'grad-x-act'; steps: number; stage: TapStage; causal: boolean },
+  opts: ReferenceAttributionOptions,
 ): Float64Array {
-  const L = config.numLayers;
-  const F = config.intermediateSize;
-  const V = config.vocabSize;
-  const run = (edit?: ReturnType<typeof tapEdit>) =>
-    referenceForward(config, weights, ids, { edit, tapStage: opts.stage, record: true });
-  const prob = (layer: number, x: Float64Array) =>
-    probabilities(run(tapEdit(layer, position, 0, x)).logits, V, position)[token];
-  const clean = run().activations!;
-  const act = (acts: typeof clean, l: number) =>
-    (opts.stage === 'pre' ? acts.pre : acts.post)[l].slice(position * F, (position + 1) * F);
-  const scores = new Float64Array(L * F);
-  const varied = opts.causal ? position + 1 : ids.length;
-  for (let l = 0; l < L; l++) {
-    const a = act(clean, l);
-    const b = new Float64Array(F);
-    if (opts.method === 'amig')
-      for (let j = 0; j < varied; j++) {
-        const variant = ids.map((id, k) => (k === j ? baselineToken : id));
-        const v = act(
-          referenceForward(config, weights, variant, { tapStage: opts.stage, record: true })
-            .activations!,
-          l,
-        );
-        for (let i = 0; i < F; i++) b[i] += v[i] / varied;
-      }
-    const m = opts.steps;
-    const alphas =
-      opts.method === 'grad-x-act'
-        ? [1]
-        : opts.method === 'amig'
-          ? [...Array(m).keys()].map((k) => k / m)
-          : [...Array(m).keys()].map((k) => k / (m - 1));
-    for (const alpha of alphas) {
-      const x = a.map((ai, i) => b[i] + alpha * (ai - b[i]));
-      for (let i = 0; i < F; i++) {
-        const h = 1e-4;
-        const up = Float64Array.from(x);
-        const down = Float64Array.from(x);
-        up[i] += h;
-        down[i] -= h;
-        const g = (prob(l, up) - prob(l, down)) / (2 * h);
-        scores[l * F + i] += (a[i] * g) / alphas.length;
-      }
-    }
-  }
-  return scores;
+  return sharedReferenceAttribution(
+    (tokens, options) => referenceForward(config, weights, tokens, options),
+    config,
+    ids,
+    position,
+    token,
+    baselineToken,
+    opts,
+  );
 }
 
 function expectClose(actual: Float32Array, expected: Float64Array, rel = 2e-3) {

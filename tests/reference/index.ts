@@ -13,10 +13,25 @@ export type {
 } from './types';
 export { erf, erfc, gelu, geluNew, relu } from './activations';
 export { positionIds } from './bert';
+export { llamaForward } from './llama';
+export {
+  LLAMA_FAMILY_TYPES,
+  isLlamaFamily,
+  readLlamaConfig,
+  type LlamaConfigJson,
+  type LlamaFamilyType,
+  type LlamaShape,
+  type RopeParametersJson,
+  type RopeSpec,
+} from './llama-config';
+export { silu } from './ops';
+export { applyRope, ropeInverseFrequencies } from './rope';
 
 /**
  * Independent float64 forward pass of a Hugging Face BERT-family or GPT-2-family checkpoint
- * (tensors keyed by HF names), for checking the ONNX engine and model generators.
+ * (tensors keyed by HF names), for checking the ONNX engine and model generators. The LLaMA
+ * family has its own entry point, llamaForward, which reads the raw config.json instead of the
+ * engine's ModelConfig so that the engine's config reading is checked too.
  */
 export function referenceForward(
   config: ModelConfig,

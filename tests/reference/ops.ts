@@ -156,6 +156,11 @@ export function activateWithTap(
   record: FfnActivations | undefined,
 ): Float64Array {
   const stage = options.tapStage ?? 'post';
+  if (stage === 'gate') {
+    throw new Error(
+      "reference: tap stage 'gate' needs a gated FFN (LLaMA family); use 'pre' or 'post'",
+    );
+  }
   const post = new Float64Array(T * F);
   for (let t = 0; t < T; t++) {
     if (options.edit && stage === 'pre') applyEdit(pre, t, F, layer, options);
@@ -167,6 +172,119 @@ export function activateWithTap(
     record.post.push(post);
   }
   return post;
+}
+
+/** silu(x) = x sigmoid(x), HF "silu" (nn.SiLU). */
+export function silu(x: number): number {
+  // x / (1 + e^-x) overflows harmlessly to -0 for very negative x.
+  return x / (1 + Math.exp(-x));
+}
+
+/**
+ * The gated FFN's coefficients with the tap: c = silu(gatePre) * up, [T, F] each.
+ * `options.edit` may replace silu(gate_proj x) before up_proj x multiplies it
+ * (`tapStage: 'gate'`) or c itself (`'post'`, default). Records pre (gate_proj x), gate, up and
+ * post as used when `record` is given.
+ */
+export function gatedActivateWithTap(
+  gatePre: Float64Array,
+  up: Float64Array,
+  T: number,
+  F: number,
+  layer: number,
+  options: ForwardOptions,
+  record: FfnActivations | undefined,
+): Float64Array {
+  const stage = options.tapStage ?? 'post';
+  if (stage === 'pre') {
+    throw new Error(
+      "reference: tap stage 'pre' is not defined for a gated FFN; use 'gate' or 'post'",
+    );
+  }
+  const gate = gatePre.map(silu);
+  const post = new Float64Array(T * F);
+  for (let t = 0; t < T; t++) {
+    if (options.edit && stage === 'gate') applyEdit(gate, t, F, layer, options);
+    for (let f = 0; f < F; f++) post[t * F + f] = gate[t * F + f] * up[t * F + f];
+    if (options.edit && stage === 'post') applyEdit(post, t, F, layer, options);
+  }
+  if (record) {
+    record.pre.push(gatePre);
+    record.gate!.push(gate);
+    record.up!.push(up);
+    record.post.push(post);
+  }
+  return post;
+}
+
+/** RMSNorm over the last dimension (LlamaRMSNorm): x / sqrt(mean(x^2) + eps) * weight. */
+export function rmsNorm(
+  x: Float64Array,
+  rows: number,
+  D: number,
+  weight: Float32Array,
+  eps: number,
+): Float64Array {
+  const y = new Float64Array(rows * D);
+  for (let r = 0; r < rows; r++) {
+    let meanSquare = 0;
+    for (let i = 0; i < D; i++) meanSquare += x[r * D + i] ** 2;
+    meanSquare /= D;
+    const inv = 1 / Math.sqrt(meanSquare + eps);
+    for (let i = 0; i < D; i++) y[r * D + i] = x[r * D + i] * inv * weight[i];
+  }
+  return y;
+}
+
+/**
+ * Causal grouped-query attention: q [T, heads * d], k and v [T, kvHeads * d]; query head h
+ * reads key/value head floor(h / (heads / kvHeads)) (transformers' repeat_kv). Scores are
+ * q.k / sqrt(d); future keys get MASK_VALUE substituted and padding keys MASK_VALUE added, as
+ * in `attention`. With a sliding window W, keys W or more positions back are masked too.
+ */
+export function groupedAttention(
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  T: number,
+  heads: number,
+  kvHeads: number,
+  d: number,
+  keyMask: ArrayLike<number>,
+  window: number | null,
+): Float64Array {
+  const scale = 1 / Math.sqrt(d);
+  const group = heads / kvHeads;
+  const qWidth = heads * d;
+  const kvWidth = kvHeads * d;
+  const out = new Float64Array(T * qWidth);
+  const scores = new Float64Array(T);
+  for (let h = 0; h < heads; h++) {
+    const qOff = h * d;
+    const kvOff = Math.floor(h / group) * d;
+    for (let i = 0; i < T; i++) {
+      let max = -Infinity;
+      for (let j = 0; j < T; j++) {
+        let s = 0;
+        for (let c = 0; c < d; c++) s += q[i * qWidth + qOff + c] * k[j * kvWidth + kvOff + c];
+        s *= scale;
+        if (j > i || (window !== null && i - j >= window)) s = MASK_VALUE;
+        s += (1 - keyMask[j]) * MASK_VALUE;
+        scores[j] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let j = 0; j < T; j++) {
+        scores[j] = Math.exp(scores[j] - max);
+        sum += scores[j];
+      }
+      for (let j = 0; j < T; j++) {
+        const p = scores[j] / sum;
+        for (let c = 0; c < d; c++) out[i * qWidth + qOff + c] += p * v[j * kvWidth + kvOff + c];
+      }
+    }
+  }
+  return out;
 }
 
 function applyEdit(

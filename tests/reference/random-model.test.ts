@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { probabilities, referenceForward } from './index';
-import { randomModel, tinyConfig } from './random-model';
+import {
+  TINY_LLAMA_VARIANTS,
+  randomLlamaModel,
+  randomModel,
+  randomValues,
+  tensorSpecs,
+  tinyConfig,
+  tinyLlamaConfig,
+} from './random-model';
 
 describe('randomModel', () => {
   it('is deterministic in the seed', () => {
@@ -81,5 +89,77 @@ describe('randomModel', () => {
         3 / cfg.vocabSize,
       );
     }
+  });
+
+  it('streams the same values in chunks of any size', () => {
+    const cfg = tinyConfig('gpt2');
+    const whole = randomModel(cfg, 21, { std: 0.3 });
+    for (const spec of tensorSpecs(cfg)) {
+      const next = randomValues(21, spec, 0.3);
+      const expected = whole.get(spec.name)!.data;
+      const got = new Float32Array(expected.length);
+      for (let at = 0, size = 1; at < got.length; at += size, size = size * 2 + 1) {
+        const chunk = new Float32Array(Math.min(size, got.length - at));
+        next(chunk);
+        got.set(chunk, at);
+      }
+      expect(got).toEqual(expected);
+    }
+  });
+});
+
+describe('randomLlamaModel', () => {
+  const names = (variant: (typeof TINY_LLAMA_VARIANTS)[number]) =>
+    [...randomLlamaModel(tinyLlamaConfig(variant, { num_hidden_layers: 1 }), 1).keys()].sort();
+  const layer = (parts: string[]) => parts.map((p) => `model.layers.0.${p}`);
+  const plain = [
+    'input_layernorm.weight',
+    'self_attn.q_proj.weight',
+    'self_attn.k_proj.weight',
+    'self_attn.v_proj.weight',
+    'self_attn.o_proj.weight',
+    'post_attention_layernorm.weight',
+    'mlp.gate_proj.weight',
+    'mlp.up_proj.weight',
+    'mlp.down_proj.weight',
+  ];
+
+  it('writes the HF names of each model type', () => {
+    const body = ['model.embed_tokens.weight', 'model.norm.weight', ...layer(plain)];
+    expect(names('llama')).toEqual([...body, 'lm_head.weight'].sort());
+    expect(names('mistral')).toEqual([...body, 'lm_head.weight'].sort());
+    expect(names('qwen2')).toEqual(
+      [...body, ...layer(['q', 'k', 'v'].map((p) => `self_attn.${p}_proj.bias`))].sort(),
+    );
+    expect(names('qwen3')).toEqual(
+      [...body, ...layer(['self_attn.q_norm.weight', 'self_attn.k_norm.weight'])].sort(),
+    );
+  });
+
+  it('gives GQA, explicit head_dim and the tied head their shapes', () => {
+    const gqa = randomLlamaModel(tinyLlamaConfig('llama'), 1);
+    expect(gqa.get('model.layers.1.self_attn.q_proj.weight')!.dims).toEqual([16, 16]);
+    expect(gqa.get('model.layers.1.self_attn.k_proj.weight')!.dims).toEqual([8, 16]);
+    expect(gqa.get('model.layers.1.mlp.down_proj.weight')!.dims).toEqual([16, 24]);
+    expect(gqa.get('lm_head.weight')!.dims).toEqual([23, 16]);
+    const qwen3 = randomLlamaModel(tinyLlamaConfig('qwen3'), 1);
+    expect(qwen3.get('model.layers.0.self_attn.q_proj.weight')!.dims).toEqual([32, 16]);
+    expect(qwen3.get('model.layers.0.self_attn.v_proj.weight')!.dims).toEqual([16, 16]);
+    expect(qwen3.get('model.layers.0.self_attn.o_proj.weight')!.dims).toEqual([16, 32]);
+    expect(qwen3.get('model.layers.0.self_attn.k_norm.weight')!.dims).toEqual([8]);
+    expect(qwen3.has('lm_head.weight')).toBe(false);
+  });
+
+  it('is deterministic in the seed, norms around 1', () => {
+    const cfg = tinyLlamaConfig('qwen2');
+    const a = randomLlamaModel(cfg, 3, { std: 0.1 });
+    const b = randomLlamaModel(cfg, 3, { std: 0.1 });
+    for (const [name, t] of a) expect(b.get(name)!.data).toEqual(t.data);
+    const c = randomLlamaModel(cfg, 4, { std: 0.1 });
+    expect(c.get('model.embed_tokens.weight')!.data).not.toEqual(
+      a.get('model.embed_tokens.weight')!.data,
+    );
+    const norm = a.get('model.layers.0.input_layernorm.weight')!.data;
+    expect(Math.abs(norm.reduce((x, y) => x + y, 0) / norm.length - 1)).toBeLessThan(0.1);
   });
 });

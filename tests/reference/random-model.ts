@@ -1,4 +1,5 @@
 import type { HostTensor, ModelConfig } from '../../src/weights/types';
+import { type LlamaConfigJson, type LlamaShape, readLlamaConfig } from './llama-config';
 
 export interface RandomModelOptions {
   /**
@@ -14,6 +15,17 @@ export interface RandomModelOptions {
   prefix?: string;
 }
 
+/** One tensor of a random checkpoint: its values depend only on the seed and `key`. */
+export interface RandomTensorSpec {
+  /** The Hugging Face name, prefix included. */
+  name: string;
+  dims: number[];
+  /** `norm`: a normalisation weight, drawn as 1 + noise; `plain`: noise around 0. */
+  kind: 'plain' | 'norm';
+  /** The name without the body prefix: the values' seed, so prefix variants are identical. */
+  key: string;
+}
+
 /**
  * A randomly initialised checkpoint for `config`, with Hugging Face tensor names and shapes and
  * the head of the model type's LM class. Deterministic in `seed`; each tensor's values depend
@@ -24,15 +36,49 @@ export function randomModel(
   seed: number,
   options: RandomModelOptions = {},
 ): Map<string, HostTensor> {
-  const std = options.std ?? 0.02;
-  const prefix = options.prefix ?? defaultPrefix(config);
+  return materialize(tensorSpecs(config, options.prefix), seed, options.std ?? 0.02);
+}
+
+/**
+ * A randomly initialised LLaMA-family checkpoint (llama, mistral, qwen2, qwen3) for a raw
+ * config.json object, named as *ForCausalLM saves it: `model.` body, lm_head.weight only when
+ * the head is not tied, biases and q/k norms where the model type has them.
+ */
+export function randomLlamaModel(
+  config: LlamaConfigJson,
+  seed: number,
+  options: { std?: number } = {},
+): Map<string, HostTensor> {
+  return materialize(llamaTensorSpecs(readLlamaConfig(config)), seed, options.std ?? 0.02);
+}
+
+/**
+ * Fills consecutive slices of one tensor's values: call it with buffers of any sizes, in order,
+ * and the concatenation equals the whole tensor that `randomModel` would hold. (The model-folder
+ * generator streams large tensors this way.)
+ */
+export function randomValues(
+  seed: number,
+  spec: RandomTensorSpec,
+  std: number,
+): (out: Float32Array) => void {
+  const rng = gaussian(hashSeed(seed, spec.key));
+  const mean = spec.kind === 'norm' ? 1 : 0;
+  return (out) => {
+    for (let i = 0; i < out.length; i++) out[i] = mean + std * rng();
+  };
+}
+
+function materialize(
+  specs: RandomTensorSpec[],
+  seed: number,
+  std: number,
+): Map<string, HostTensor> {
   const weights = new Map<string, HostTensor>();
-  for (const [name, dims, kind] of tensorSpecs(config)) {
-    const rng = gaussian(hashSeed(seed, name));
-    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = (kind === 'norm' ? 1 : 0) + std * rng();
-    const full = name.startsWith('cls.') || name.startsWith('lm_head.') ? name : prefix + name;
-    weights.set(full, { dims: [...dims], data });
+  for (const spec of specs) {
+    const data = new Float32Array(spec.dims.reduce((a, b) => a * b, 1));
+    randomValues(seed, spec, std)(data);
+    weights.set(spec.name, { dims: [...spec.dims], data });
   }
   return weights;
 }
@@ -42,9 +88,65 @@ function defaultPrefix(config: ModelConfig): string {
   return config.modelType === 'bert' ? 'bert.' : 'roberta.';
 }
 
+/** The tensors of a BERT- or GPT-2-family checkpoint, body under `prefix` (default: the LM class's). */
+export function tensorSpecs(
+  config: ModelConfig,
+  prefix = defaultPrefix(config),
+): RandomTensorSpec[] {
+  return bodyAndHeadSpecs(config).map(([key, dims, kind]) => ({
+    name: key.startsWith('cls.') || key.startsWith('lm_head.') ? key : prefix + key,
+    dims,
+    kind,
+    key,
+  }));
+}
+
+/** The tensors of a LLaMA-family checkpoint as *ForCausalLM saves it. */
+export function llamaTensorSpecs(shape: LlamaShape): RandomTensorSpec[] {
+  const { hiddenSize: H, intermediateSize: F, vocabSize: V, headDim: d } = shape;
+  const specs: Spec[] = [['embed_tokens.weight', [V, H], 'plain']];
+  const linear = (name: string, outDim: number, inDim: number, biased: boolean): Spec[] => [
+    [`${name}.weight`, [outDim, inDim], 'plain'],
+    ...(biased ? [[`${name}.bias`, [outDim], 'plain'] as Spec] : []),
+  ];
+  for (let l = 0; l < shape.numLayers; l++) {
+    const b = `layers.${l}.`;
+    specs.push(
+      [`${b}input_layernorm.weight`, [H], 'norm'],
+      ...linear(`${b}self_attn.q_proj`, shape.numHeads * d, H, shape.qkvBias),
+      ...linear(`${b}self_attn.k_proj`, shape.numKvHeads * d, H, shape.qkvBias),
+      ...linear(`${b}self_attn.v_proj`, shape.numKvHeads * d, H, shape.qkvBias),
+      ...linear(`${b}self_attn.o_proj`, H, shape.numHeads * d, shape.outputBias),
+    );
+    if (shape.qkNorm) {
+      specs.push(
+        [`${b}self_attn.q_norm.weight`, [d], 'norm'],
+        [`${b}self_attn.k_norm.weight`, [d], 'norm'],
+      );
+    }
+    specs.push(
+      [`${b}post_attention_layernorm.weight`, [H], 'norm'],
+      ...linear(`${b}mlp.gate_proj`, F, H, shape.mlpBias),
+      ...linear(`${b}mlp.up_proj`, F, H, shape.mlpBias),
+      ...linear(`${b}mlp.down_proj`, H, F, shape.mlpBias),
+    );
+  }
+  specs.push(['norm.weight', [H], 'norm']);
+  const named = specs.map(([key, dims, kind]): RandomTensorSpec => ({
+    name: `model.${key}`,
+    dims,
+    kind,
+    key,
+  }));
+  if (!shape.tieWordEmbeddings) {
+    named.push({ name: 'lm_head.weight', dims: [V, H], kind: 'plain', key: 'lm_head.weight' });
+  }
+  return named;
+}
+
 type Spec = [name: string, dims: number[], kind: 'plain' | 'norm'];
 
-function tensorSpecs(config: ModelConfig): Spec[] {
+function bodyAndHeadSpecs(config: ModelConfig): Spec[] {
   const { hiddenSize: H, intermediateSize: F, vocabSize: V, maxPositions: P } = config;
   const norm = (base: string): Spec[] => [
     [`${base}.weight`, [H], 'norm'],
@@ -195,4 +297,120 @@ export function tinyConfig(
     },
   };
   return { ...byType[modelType], ...overrides };
+}
+
+/**
+ * Tiny LLaMA-family configs, one per variation real checkpoints have:
+ * - `llama`: Llama 2 style, grouped-query attention (4 query / 2 key-value heads), head_dim
+ *   implied by hidden_size, untied head, plain RoPE with rope_theta at the top level;
+ * - `llama3`: Llama 3.2 style, explicit head_dim 8 (hidden_size / heads is 4), tied head,
+ *   rope_scaling of type llama3 whose wavelengths fall in all three bands (kept, interpolated,
+ *   divided);
+ * - `llama-linear`: multi-head attention, linear RoPE scaling in transformers 5's
+ *   rope_parameters layout (theta inside);
+ * - `mistral`: GQA, head_dim null, sliding_window longer than any test sequence;
+ * - `qwen2`: q/k/v biases, tied head, rope_theta 1e6;
+ * - `qwen3`: per-head q/k RMSNorm, explicit head_dim 8, tied head.
+ */
+export type TinyLlamaVariant = 'llama' | 'llama3' | 'llama-linear' | 'mistral' | 'qwen2' | 'qwen3';
+
+export const TINY_LLAMA_VARIANTS: readonly TinyLlamaVariant[] = [
+  'llama',
+  'llama3',
+  'llama-linear',
+  'mistral',
+  'qwen2',
+  'qwen3',
+];
+
+export function tinyLlamaConfig(
+  variant: TinyLlamaVariant,
+  overrides: Partial<LlamaConfigJson> = {},
+): LlamaConfigJson {
+  const common = {
+    vocab_size: 23,
+    hidden_size: 16,
+    intermediate_size: 24,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    hidden_act: 'silu',
+    max_position_embeddings: 64,
+    rms_norm_eps: 1e-6,
+    torch_dtype: 'float32',
+  };
+  const byVariant: Record<TinyLlamaVariant, LlamaConfigJson> = {
+    llama: {
+      ...common,
+      model_type: 'llama',
+      architectures: ['LlamaForCausalLM'],
+      attention_bias: false,
+      mlp_bias: false,
+      rope_theta: 10000,
+      rope_scaling: null,
+      tie_word_embeddings: false,
+    },
+    llama3: {
+      ...common,
+      model_type: 'llama',
+      architectures: ['LlamaForCausalLM'],
+      attention_bias: false,
+      mlp_bias: false,
+      head_dim: 8,
+      max_position_embeddings: 4096,
+      rms_norm_eps: 1e-5,
+      rope_theta: 500000,
+      // head_dim 8: wavelengths 2 pi * 500000^(i/4) = 6.3, 167, 4443, 118000 against the bands
+      // 512 / 4 = 128 and 512 / 1 = 512: one kept, one interpolated, two divided by 8.
+      rope_scaling: {
+        factor: 8,
+        high_freq_factor: 4,
+        low_freq_factor: 1,
+        original_max_position_embeddings: 512,
+        rope_type: 'llama3',
+      },
+      tie_word_embeddings: true,
+    },
+    'llama-linear': {
+      ...common,
+      model_type: 'llama',
+      architectures: ['LlamaForCausalLM'],
+      num_key_value_heads: 4,
+      rope_parameters: { rope_type: 'linear', factor: 4, rope_theta: 10000 },
+      tie_word_embeddings: false,
+    },
+    mistral: {
+      ...common,
+      model_type: 'mistral',
+      architectures: ['MistralForCausalLM'],
+      head_dim: null,
+      rope_theta: 1000000,
+      sliding_window: 4096,
+      tie_word_embeddings: false,
+    },
+    qwen2: {
+      ...common,
+      model_type: 'qwen2',
+      architectures: ['Qwen2ForCausalLM'],
+      rope_theta: 1000000,
+      use_sliding_window: false,
+      sliding_window: 64,
+      max_window_layers: 2,
+      tie_word_embeddings: true,
+    },
+    qwen3: {
+      ...common,
+      model_type: 'qwen3',
+      architectures: ['Qwen3ForCausalLM'],
+      attention_bias: false,
+      head_dim: 8,
+      rope_theta: 1000000,
+      rope_scaling: null,
+      use_sliding_window: false,
+      sliding_window: null,
+      max_window_layers: 2,
+      tie_word_embeddings: true,
+    },
+  };
+  return { ...byVariant[variant], ...overrides };
 }
