@@ -100,6 +100,20 @@ sweep_marked() {
   sleep 0.2
 }
 
+# Waits, at most 5 seconds each, until the processes "$@" have left the process table. A
+# slurmstepd detaches from slurmd, so when it exits PID 1 reaps it, which some inits do only
+# every second or two; until then it shows as <defunct> in ps (it runs no more, but it is waited
+# for so that the cluster is gone from ps when this script returns).
+wait_reaped() {
+  local pid i
+  for pid in "$@"; do
+    for ((i = 0; i < 50; i++)); do
+      [ -e "/proc/$pid" ] || break
+      sleep 0.1
+    done
+  done
+}
+
 teardown() {
   local status=$?
   set +e
@@ -127,9 +141,16 @@ teardown() {
       done
     fi
   fi
+  # Every process of the cluster alive now (daemons, slurmstepd still finishing, strays).
+  local cluster_pids
+  cluster_pids="$(marked_pids)"
   stop_pid "$SLURMD_PID" 10
   stop_pid "$SLURMCTLD_PID" 10
   sweep_marked
+  # The exited ones are zombies by now and carry no environment to recognise them by; any
+  # slurmstepd zombie is waited for (briefly) instead.
+  # shellcheck disable=SC2086
+  wait_reaped $cluster_pids $(ps -eo pid=,stat=,comm= | awk '$2 ~ /^Z/ && $3 == "slurmstepd" { print $1 }')
   stop_pid "$MUNGED_PID" 5
   if [ "$status" -ne 0 ] && [ -d "$CLUSTER_DIR/log" ]; then
     local f
