@@ -48,6 +48,7 @@ fi
 mkdir -p "$WORK/logs"
 SINGLE_PID=""
 JOBS=()
+TASKS=0
 cleanup() {
   local status=$?
   set +e
@@ -100,6 +101,7 @@ wait_job() {
     sort -t' ' -k2,2n)"
   say "job $id:"
   sed 's/^/    /' <<<"$states" >&2
+  TASKS="$(grep -c . <<<"$states")"
   if grep -v 'COMPLETED exit 0:0' <<<"$states" | grep -q .; then
     say "job $id: a task failed; its log:"
     tail -n 20 "$WORK"/logs/"$id"_*.out >&2
@@ -119,6 +121,10 @@ for spec in "${ARRAYS[@]}"; do
   say "submitted --array=$spec as job $id"
   wait_job "$id"
   tasks=("$WORK/$tag"/task-*)
+  if [ ! -d "${tasks[0]}" ] || [ "${#tasks[@]}" -ne "$TASKS" ]; then
+    say "--array=$spec ran $TASKS tasks but left ${#tasks[@]} output folders"
+    exit 1
+  fi
   say "merging ${#tasks[@]} task folders of --array=$spec"
   (cd "$ROOT" && OUT="$WORK/$tag/merged" bash -c "$MERGE_CMD" merge "${tasks[@]}") \
     >"$WORK/logs/$tag-merge.out" 2>&1 || {

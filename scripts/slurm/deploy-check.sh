@@ -57,6 +57,7 @@ submit() {
 }
 
 attribute_call() { # task id, folder
+  # shellcheck disable=SC2054 # en,zh is one argument
   local args=(attribute --model org/model@v1 --facts /data/facts.jsonl --method amig --steps 7
     --languages en,zh --offline --shards 3 --out "$2")
   (IFS="$TAB"; echo "$1$TAB${args[*]}")
@@ -103,6 +104,7 @@ wait_jobs "$one"
 [ "$(job_state "$one")" = COMPLETED ] || fail "job $one ended $(job_state "$one")"
 got="$(cut -f2- "$KNE_RECORD")"
 want="$(
+  # shellcheck disable=SC2054 # en,zh is one argument
   args=(attribute --model org/model@v1 --facts /data/facts.jsonl --method amig --steps 7
     --languages en,zh --offline --shard 1/3 --out "$run/shards/1")
   IFS="$TAB"

@@ -8,7 +8,9 @@
 # script installs nothing) and no systemd. Nothing system-wide is read or written: the munge key,
 # munge socket, slurm.conf, controller state, spool and logs all live in one temporary directory,
 # and both Slurm daemons listen on ports that were free a moment before. COMMAND runs with
-# SLURM_CONF exported, so sbatch, squeue, sinfo and scancel reach this cluster and no other.
+# SLURM_CONF exported, so sbatch, squeue, sinfo and scancel reach this cluster and no other, and
+# with stdin from /dev/null. TMPDIR (default /tmp) must allow executables: job scripts run from
+# the spool directory inside it.
 #
 # The exit status is COMMAND's. On every exit (success, failure, Ctrl-C, SIGTERM) the EXIT trap
 # cancels the cluster's jobs, stops slurmd, slurmctld and munged by the process ids recorded when
@@ -47,6 +49,7 @@ MUNGED_PID=""
 SLURMCTLD_PID=""
 SLURMD_PID=""
 COMMAND_PID=""
+CLUSTER_UP=0
 TORN_DOWN=0
 
 log() { echo "[slurm-local] $*" >&2; }
@@ -149,15 +152,21 @@ teardown() {
   sweep_marked
   # The exited ones are zombies by now and carry no environment to recognise them by; any
   # slurmstepd zombie is waited for (briefly) instead.
-  # shellcheck disable=SC2086
-  wait_reaped $cluster_pids $(ps -eo pid=,stat=,comm= | awk '$2 ~ /^Z/ && $3 == "slurmstepd" { print $1 }')
+  # (From /proc/PID/stat, "PID (COMM) STATE ...", so that procps need not be installed.)
+  # shellcheck disable=SC2086,SC2046
+  wait_reaped $cluster_pids $(cat /proc/[0-9]*/stat 2>/dev/null |
+    awk '$2 == "(slurmstepd)" && $3 == "Z" { print $1 }')
   stop_pid "$MUNGED_PID" 5
-  if [ "$status" -ne 0 ] && [ -d "$CLUSTER_DIR/log" ]; then
-    local f
-    for f in "$CLUSTER_DIR"/log/slurmctld.log "$CLUSTER_DIR"/log/slurmd.log; do
-      [ -f "$f" ] || continue
-      log "last lines of $f:"
-      tail -n 15 "$f" >&2
+  if [ "$status" -ne 0 ]; then
+    # Every daemon's output when the cluster did not come up; the controller's and the node's
+    # logs when the command failed on it.
+    local f logs=(slurmctld.log slurmd.log)
+    # (-D copies a daemon's log to its output, the .out files, with what it said before logging.)
+    [ "$CLUSTER_UP" = 1 ] || logs=(munged.log slurmctld.out slurmd.out)
+    for f in "${logs[@]}"; do
+      [ -s "$CLUSTER_DIR/log/$f" ] || continue
+      log "last lines of log/$f:"
+      tail -n 15 "$CLUSTER_DIR/log/$f" >&2
     done
   fi
   if [ "${KNE_SLURM_KEEP:-0}" = 1 ]; then
@@ -177,14 +186,20 @@ free_port() {
     console.log(s.address().port); s.close(); });'
 }
 
-# Polls `$@` until it succeeds, at most $1 seconds.
+# `wait_for NAME PID SECONDS COMMAND...`: polls COMMAND until it succeeds, at most SECONDS, and
+# fails at once if the daemon NAME (process PID) exits meanwhile; its output is in log/.
 wait_for() {
-  local seconds="$1" i
-  shift
+  local name="$1" daemon="$2" seconds="$3" i
+  shift 3
   for ((i = 0; i < seconds * 5; i++)); do
     if "$@" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$daemon" 2>/dev/null; then
+      log "$name exited during start"
+      return 1
+    fi
     sleep 0.2
   done
+  log "$name is not ready after ${seconds}s"
   return 1
 }
 
@@ -199,10 +214,7 @@ env "$MARK" munged --foreground --socket="$MUNGE_SOCKET" \
   --seed-file="$CLUSTER_DIR/munge/munged.seed" --log-file="$CLUSTER_DIR/log/munged.log" \
   </dev/null 2>>"$CLUSTER_DIR/log/munged.log" &
 MUNGED_PID=$!
-if ! wait_for 15 test -S "$MUNGE_SOCKET"; then
-  log "munged did not create its socket"
-  exit 1
-fi
+wait_for munged "$MUNGED_PID" 15 test -S "$MUNGE_SOCKET" || exit 1
 
 # --- slurm.conf --------------------------------------------------------------------------------
 # This host as slurmd sees it (NodeName=<short hostname> CPUs=... RealMemory=...), reached over
@@ -261,21 +273,21 @@ EOF
 # --- slurmctld and slurmd ------------------------------------------------------------------
 env "$MARK" slurmctld -D -i -f "$SLURM_CONF" </dev/null >>"$CLUSTER_DIR/log/slurmctld.out" 2>&1 &
 SLURMCTLD_PID=$!
-if ! wait_for 30 scontrol ping; then
-  log "slurmctld did not answer within 30s"
-  exit 1
-fi
+wait_for slurmctld "$SLURMCTLD_PID" 30 scontrol ping || exit 1
 env "$MARK" slurmd -D -f "$SLURM_CONF" </dev/null >>"$CLUSTER_DIR/log/slurmd.out" 2>&1 &
 SLURMD_PID=$!
 node_idle() { [ "$(sinfo -h -n "$NODE_NAME" -o %T)" = idle ]; }
-if ! wait_for 60 node_idle; then
-  log "node $NODE_NAME is not idle after 60s: $(sinfo -h -N -o '%N %T %E' 2>&1)"
+if ! wait_for slurmd "$SLURMD_PID" 60 node_idle; then
+  log "node $NODE_NAME: $(sinfo -h -N -o '%N %T %E' 2>&1)"
   exit 1
 fi
+CLUSTER_UP=1
 log "cluster up in $CLUSTER_DIR: node $NODE_NAME ($(sinfo -h -o %c) CPUs), slurmctld port $CTLD_PORT, slurmd port $SLURMD_PORT"
 
 # --- the command -------------------------------------------------------------------------------
-env "$MARK" "$@" &
+# In the background, so that the traps run as soon as a signal comes (bash runs them only between
+# commands); its stdin is /dev/null, as a background job may not read the terminal.
+env "$MARK" "$@" </dev/null &
 COMMAND_PID=$!
 status=0
 wait "$COMMAND_PID" || status=$?
