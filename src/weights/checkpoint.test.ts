@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint } from './checkpoint';
+import { type CheckpointPlan, loadCheckpoint } from './checkpoint';
 import { CheckpointError } from './errors';
 import { MemorySource } from './memory-source';
 import { writeSafetensors } from './safetensors';
@@ -159,6 +159,44 @@ describe('loadCheckpoint', () => {
     const source = sharded({ 'model-00002-of-00002.safetensors': broken });
     await expect(loadCheckpoint(source, (name) => void seen.push(name))).rejects.toThrow(
       /^model-00002-of-00002\.safetensors is truncated: tensor "layer.1.w" ends at byte/,
+    );
+    expect(seen).toEqual([]);
+  });
+
+  it('hands the plan to check before reading any tensor, and stops when check throws', async () => {
+    const seen: string[] = [];
+    let plan: CheckpointPlan | undefined;
+    const rejected = new CheckpointError('rejected');
+    const loading = loadCheckpoint(sharded(), (name) => void seen.push(name), {
+      include: (name) => name !== 'lm_head.bias',
+      check: (p) => {
+        plan = p;
+        throw rejected;
+      },
+    });
+    await expect(loading).rejects.toBe(rejected);
+    expect(seen).toEqual([]);
+    expect(plan!.files).toEqual([
+      { name: 'model-00001-of-00002.safetensors', size: SHARD1.length },
+      { name: 'model-00002-of-00002.safetensors', size: SHARD2.length },
+    ]);
+    expect(plan!.totalBytes).toBe(SHARD1.length + SHARD2.length);
+    expect(plan!.tensors.map((t) => [t.file, t.name, t.dtype, t.shape])).toEqual([
+      ['model-00001-of-00002.safetensors', 'embeddings.word', 'F32', [2]],
+      ['model-00001-of-00002.safetensors', 'layer.0.w', 'F32', [1]],
+      ['model-00002-of-00002.safetensors', 'layer.1.w', 'F16', [2]],
+    ]);
+  });
+
+  it('checks the dtype of every shard before reading the first', async () => {
+    const i32 = writeSafetensors({ 'layer.1.w': t(4, 5), 'lm_head.bias': t(6) });
+    // Rewrite the first dtype in the header: F32 -> I32 keeps every size and offset.
+    const at = new TextDecoder('latin1').decode(i32).indexOf('"F32"');
+    i32.set(new TextEncoder().encode('"I32"'), at);
+    const seen: string[] = [];
+    const source = sharded({ 'model-00002-of-00002.safetensors': i32 });
+    await expect(loadCheckpoint(source, (name) => void seen.push(name))).rejects.toThrow(
+      /^model-00002-of-00002\.safetensors: tensor "layer\.1\.w" has dtype I32, which cannot be loaded/,
     );
     expect(seen).toEqual([]);
   });

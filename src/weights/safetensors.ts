@@ -79,7 +79,12 @@ export interface ReadStats {
   peakBufferedBytes: number;
 }
 
-export type TensorCallback = (name: string, tensor: HostTensor) => void | Promise<void>;
+/** Receives each tensor read, with the name of the file it came from. */
+export type TensorCallback = (
+  name: string,
+  tensor: HostTensor,
+  file: string,
+) => void | Promise<void>;
 
 export type WritableTensor =
   HostTensor | { dtype: WeightDtype; dims: number[]; data: Float32Array };
@@ -276,6 +281,20 @@ export async function readSafetensors(
   return streamTensors(file, await readSafetensorsHeader(file), onTensor, opts);
 }
 
+/** Throws unless every tensor of `fileName` listed can be loaded as a weight. */
+export function checkWeightDtypes(fileName: string, tensors: readonly TensorEntry[]): void {
+  for (const t of tensors) {
+    if (!WEIGHT_DTYPES.includes(t.dtype)) {
+      throw new SafetensorsError(
+        `${fileName}: tensor "${t.name}" has dtype ${t.dtype}, which cannot be loaded as a ` +
+          `weight (only F32, F16 and BF16 can); skip it with the include filter, or convert the ` +
+          `checkpoint to a float dtype.`,
+        fileName,
+      );
+    }
+  }
+}
+
 /** The streaming half of readSafetensors, for callers that validated the header already. */
 export async function streamTensors(
   file: ModelFile,
@@ -286,16 +305,7 @@ export async function streamTensors(
   const { signal, onProgress, include } = opts;
   signal?.throwIfAborted();
   const wanted = header.tensors.filter((t) => !include || include(t.name));
-  for (const t of wanted) {
-    if (!WEIGHT_DTYPES.includes(t.dtype)) {
-      throw new SafetensorsError(
-        `${file.name}: tensor "${t.name}" has dtype ${t.dtype}, which cannot be loaded as a ` +
-          `weight (only F32, F16 and BF16 can); skip it with the include filter, or convert the ` +
-          `checkpoint to a float dtype.`,
-        file.name,
-      );
-    }
-  }
+  checkWeightDtypes(file.name, wanted);
 
   const reader = file.stream().getReader();
   // Cancelling the reader ends a pending read(), so an abort takes effect mid-download.
@@ -343,7 +353,7 @@ export async function streamTensors(
         sink.write(chunk, pos - chunkStart, to);
         pos = chunkStart + to;
       }
-      await onTensor(entry.name, sink.tensor());
+      await onTensor(entry.name, sink.tensor(), file.name);
       emitted++;
       signal?.throwIfAborted();
     }
