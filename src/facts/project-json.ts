@@ -75,6 +75,13 @@ export function readProjectJson(
     errors.add(1, 'expected an object {"version": 1, "facts": [...]}');
     return;
   }
+  if (!Object.hasOwn(value, 'version')) {
+    errors.add(
+      at(value),
+      `no "version": a project JSON file is {"version": ${FACTS_FORMAT_VERSION}, "facts": [...]}`,
+    );
+    return;
+  }
   if (value.version !== FACTS_FORMAT_VERSION) {
     errors.add(
       at(value),
