@@ -183,6 +183,20 @@ describe('readSafetensors', () => {
     expect(tensors.get('empty')).toEqual({ dims: [0, 4], data: new Float32Array(0) });
   });
 
+  it('keeps a tensor and a metadata key named __proto__ (found by fuzzing)', async () => {
+    const metadata = JSON.parse('{"__proto__": "x", "format": "pt"}') as Record<string, string>;
+    const tensors = JSON.parse('{"__proto__": 0, "w": 0}') as Record<string, HostTensor>;
+    tensors.__proto__ = { dims: [1], data: new Float32Array([1]) };
+    tensors.w = { dims: [1], data: new Float32Array([2]) };
+    const bytes = writeSafetensors(tensors, metadata);
+    const { tensors: got, stats } = await readAll(bytesFile('model.safetensors', bytes));
+    expect(Object.keys(stats.metadata)).toEqual(['__proto__', 'format']);
+    expect(stats.metadata.__proto__).toBe('x');
+    expect(Object.getPrototypeOf(stats.metadata)).toBe(Object.prototype);
+    expect([...got.keys()].sort()).toEqual(['__proto__', 'w']);
+    expect(got.get('__proto__')!.data).toEqual(new Float32Array([1]));
+  });
+
   it('converts float16 bit patterns exactly, across chunk boundaries', async () => {
     const patterns = [
       [0x0000, 0],

@@ -174,7 +174,7 @@ export function parseSafetensorsHeader(
       for (const [key, v] of Object.entries(value)) {
         if (typeof v !== 'string')
           throw invalid(`"__metadata__" value "${key}" is ${describe(v)}, not a string`);
-        metadata[key] = v;
+        own(metadata, key, v);
       }
       continue;
     }
@@ -515,7 +515,7 @@ export function writeSafetensors(
   let offset = 0;
   for (const e of entries) {
     const bytes = e.data.length * ITEM_SIZE[e.dtype];
-    header[e.name] = { dtype: e.dtype, shape: e.dims, data_offsets: [offset, offset + bytes] };
+    own(header, e.name, { dtype: e.dtype, shape: e.dims, data_offsets: [offset, offset + bytes] });
     offset += bytes;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -537,6 +537,16 @@ export function writeSafetensors(
     for (let i = 0; i < e.data.length; i++, pos += 2) view.setUint16(pos, convert(e.data[i]), true);
   }
   return out;
+}
+
+/** Sets `key` as an own property: a plain assignment of "__proto__" would set the prototype. */
+function own(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
