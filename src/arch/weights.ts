@@ -1,6 +1,8 @@
 /** From Hugging Face checkpoint tensors to the engine's weight inputs. */
 import type { CheckpointPlan } from '../weights/checkpoint';
+import { quoted } from '../facts/text';
 import { CheckpointError } from '../weights/errors';
+import { shapeText } from '../weights/safetensors';
 import type { HostTensor, ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
 import type { WeightSpec } from './common';
@@ -88,8 +90,8 @@ export function impliedCheckpointBytes(arch: Architecture, cfg: ModelConfig): nu
 
 function shapeError(file: string, name: string, dims: number[], want: number[]) {
   return new CheckpointError(
-    `${file}: tensor "${name}" has shape [${dims.join(', ')}] but config.json implies ` +
-      `[${want.join(', ')}]; the checkpoint and config.json are not of the same model, ` +
+    `${file}: tensor ${quoted(name)} has shape ${shapeText(dims)} but config.json implies ` +
+      `${shapeText(want)}; the checkpoint and config.json are not of the same model, ` +
       `download both from the same model folder.`,
     file,
   );

@@ -21,3 +21,25 @@ export function decodeText(bytes: Uint8Array): string | undefined {
 /** What to tell the user about a file decodeText cannot read. */
 export const NOT_TEXT =
   'it is not text in UTF-8, or in UTF-16 with a byte order mark; save it as UTF-8';
+
+/**
+ * A value as an error message quotes it: as JSON, cut to about `max` characters. A value from a
+ * hostile file may be megabytes long, or nested too deeply for JSON.stringify (which then
+ * throws a RangeError instead of the error being reported).
+ */
+export function quoted(value: unknown, max = 100): string {
+  let text: string;
+  try {
+    text =
+      JSON.stringify(typeof value === 'string' ? value.slice(0, max + 1) : value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? '[a deeply nested list]' : '{a deeply nested object}';
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Items for a message: the first `max`, then how many more. */
+export function listed(items: readonly string[], max = 5): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}

@@ -153,6 +153,21 @@ describe('loadCheckpoint', () => {
     );
   });
 
+  it('quotes hostile index entries briefly and rejects impossible file names (found by fuzzing)', async () => {
+    const index = (shard: string) =>
+      sharded({ 'model.safetensors.index.json': `{"weight_map": {"w": ${shard}}}` });
+    await expect(load(index('['.repeat(20000) + ']'.repeat(20000)))).rejects.toThrow(
+      'model.safetensors.index.json of "sharded-model" maps tensor "w" to [a deeply nested list],',
+    );
+    const longName = `${'a'.repeat(300)}.safetensors`;
+    const error = (await load(index(JSON.stringify(longName))).catch((e: Error) => e)) as Error;
+    expect(error.name).toBe('ModelSourceError');
+    expect(error.message).toMatch(
+      /^"a{99}… is not a valid file name inside model "sharded-model": /,
+    );
+    expect(error.message.length).toBeLessThan(500);
+  });
+
   it('validates every shard header before reading tensors', async () => {
     const broken = SHARD2.slice(0, SHARD2.length - 2);
     const seen: string[] = [];

@@ -1,3 +1,4 @@
+import { listed, quoted } from '../facts/text';
 import { CheckpointError } from './errors';
 import { checkFileName, readJsonFile } from './files';
 import {
@@ -140,7 +141,7 @@ async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
   for (const [tensor, shard] of Object.entries(weightMap)) {
     if (typeof shard !== 'string' || !shard.endsWith('.safetensors')) {
       throw new CheckpointError(
-        `${INDEX_FILE} of "${source.id}" maps tensor "${tensor}" to ${JSON.stringify(shard)}, ` +
+        `${INDEX_FILE} of "${source.id}" maps tensor ${quoted(tensor)} to ${quoted(shard)}, ` +
           `which is not a .safetensors file name; download the index again.`,
         INDEX_FILE,
       );
@@ -155,7 +156,7 @@ async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
   if (missing.length) {
     throw new CheckpointError(
       `"${source.id}" is missing ${missing.length} of the ${names.length} checkpoint shards ` +
-        `listed in ${INDEX_FILE}: ${missing.join(', ')}; download them into the same folder ` +
+        `listed in ${INDEX_FILE}: ${listed(missing)}; download them into the same folder ` +
         `as the index.`,
       missing[0],
     );
@@ -169,7 +170,7 @@ async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
     for (const [tensor, shard] of owner) {
       if (shard === name && !inShard.has(tensor)) {
         throw new CheckpointError(
-          `${name} does not contain tensor "${tensor}", which ${INDEX_FILE} places there; the ` +
+          `${name} does not contain tensor ${quoted(tensor)}, which ${INDEX_FILE} places there; the ` +
             `index and the shards come from different versions of the model, download them again.`,
           name,
         );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_BOUNDS, parseConfig } from './config';
-import { ConfigError, UnsupportedModelError } from './errors';
+import { ConfigError, ModelLoadError, UnsupportedModelError } from './errors';
 
 // Abridged from the published config.json files.
 const MBERT = {
@@ -182,6 +182,30 @@ describe('parseConfig', () => {
       /hidden_size 100 is not divisible by num_attention_heads 12/,
     );
     expect(() => parseConfig([1])).toThrow(/config\.json is not a JSON object/);
+  });
+
+  it('quotes hostile values briefly, however long or deeply nested (found by fuzzing)', () => {
+    const deep = JSON.parse('['.repeat(20000) + ']'.repeat(20000)) as unknown;
+    expect(() => parseConfig({ ...MBERT, hidden_size: deep })).toThrow(
+      'config.json: "hidden_size" is [a deeply nested list], but it must be a positive integer',
+    );
+    const long = (e: unknown) => (e as Error).message.length;
+    for (const config of [
+      { ...MBERT, model_type: 'x'.repeat(1_000_000) },
+      { ...MBERT, hidden_act: 'x'.repeat(1_000_000) },
+      { ...MBERT, position_embedding_type: 'x'.repeat(1_000_000) },
+      { ...MBERT, vocab_size: 'x'.repeat(1_000_000) },
+    ]) {
+      const error = (() => {
+        try {
+          parseConfig(config);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ModelLoadError);
+      expect(long(error)).toBeLessThan(500);
+    }
   });
 
   it('accepts the numbers of the largest real models', () => {

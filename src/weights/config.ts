@@ -1,3 +1,4 @@
+import { quoted } from '../facts/text';
 import { ConfigError, UnsupportedModelError } from './errors';
 import type { Activation, ArchFamily, ModelConfig } from './types';
 
@@ -61,7 +62,7 @@ export function parseConfig(json: unknown, fileName = 'config.json'): ModelConfi
   if (typeof modelType !== 'string' || !Object.hasOwn(SUPPORTED_MODEL_TYPES, modelType)) {
     const what =
       typeof modelType === 'string'
-        ? `model_type "${modelType}" is`
+        ? `model_type ${quoted(modelType)} is`
         : 'a config without model_type is';
     throw new UnsupportedModelError(
       `${fileName}: ${what} not supported; supported model types: ${supported} (BERT/mBERT, ` +
@@ -79,7 +80,7 @@ function bertConfig(r: FieldReader, modelType: string): ModelConfig {
   const positionType = r.string('position_embedding_type', 'absolute');
   if (positionType !== 'absolute') {
     r.unsupported(
-      `position_embedding_type "${positionType}"`,
+      `position_embedding_type ${quoted(positionType)}`,
       'only absolute position embeddings are implemented',
     );
   }
@@ -159,7 +160,7 @@ class FieldReader {
 
   private invalid(key: string, expected: string): never {
     throw new ConfigError(
-      `${this.fileName}: "${key}" is ${JSON.stringify(this.raw[key])}, but it must be ${expected}; ` +
+      `${this.fileName}: "${key}" is ${quoted(this.raw[key])}, but it must be ${expected}; ` +
         `the config is damaged or not from a Hugging Face ${this.modelType} model, download it again.`,
       this.fileName,
     );
@@ -225,7 +226,7 @@ class FieldReader {
     const name = this.string(key, fallback);
     if (!Object.hasOwn(ACTIVATIONS, name)) {
       throw new UnsupportedModelError(
-        `${this.fileName}: activation ${key} "${name}" is not supported; supported activations: ` +
+        `${this.fileName}: activation ${key} ${quoted(name)} is not supported; supported activations: ` +
           `${Object.keys(ACTIVATIONS).join(', ')}. Pick a model that uses one of these.`,
         this.fileName,
       );

@@ -1,4 +1,4 @@
-import { NOT_TEXT, decodeText } from '../facts/text';
+import { NOT_TEXT, decodeText, quoted } from '../facts/text';
 import { ModelLoadError, ModelSourceError } from './errors';
 import type { ModelFile, ModelSource } from './types';
 
@@ -39,15 +39,20 @@ export function bytesFile(name: string, bytes: Uint8Array, chunkSize = 64 * 1024
 }
 
 /**
- * Rejects file names that could leave the model folder ("../x", "/etc/x", "a//b"): names come
- * from untrusted files such as a shard index.
+ * Rejects file names that could leave the model folder ("../x", "/etc/x", "a//b") and names no
+ * file system has (a part longer than 255 characters): names come from untrusted files such
+ * as a shard index.
  */
 export function checkFileName(name: string, where: string): void {
   const parts = name.split(/[/\\]/);
-  if (name.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..')) {
+  if (
+    name.length === 0 ||
+    parts.some((p) => p === '' || p === '.' || p === '..' || p.length > 255)
+  ) {
     throw new ModelSourceError(
-      `"${name}" is not a valid file name inside ${where}: names must be relative paths ` +
-        `without "." or ".." parts; check the file that refers to it.`,
+      `${quoted(name)} is not a valid file name inside ${where}: names must be relative paths ` +
+        `without "." or ".." parts, of at most 255 characters each; check the file that ` +
+        `refers to it.`,
       name,
     );
   }

@@ -530,6 +530,18 @@ describe('parseSafetensorsHeader rejects hostile files before reading tensors', 
     );
   });
 
+  it('a value nested too deeply to quote, or a huge name: a short message (found by fuzzing)', () => {
+    const nested = `{"w": {"dtype": "F32", "shape": ${'['.repeat(20000)}${']'.repeat(20000)}, "data_offsets": [0, 0]}}`;
+    const error = parseError(rawFile(nested));
+    expect(error.message).toMatch(/tensor "w" has shape \[a deeply nested list\], not a list/);
+    const long = 'w'.repeat(1_000_000);
+    const named = parseError(
+      rawFile({ [long]: { dtype: 'Q4', shape: [1], data_offsets: [0, 1] } }),
+    );
+    expect(named.message).toMatch(/^model\.safetensors has an invalid header: tensor "w{99}… has/);
+    expect(named.message.length).toBeLessThan(500);
+  });
+
   it('metadata that is not a string map', () => {
     const bytes = rawFile({ __metadata__: { format: 1 } });
     expect(parseError(bytes).message).toContain(
