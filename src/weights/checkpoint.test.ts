@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CheckpointPlan, loadCheckpoint } from './checkpoint';
+import { type CheckpointPlan, MAX_SHARDS, loadCheckpoint } from './checkpoint';
 import { CheckpointError } from './errors';
 import { MemorySource } from './memory-source';
 import { writeSafetensors } from './safetensors';
@@ -166,6 +166,25 @@ describe('loadCheckpoint', () => {
       /^"a{99}… is not a valid file name inside model "sharded-model": /,
     );
     expect(error.message.length).toBeLessThan(500);
+  });
+
+  it('refuses an index listing more shards than any model has, before probing them', async () => {
+    const weightMap = Object.fromEntries(
+      Array.from({ length: MAX_SHARDS + 1 }, (_, i) => [`w${i}`, `s${i}.safetensors`]),
+    );
+    const source = sharded({
+      'model.safetensors.index.json': JSON.stringify({ weight_map: weightMap }),
+    });
+    const probed: string[] = [];
+    const has = source.has.bind(source);
+    source.has = async (name) => {
+      probed.push(name);
+      return has(name);
+    };
+    await expect(load(source)).rejects.toThrow(
+      `model.safetensors.index.json of "sharded-model" lists ${MAX_SHARDS + 1} shard files, more than the ${MAX_SHARDS}`,
+    );
+    expect(probed).toEqual(['model.safetensors', 'model.safetensors.index.json']);
   });
 
   it('validates every shard header before reading tensors', async () => {

@@ -15,6 +15,9 @@ import type { ModelFile, ModelSource } from './types';
 export const SINGLE_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
 
+/** The most shards an index may list: each is probed and its header read before loading. */
+export const MAX_SHARDS = 1024;
+
 /** Checkpoint formats we recognise only to say how to convert them. */
 const OTHER_FORMATS = [
   'pytorch_model.bin',
@@ -151,6 +154,14 @@ async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
   }
 
   const names = [...new Set(owner.values())].sort();
+  if (names.length > MAX_SHARDS) {
+    throw new CheckpointError(
+      `${INDEX_FILE} of "${source.id}" lists ${names.length} shard files, more than the ` +
+        `${MAX_SHARDS} this app reads (the largest published models have about 200); the index ` +
+        `is damaged, download it again.`,
+      INDEX_FILE,
+    );
+  }
   const present = await Promise.all(names.map((n) => source.has(n)));
   const missing = names.filter((_, i) => !present[i]);
   if (missing.length) {
