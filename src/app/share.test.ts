@@ -239,6 +239,16 @@ describe('share links', () => {
     }
   });
 
+  it('refuse an empty Hub revision and read "main" as the default (found by fuzzing)', async () => {
+    const settings = ['amig', 20, 'post', 'tok'];
+    await expect(decodeState(packed([1, ['h', 'a/b', ''], settings, {}, [], []]))).rejects.toThrow(
+      new ShareLinkError('its model revision is empty'),
+    );
+    const main = await decodeState(packed([1, ['h', 'a/b', 'main'], settings, {}, [], []]));
+    expect(main.model).toEqual({ kind: 'hub', id: 'a/b' });
+    expect(await decodeState(await encodeState(main))).toEqual(main);
+  });
+
   it('find the state in a fragment among other parameters', () => {
     expect(stateParam('#s=zabc')).toBe('zabc');
     expect(stateParam('#x=1&s=zabc')).toBe('zabc');

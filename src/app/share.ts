@@ -205,7 +205,10 @@ function modelFromJson(v: unknown): ModelRef | undefined {
       fail(`"${id}" is not a Hugging Face model id`);
     }
     if (revision === undefined) return { kind: 'hub', id };
-    return { kind: 'hub', id, revision: text(revision, 'the model revision', 200) };
+    const rev = text(revision, 'the model revision', 200);
+    if (rev === '') fail('its model revision is empty');
+    // Links never name "main" (the default), so that the same model makes the same link.
+    return rev === 'main' ? { kind: 'hub', id } : { kind: 'hub', id, revision: rev };
   }
   if (kind === 'f') return { kind: 'files', label: text(name, 'the folder name', 200) };
   fail('its model is not readable');
