@@ -42,9 +42,12 @@ function checkResult(r: ParseResult, limits: UploadLimits = DEFAULT_LIMITS): voi
   };
   if (!FORMATS.includes(r.format)) fail('unknown format');
   if (r.errors.length > limits.maxErrors + 1) fail('more problems listed than the limit');
+  // A message quotes at most a record's worth of the file.
+  const longest = limits.maxLineChars + 4 * limits.maxFieldChars + 1000;
   for (const e of r.errors) {
     if (!Number.isInteger(e.line) || e.line < 0) fail('a problem without a line');
     if (typeof e.message !== 'string' || e.message.trim() === '') fail('a problem without text');
+    if (e.message.length > longest) fail(`a ${e.message.length}-character message`);
   }
   if (r.facts.length > limits.maxFacts) fail('more facts than the limit');
   for (const f of r.facts) {
