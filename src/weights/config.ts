@@ -38,7 +38,6 @@ export const CONFIG_BOUNDS = {
   maxPositions: 1 << 17,
   typeVocabSize: 1024,
   padTokenId: 1 << 20,
-  /** A variance floor above 1 would flatten every normalisation. */
   layerNormEps: 1,
 } as const;
 
@@ -98,7 +97,7 @@ function bertConfig(r: FieldReader, modelType: string): ModelConfig {
     numHeads,
     intermediateSize: r.positiveInt('intermediate_size', 3072, B.intermediateSize),
     maxPositions: r.positiveInt('max_position_embeddings', 512, B.maxPositions),
-    layerNormEps: r.positiveNumber('layer_norm_eps', 1e-12, B.layerNormEps),
+    layerNormEps: r.epsilon('layer_norm_eps', 1e-12),
     activation: r.activation('hidden_act', 'gelu'),
     typeVocabSize: r.nonNegativeInt('type_vocab_size', 2, B.typeVocabSize),
     // RoBERTa-style embeddings number positions from padding_idx + 1 (RobertaConfig: pad 1).
@@ -137,7 +136,7 @@ function gpt2Config(r: FieldReader, modelType: string): ModelConfig {
     // n_inner: null (the usual value) means 4 * n_embd.
     intermediateSize: r.positiveInt('n_inner', 4 * hiddenSize, B.intermediateSize),
     maxPositions: r.positiveInt('n_positions', 1024, B.maxPositions),
-    layerNormEps: r.positiveNumber('layer_norm_epsilon', 1e-5, B.layerNormEps),
+    layerNormEps: r.epsilon('layer_norm_epsilon', 1e-5),
     activation: r.activation('activation_function', 'gelu_new'),
     typeVocabSize: 0,
     positionOffset: 0,
@@ -174,13 +173,9 @@ class FieldReader {
     );
   }
 
-  /** A value above `max` (CONFIG_BOUNDS) is not of a model this app can run. */
-  private bound(key: string, v: number, max: number): number {
+  /** A value above `max` (CONFIG_BOUNDS) is not of a model this app can run, for `why`. */
+  private bound(key: string, v: number, max: number, why = 'real models stay far below it') {
     if (v <= max) return v;
-    const why =
-      max === CONFIG_BOUNDS.layerNormEps
-        ? 'a larger variance floor would flatten every normalisation'
-        : 'real models stay far below it';
     throw new ConfigError(
       `${this.fileName}: "${key}" is ${v}, but this app accepts at most ${max} (${why}); the ` +
         `config is damaged or not of a model this app can run: download it again, or pick ` +
@@ -203,11 +198,17 @@ class FieldReader {
     return this.bound(key, v, max);
   }
 
-  positiveNumber(key: string, fallback: number, max: number): number {
+  /** A layer-norm epsilon: a positive number, at most CONFIG_BOUNDS.layerNormEps. */
+  epsilon(key: string, fallback: number): number {
     const v = this.value(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
       this.invalid(key, 'a positive number');
-    return this.bound(key, v, max);
+    return this.bound(
+      key,
+      v,
+      CONFIG_BOUNDS.layerNormEps,
+      'a larger variance floor would flatten every normalisation',
+    );
   }
 
   boolean(key: string, fallback: boolean): boolean {
