@@ -1,15 +1,17 @@
 /**
  * Facts from a file or pasted text: mLAMA JSONL, PARAREL JSONL, CSV/TSV or the project's JSON,
- * read by parseUpload. The good facts are added at once; every bad line is listed with its
- * number and the reason.
+ * read by parseUpload (files by parseUploadFile: size first, then the encoding its byte order
+ * mark names). The good facts are added at once; every bad line is listed with its number and
+ * the reason.
  */
 import { type DragEvent, useState } from 'react';
 import {
   type Fact,
   type ParseError,
+  type ParseResult,
   type UploadFormat,
-  checkUploadSize,
   parseUpload,
+  parseUploadFile,
 } from '../facts';
 
 const FORMAT_NAMES: Record<UploadFormat, string> = {
@@ -37,22 +39,11 @@ export function FactUpload({
   const [report, setReport] = useState<Report>();
   const [over, setOver] = useState(false);
 
-  const read = (body: string, fileName: string, source: string) => {
-    const result = parseUpload(body, fileName);
+  const show = (result: ParseResult, source: string) => {
     if (result.facts.length > 0) onAdd(result.facts, source);
     setReport({ source, format: result.format, added: result.facts.length, errors: result.errors });
   };
-  const readFile = async (file: File) => {
-    const tooBig = checkUploadSize(file.size);
-    if (tooBig)
-      return setReport({
-        source: file.name,
-        format: 'csv',
-        added: 0,
-        errors: [{ line: 0, message: tooBig }],
-      });
-    read(await file.text(), file.name, file.name);
-  };
+  const readFile = async (file: File) => show(await parseUploadFile(file, file.name), file.name);
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -87,7 +78,7 @@ export function FactUpload({
         <button
           type="button"
           disabled={!text.trim()}
-          onClick={() => read(text, 'pasted', 'the pasted text')}
+          onClick={() => show(parseUpload(text, 'pasted'), 'the pasted text')}
           data-testid="read-pasted"
         >
           Read pasted facts

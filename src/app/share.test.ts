@@ -216,6 +216,39 @@ describe('share links', () => {
     ).toEqual(DEFAULT_ANALYSIS.dataset.source);
   });
 
+  it('quote hostile values briefly, however long or deeply nested (found by fuzzing)', async () => {
+    const deep = '['.repeat(20000) + ']'.repeat(20000);
+    const long = `"${'x'.repeat(100_000)}"`;
+    const settings = '["amig", 20, "post", "tok"]';
+    for (const [json, message] of [
+      [
+        `[1, 0, [${deep}, 20, "post", "tok"], {}, [], []]`,
+        /^its method \[a deeply nested list\] is unknown$/,
+      ],
+      [`[1, 0, [${long}, 20, "post", "tok"], {}, [], []]`, /^its method "x{39}… is unknown$/],
+      [
+        `[${deep}, 0, ${settings}, {}, [], []]`,
+        /format \[a deeply nested list\], this one reads 1/,
+      ],
+      [`[1, 0, ${settings}, {${long}: 0.3}, [], []]`, /^its threshold names "x{39}…, /],
+    ] as const) {
+      const value = `j${Buffer.from(json).toString('base64url')}`;
+      const error = (await decodeState(value).catch((e: Error) => e)) as Error;
+      expect(error).toBeInstanceOf(ShareLinkError);
+      expect(error.message).toMatch(message);
+    }
+  });
+
+  it('refuse an empty Hub revision and read "main" as the default (found by fuzzing)', async () => {
+    const settings = ['amig', 20, 'post', 'tok'];
+    await expect(decodeState(packed([1, ['h', 'a/b', ''], settings, {}, [], []]))).rejects.toThrow(
+      new ShareLinkError('its model revision is empty'),
+    );
+    const main = await decodeState(packed([1, ['h', 'a/b', 'main'], settings, {}, [], []]));
+    expect(main.model).toEqual({ kind: 'hub', id: 'a/b' });
+    expect(await decodeState(await encodeState(main))).toEqual(main);
+  });
+
   it('find the state in a fragment among other parameters', () => {
     expect(stateParam('#s=zabc')).toBe('zabc');
     expect(stateParam('#x=1&s=zabc')).toBe('zabc');

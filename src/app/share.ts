@@ -7,6 +7,7 @@
  */
 import { type Fact, type Prompt, DEFAULT_LIMITS, clozeProblem } from '../facts';
 import { languageProblem } from '../facts/records';
+import { quoted } from '../facts/text';
 import type { AttributionMethod } from '../attribution/attribute';
 import { checkHubId } from '../weights';
 import { BUNDLED_NAME, type RunSettings } from '../worker-api';
@@ -204,7 +205,10 @@ function modelFromJson(v: unknown): ModelRef | undefined {
       fail(`"${id}" is not a Hugging Face model id`);
     }
     if (revision === undefined) return { kind: 'hub', id };
-    return { kind: 'hub', id, revision: text(revision, 'the model revision', 200) };
+    const rev = text(revision, 'the model revision', 200);
+    if (rev === '') fail('its model revision is empty');
+    // Links never name "main" (the default), so that the same model makes the same link.
+    return rev === 'main' ? { kind: 'hub', id } : { kind: 'hub', id, revision: rev };
   }
   if (kind === 'f') return { kind: 'files', label: text(name, 'the folder name', 200) };
   fail('its model is not readable');
@@ -214,7 +218,7 @@ function settingsFromJson(v: unknown): RunSettings {
   if (!Array.isArray(v) || v.length !== 4) fail('its settings are not readable');
   const [m, steps, tap, multi] = v;
   const method = typeof m === 'string' && Object.hasOwn(METHODS, m) ? METHODS[m] : undefined;
-  if (!method) fail(`its method ${JSON.stringify(m)} is unknown`);
+  if (!method) fail(`its method ${quoted(m, 40)} is unknown`);
   if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
     fail('its number of steps is not 1 to 1000');
   if (typeof tap !== 'string' || !Object.hasOwn(TAPS, tap)) fail('its tap mode is unknown');
@@ -234,7 +238,8 @@ function tauFromJson(v: unknown): Record<string, number> {
     fail('its thresholds are not readable');
   const out: Record<string, number> = {};
   for (const [lang, t] of Object.entries(v)) {
-    if (languageProblem(lang)) fail(`its threshold names "${lang}", which is not a language code`);
+    if (languageProblem(lang))
+      fail(`its threshold names ${quoted(lang, 40)}, which is not a language code`);
     if (typeof t !== 'number' || !(t >= 0 && t <= 1))
       fail(`its threshold for ${lang} is not between 0 and 1`);
     out[lang] = t;
@@ -286,7 +291,7 @@ function fromJson(json: unknown): ExplorerState {
     fail('it is not a state of this app');
   if (json[0] !== FORMAT_VERSION)
     fail(
-      `it was made by another version of this app (format ${JSON.stringify(json[0])}, this one reads ${FORMAT_VERSION})`,
+      `it was made by another version of this app (format ${quoted(json[0], 40)}, this one reads ${FORMAT_VERSION})`,
     );
   const facts = factsFromJson(json[4]);
   const view = json[5];

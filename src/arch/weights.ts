@@ -1,4 +1,8 @@
 /** From Hugging Face checkpoint tensors to the engine's weight inputs. */
+import type { CheckpointPlan } from '../weights/checkpoint';
+import { quoted } from '../facts/text';
+import { CheckpointError } from '../weights/errors';
+import { shapeText } from '../weights/safetensors';
 import type { HostTensor, ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
 import type { WeightSpec } from './common';
@@ -49,6 +53,19 @@ export function missingWeights(
   return missing;
 }
 
+/** The error for a checkpoint that lacks inputs `missing` (missingWeights) of a model. */
+export function missingWeightsError(
+  cfg: ModelConfig,
+  missing: string[],
+  fileName: string,
+): CheckpointError {
+  return new CheckpointError(
+    `${fileName} lacks ${missing.length} tensor(s) this ${cfg.modelType} model needs, e.g. ${missing.slice(0, 3).join('; ')}. ` +
+      'The checkpoint does not match config.json, or it is not a masked/causal LM checkpoint (the LM head is missing).',
+    fileName,
+  );
+}
+
 function storedShape(spec: WeightSpec): number[] {
   const s = spec.shape as number[];
   if (spec.layout === 'transpose') return [...s].reverse();
@@ -56,13 +73,79 @@ function storedShape(spec: WeightSpec): number[] {
   return [...s.slice(0, -1), s[s.length - 1] * spec.layout.of];
 }
 
-/** Converts a stored tensor to the layout of `spec`'s input, checking its shape first. */
-export function toInputLayout(spec: WeightSpec, name: string, t: HostTensor): HostTensor {
-  const want = storedShape(spec);
-  if (want.length !== t.dims.length || want.some((d, i) => d !== t.dims[i]))
-    throw new Error(
-      `tensor ${name} has shape [${t.dims}] but config.json implies [${want}]; the checkpoint and config.json do not belong together`,
+const product = (dims: number[]) => dims.reduce((a, d) => a * d, 1);
+
+/**
+ * The fewest bytes a checkpoint of this config can have: every stored tensor once (GPT-2's
+ * fused c_attn fills three inputs), at 16 bits per value, the smallest weight dtype. Computed
+ * per block, not per layer, so an absurd layer count costs nothing.
+ */
+export function impliedCheckpointBytes(arch: Architecture, cfg: ModelConfig): number {
+  const stored = (specs: WeightSpec[]) => {
+    const sizes = new Map(specs.map((s) => [s.hf.join(' '), product(storedShape(s))]));
+    return [...sizes.values()].reduce((a, b) => a + b, 0);
+  };
+  return 2 * (stored(arch.globalWeights(cfg)) + cfg.numLayers * stored(arch.blockWeights(cfg)));
+}
+
+function shapeError(file: string, name: string, dims: number[], want: number[]) {
+  return new CheckpointError(
+    `${file}: tensor ${quoted(name)} has shape ${shapeText(dims)} but config.json implies ` +
+      `${shapeText(want)}; the checkpoint and config.json are not of the same model, ` +
+      `download both from the same model folder.`,
+    file,
+  );
+}
+
+const sameShape = (a: number[], b: number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Checks a checkpoint against config.json from its headers alone, before any tensor data is
+ * read: its size against the size the config implies, then every tensor's shape, then that no
+ * input is left without a tensor.
+ */
+export function checkCheckpoint(arch: Architecture, cfg: ModelConfig, plan: CheckpointPlan): void {
+  const files = plan.files.map((f) => f.name).join(', ');
+  const implied = impliedCheckpointBytes(arch, cfg);
+  if (implied > plan.totalBytes) {
+    throw new CheckpointError(
+      `config.json describes a ${cfg.modelType} model whose weights take at least ` +
+        `${implied.toLocaleString('en')} bytes (at 16 bits per value), but the checkpoint ` +
+        `(${files}) has ${plan.totalBytes.toLocaleString('en')} bytes; config.json and the ` +
+        `checkpoint are not of the same model, download both from the same model folder.`,
+      plan.files[0]?.name,
     );
+  }
+  const index = weightIndex(arch, cfg);
+  for (const t of plan.tensors) {
+    for (const { spec } of index.get(canonicalName(t.name)) ?? []) {
+      const want = storedShape(spec);
+      if (!sameShape(t.shape, want)) throw shapeError(t.file, t.name, t.shape, want);
+    }
+  }
+  const missing = missingWeights(
+    arch,
+    cfg,
+    plan.tensors.map((t) => t.name),
+  );
+  const label =
+    plan.files.length === 1 ? plan.files[0].name : `the ${plan.files.length} checkpoint shards`;
+  if (missing.length) throw missingWeightsError(cfg, missing, label);
+}
+
+/**
+ * Converts a stored tensor to the layout of `spec`'s input, checking its shape first. `file` is
+ * where the tensor came from, for the error message.
+ */
+export function toInputLayout(
+  spec: WeightSpec,
+  name: string,
+  t: HostTensor,
+  file: string,
+): HostTensor {
+  const want = storedShape(spec);
+  if (!sameShape(t.dims, want)) throw shapeError(file, name, t.dims, want);
   const layout = spec.layout;
   if (layout === 'as-is') return t;
   if (layout === 'transpose') {

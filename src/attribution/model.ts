@@ -5,11 +5,17 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { type Architecture, type GraphOptions, architectures, buildModelGraphs } from '../arch';
 import type { ModelGraphs } from '../arch';
-import { canonicalName, missingWeights, toInputLayout, weightIndex } from '../arch/weights';
+import {
+  canonicalName,
+  checkCheckpoint,
+  missingWeights,
+  missingWeightsError,
+  toInputLayout,
+  weightIndex,
+} from '../arch/weights';
 import type { Runtime } from '../runtime/runtime';
 import { loadCheckpoint } from '../weights/checkpoint';
 import { parseConfig } from '../weights/config';
-import { CheckpointError } from '../weights/errors';
 import { readJsonFile } from '../weights/files';
 import { type ModelTokenizer, loadTokenizer } from '../weights/tokenizer';
 import type { HostTensor, LoadProgress, ModelConfig, ModelSource } from '../weights/types';
@@ -109,12 +115,13 @@ export class WeightCollector {
     return this.index.has(canonicalName(name));
   }
 
-  add(name: string, tensor: HostTensor): void {
+  /** Converts and uploads one checkpoint tensor; `file` is where it came from. */
+  add(name: string, tensor: HostTensor, file: string): void {
     const targets = this.index.get(canonicalName(name));
     if (!targets) return;
     this.seen.push(name);
     for (const { spec, layer } of targets) {
-      const t = toInputLayout(spec, name, tensor);
+      const t = toInputLayout(spec, name, tensor, file);
       const slot = layer === null ? this.weights.global : this.weights.layers[layer];
       if (!slot[spec.input]) slot[spec.input] = this.runtime.upload(t.data, t.dims);
     }
@@ -129,12 +136,7 @@ export class WeightCollector {
   /** The weights, once every input has a tensor; otherwise an error naming what is missing. */
   finish(fileName: string): ModelWeights {
     const missing = missingWeights(this.arch, this.cfg, this.seen);
-    if (missing.length)
-      throw new CheckpointError(
-        `${fileName} lacks ${missing.length} tensor(s) this ${this.cfg.modelType} model needs, e.g. ${missing.slice(0, 3).join('; ')}. ` +
-          'The checkpoint does not match config.json, or it is not a masked/causal LM checkpoint (the LM head is missing).',
-        fileName,
-      );
+    if (missing.length) throw missingWeightsError(this.cfg, missing, fileName);
     return this.weights;
   }
 }
@@ -158,9 +160,10 @@ export async function loadModel(
   const arch = architectures[config.family];
   const collector = new WeightCollector(arch, config, runtime);
   try {
-    await loadCheckpoint(source, (name, t) => collector.add(name, t), {
+    await loadCheckpoint(source, (name, t, file) => collector.add(name, t, file), {
       ...opts,
       include: (name) => collector.wants(name),
+      check: (plan) => checkCheckpoint(arch, config, plan),
     });
     return new Model(source.id, config, tokenizer, runtime, collector.finish('the checkpoint'));
   } catch (e) {
@@ -178,6 +181,6 @@ export function modelFromTensors(
   tensors: Iterable<[string, HostTensor]>,
 ): Model {
   const collector = new WeightCollector(architectures[config.family], config, runtime);
-  for (const [name, t] of tensors) collector.add(name, t);
+  for (const [name, t] of tensors) collector.add(name, t, id);
   return new Model(id, config, tokenizer, runtime, collector.finish(id));
 }

@@ -13,7 +13,15 @@ export {
 export type { ParseError, UploadLimits } from './limits';
 export { DEFAULT_LIMITS, checkUploadSize } from './limits';
 export type { ParseOptions, ParseResult, UploadFormat } from './parse';
-export { detectFormat, parseUpload, relationFromFileName, serializeFacts } from './parse';
+export {
+  detectFormat,
+  formatOfFileName,
+  parseUpload,
+  parseUploadFile,
+  relationFromFileName,
+  serializeFacts,
+} from './parse';
+export { decodeText } from './text';
 export { FACTS_FORMAT_VERSION } from './project-json';
 export type { FactSet, FactSetRelation, LoadFactSetOptions, ReadText } from './factset';
 export { loadFactSet } from './factset';

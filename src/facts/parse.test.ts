@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkUploadSize } from './limits';
-import { detectFormat, parseUpload, relationFromFileName, serializeFacts } from './parse';
+import {
+  detectFormat,
+  parseUpload,
+  parseUploadFile,
+  relationFromFileName,
+  serializeFacts,
+} from './parse';
 import type { Fact } from './types';
 
 const jsonl = (...rows: unknown[]) =>
@@ -20,6 +26,11 @@ describe('detectFormat', () => {
     ['subject\tobject', 'f.tsv', 'tsv'],
     ['a\tb,c', 'f', 'csv'],
     ['subject,object', '', 'csv'],
+    ['', 'P36.jsonl', 'mlama-jsonl'],
+    [' \n', 'facts.ndjson', 'mlama-jsonl'],
+    ['\uFEFF', 'facts.json', 'project-json'],
+    ['', 'facts.tsv', 'tsv'],
+    ['', 'facts.csv', 'csv'],
   ])('%j named %j is %s', (text, name, format) => {
     expect(detectFormat(text, name)).toBe(format);
   });
@@ -455,6 +466,9 @@ describe('project JSON', () => {
     expect(messages(parseUpload('{"version": 2, "facts": []}', 'f.json'))).toEqual([
       '1: unsupported version 2: this app reads version 1',
     ]);
+    expect(messages(parseUpload('{\n"facts": []}', 'f.json'))).toEqual([
+      '1: no "version": a project JSON file is {"version": 1, "facts": [...]}',
+    ]);
     expect(messages(parseUpload('{"version": 1, "facts": {}}', 'f.json'))).toEqual([
       '1: "facts" must be a list',
     ]);
@@ -474,5 +488,64 @@ describe('hostile field values', () => {
     expect(r.facts).toEqual([]);
     expect(r.errors.map((e) => e.line)).toEqual([1, 2]);
     expect(r.errors[0].message).toMatch(/^no prompt and no template/);
+  });
+});
+
+describe('parseUploadFile', () => {
+  const line = { uuid: 'u1', sub_label: 'France', obj_label: 'Paris', language: 'en' };
+  const text = jsonl(line, { ...line, uuid: 'u2', sub_label: 'Chine', obj_label: '北京' });
+  const template = { template: 'The capital of [X] is [Y] .' };
+  const utf16 = (s: string, littleEndian: boolean) => {
+    const out = new Uint8Array(2 + 2 * s.length);
+    const view = new DataView(out.buffer);
+    view.setUint16(0, 0xfeff, littleEndian);
+    for (let i = 0; i < s.length; i++) view.setUint16(2 + 2 * i, s.charCodeAt(i), littleEndian);
+    return out;
+  };
+
+  it('reads UTF-8 with or without a byte order mark, and UTF-16 with one', async () => {
+    const expected = parseUpload(text, 'P36.jsonl', template);
+    expect(expected.facts.map((f) => f.prompts[0].object)).toEqual(['Paris', '北京']);
+    const utf8 = new TextEncoder().encode(text);
+    const encodings = [
+      utf8,
+      new Uint8Array([0xef, 0xbb, 0xbf, ...utf8]),
+      utf16(text, true),
+      utf16(text, false),
+    ];
+    for (const bytes of encodings) {
+      expect(await parseUploadFile(new Blob([bytes]), 'P36.jsonl', template)).toEqual(expected);
+    }
+  });
+
+  it('reports a file that is not text in a known encoding, in the format its name says', async () => {
+    const latin1 = new Uint8Array([...new TextEncoder().encode('subject,object\n'), 0xe9, 0x0a]);
+    const r = await parseUploadFile(new Blob([latin1]), 'facts.jsonl');
+    expect(r).toEqual({
+      facts: [],
+      format: 'mlama-jsonl',
+      errors: [
+        {
+          line: 0,
+          message:
+            'the file cannot be read: it is not text in UTF-8, or in UTF-16 with a byte order ' +
+            'mark; save it as UTF-8',
+        },
+      ],
+    });
+  });
+
+  it('rejects an oversized file by its size, without reading it', async () => {
+    const huge = {
+      size: 100 * 1024 * 1024,
+      arrayBuffer: () => Promise.reject(new Error('the file was read')),
+    } as unknown as Blob;
+    const r = await parseUploadFile(huge, 'P36.jsonl');
+    expect(r.format).toBe('mlama-jsonl');
+    expect(messages(r)).toEqual([
+      '0: the file is 100.0 MiB; the limit is 16.0 MiB: split it into smaller files',
+    ]);
+    const empty = await parseUploadFile(new Blob([]), 'facts.json');
+    expect([empty.format, ...messages(empty)]).toEqual(['project-json', '0: the file is empty']);
   });
 });

@@ -6,6 +6,7 @@ import type { RecordContext } from './records';
 import { languageProblem } from './records';
 import { readCsvFile, readJsonl } from './readers';
 import { templateProblem } from './template';
+import { NOT_TEXT, decodeText } from './text';
 import type { Fact } from './types';
 
 export { serializeFacts } from './project-json';
@@ -53,15 +54,25 @@ function parsesAsObject(line: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The format a file name's extension suggests, for files whose content says nothing. */
+export function formatOfFileName(fileName: string): UploadFormat {
+  const ext = extension(fileName);
+  if (ext === 'jsonl' || ext === 'ndjson') return 'mlama-jsonl';
+  if (ext === 'json') return 'project-json';
+  return ext === 'tsv' ? 'tsv' : 'csv';
+}
+
 /**
  * Picks the format from the content first and the extension second: text starting with "{"
  * is JSONL when its first line is a whole JSON object (whatever the extension; many .json
  * files are really JSONL), else the project's JSON; anything else is CSV, or TSV for .tsv
  * files and for headers with tabs but no commas. JSONL lines with "pattern" are PARAREL.
+ * Blank text has the format its extension names.
  */
 export function detectFormat(text: string, fileName: string): UploadFormat {
   const ext = extension(fileName);
   const body = text.replace(/^\uFEFF/u, '');
+  if (body.trim() === '') return formatOfFileName(fileName);
   const head = firstLine(body);
   const trimmed = head.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -120,4 +131,27 @@ export function parseUpload(text: string, fileName: string, opts: ParseOptions =
     readCsvFile(body, format === 'csv' ? ',' : '\t', ctx, collector, errors);
   else readJsonl(body, ctx, collector, errors);
   return done();
+}
+
+/**
+ * Reads an uploaded file: its size is checked before a byte is read, its encoding is taken
+ * from its byte order mark (UTF-8 without one), then it is parsed like parseUpload. Never
+ * throws on bad input; a file that cannot be read is one problem on line 0.
+ */
+export async function parseUploadFile(
+  file: Blob,
+  fileName: string,
+  opts: ParseOptions = {},
+): Promise<ParseResult> {
+  const limits: UploadLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const unread = (message: string): ParseResult => ({
+    facts: [],
+    errors: [{ line: 0, message }],
+    format: formatOfFileName(fileName),
+  });
+  const tooBig = checkUploadSize(file.size, limits);
+  if (tooBig) return unread(tooBig);
+  const text = decodeText(new Uint8Array(await file.arrayBuffer()));
+  if (text === undefined) return unread(`the file cannot be read: ${NOT_TEXT}`);
+  return parseUpload(text, fileName, opts);
 }

@@ -3,6 +3,7 @@ import { JsonSyntaxError, lineLocator, parseJsonWithOffsets } from './json';
 import type { ErrorList } from './limits';
 import type { Entry, RecordContext } from './records';
 import { fieldsFromJson, languageProblem, recordToEntry } from './records';
+import { quoted } from './text';
 import type { Fact } from './types';
 
 /** The version of the project's own JSON format that this code writes and reads. */
@@ -75,10 +76,17 @@ export function readProjectJson(
     errors.add(1, 'expected an object {"version": 1, "facts": [...]}');
     return;
   }
+  if (!Object.hasOwn(value, 'version')) {
+    errors.add(
+      at(value),
+      `no "version": a project JSON file is {"version": ${FACTS_FORMAT_VERSION}, "facts": [...]}`,
+    );
+    return;
+  }
   if (value.version !== FACTS_FORMAT_VERSION) {
     errors.add(
       at(value),
-      `unsupported version ${JSON.stringify(value.version)}: this app reads version ${FACTS_FORMAT_VERSION}`,
+      `unsupported version ${quoted(value.version, 40)}: this app reads version ${FACTS_FORMAT_VERSION}`,
     );
     return;
   }

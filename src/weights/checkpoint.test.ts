@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint } from './checkpoint';
+import { type CheckpointPlan, MAX_SHARDS, loadCheckpoint } from './checkpoint';
 import { CheckpointError } from './errors';
 import { MemorySource } from './memory-source';
 import { writeSafetensors } from './safetensors';
@@ -153,12 +153,84 @@ describe('loadCheckpoint', () => {
     );
   });
 
+  it('quotes hostile index entries briefly and rejects impossible file names (found by fuzzing)', async () => {
+    const index = (shard: string) =>
+      sharded({ 'model.safetensors.index.json': `{"weight_map": {"w": ${shard}}}` });
+    await expect(load(index('['.repeat(20000) + ']'.repeat(20000)))).rejects.toThrow(
+      'model.safetensors.index.json of "sharded-model" maps tensor "w" to [a deeply nested list],',
+    );
+    const longName = `${'a'.repeat(300)}.safetensors`;
+    const error = (await load(index(JSON.stringify(longName))).catch((e: Error) => e)) as Error;
+    expect(error.name).toBe('ModelSourceError');
+    expect(error.message).toMatch(
+      /^"a{99}… is not a valid file name inside model "sharded-model": /,
+    );
+    expect(error.message.length).toBeLessThan(500);
+  });
+
+  it('refuses an index listing more shards than any model has, before probing them', async () => {
+    const weightMap = Object.fromEntries(
+      Array.from({ length: MAX_SHARDS + 1 }, (_, i) => [`w${i}`, `s${i}.safetensors`]),
+    );
+    const source = sharded({
+      'model.safetensors.index.json': JSON.stringify({ weight_map: weightMap }),
+    });
+    const probed: string[] = [];
+    const has = source.has.bind(source);
+    source.has = async (name) => {
+      probed.push(name);
+      return has(name);
+    };
+    await expect(load(source)).rejects.toThrow(
+      `model.safetensors.index.json of "sharded-model" lists ${MAX_SHARDS + 1} shard files, more than the ${MAX_SHARDS}`,
+    );
+    expect(probed).toEqual(['model.safetensors', 'model.safetensors.index.json']);
+  });
+
   it('validates every shard header before reading tensors', async () => {
     const broken = SHARD2.slice(0, SHARD2.length - 2);
     const seen: string[] = [];
     const source = sharded({ 'model-00002-of-00002.safetensors': broken });
     await expect(loadCheckpoint(source, (name) => void seen.push(name))).rejects.toThrow(
       /^model-00002-of-00002\.safetensors is truncated: tensor "layer.1.w" ends at byte/,
+    );
+    expect(seen).toEqual([]);
+  });
+
+  it('hands the plan to check before reading any tensor, and stops when check throws', async () => {
+    const seen: string[] = [];
+    let plan: CheckpointPlan | undefined;
+    const rejected = new CheckpointError('rejected');
+    const loading = loadCheckpoint(sharded(), (name) => void seen.push(name), {
+      include: (name) => name !== 'lm_head.bias',
+      check: (p) => {
+        plan = p;
+        throw rejected;
+      },
+    });
+    await expect(loading).rejects.toBe(rejected);
+    expect(seen).toEqual([]);
+    expect(plan!.files).toEqual([
+      { name: 'model-00001-of-00002.safetensors', size: SHARD1.length },
+      { name: 'model-00002-of-00002.safetensors', size: SHARD2.length },
+    ]);
+    expect(plan!.totalBytes).toBe(SHARD1.length + SHARD2.length);
+    expect(plan!.tensors.map((t) => [t.file, t.name, t.dtype, t.shape])).toEqual([
+      ['model-00001-of-00002.safetensors', 'embeddings.word', 'F32', [2]],
+      ['model-00001-of-00002.safetensors', 'layer.0.w', 'F32', [1]],
+      ['model-00002-of-00002.safetensors', 'layer.1.w', 'F16', [2]],
+    ]);
+  });
+
+  it('checks the dtype of every shard before reading the first', async () => {
+    const i32 = writeSafetensors({ 'layer.1.w': t(4, 5), 'lm_head.bias': t(6) });
+    // Rewrite the first dtype in the header: F32 -> I32 keeps every size and offset.
+    const at = new TextDecoder('latin1').decode(i32).indexOf('"F32"');
+    i32.set(new TextEncoder().encode('"I32"'), at);
+    const seen: string[] = [];
+    const source = sharded({ 'model-00002-of-00002.safetensors': i32 });
+    await expect(loadCheckpoint(source, (name) => void seen.push(name))).rejects.toThrow(
+      /^model-00002-of-00002\.safetensors: tensor "layer\.1\.w" has dtype I32, which cannot be loaded/,
     );
     expect(seen).toEqual([]);
   });

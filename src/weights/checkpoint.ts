@@ -1,16 +1,22 @@
+import { listed, quoted } from '../facts/text';
 import { CheckpointError } from './errors';
 import { checkFileName, readJsonFile } from './files';
 import {
+  checkWeightDtypes,
   readSafetensorsHeader,
   streamTensors,
   type ReadOptions,
   type SafetensorsHeader,
   type TensorCallback,
+  type TensorEntry,
 } from './safetensors';
 import type { ModelFile, ModelSource } from './types';
 
 export const SINGLE_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
+
+/** The most shards an index may list: each is probed and its header read before loading. */
+export const MAX_SHARDS = 1024;
 
 /** Checkpoint formats we recognise only to say how to convert them. */
 const OTHER_FORMATS = [
@@ -30,6 +36,30 @@ export interface CheckpointSummary {
   totalBytes: number;
 }
 
+/** A tensor of a checkpoint, as its file's header describes it. */
+export interface CheckpointTensor extends TensorEntry {
+  /** The safetensors file that holds it. */
+  file: string;
+}
+
+/** What a checkpoint holds, known from its index and headers alone, before any tensor is read. */
+export interface CheckpointPlan {
+  /** The safetensors files, in the order they are read. */
+  files: { name: string; size: number }[];
+  /** Size of all files together. */
+  totalBytes: number;
+  /** The tensors that will be read: those `include` wants, each from the shard the index names. */
+  tensors: CheckpointTensor[];
+}
+
+export interface CheckpointOptions extends ReadOptions {
+  /**
+   * Called once every header is read and validated, before any tensor data is read or
+   * downloaded: throws to reject a checkpoint that does not fit (the architecture's shapes).
+   */
+  check?: (plan: CheckpointPlan) => void;
+}
+
 interface Shard {
   file: ModelFile;
   header: SafetensorsHeader;
@@ -39,24 +69,38 @@ interface Shard {
 
 /**
  * Streams a model's weights from model.safetensors, or from the shards a
- * model.safetensors.index.json lists, one file after the other. Every header (and the index)
- * is validated before any tensor is read. Progress counts bytes across all files: `file` is the
- * one being read, `loadedBytes`/`totalBytes` cover the whole checkpoint.
+ * model.safetensors.index.json lists, one file after the other. The index, every header, the
+ * dtype of every tensor to read and `opts.check` are all checked before any tensor is read.
+ * Progress counts bytes across all files: `file` is the one being read,
+ * `loadedBytes`/`totalBytes` cover the whole checkpoint.
  */
 export async function loadCheckpoint(
   source: ModelSource,
   onTensor: TensorCallback,
-  opts: ReadOptions = {},
+  opts: CheckpointOptions = {},
 ): Promise<CheckpointSummary> {
   opts.signal?.throwIfAborted();
   const shards = await planShards(source);
   const totalBytes = shards.reduce((sum, s) => sum + s.file.size, 0);
+  const wanted = (shard: Shard) => (name: string) =>
+    shard.owns(name) && (!opts.include || opts.include(name));
+  const toRead = shards.flatMap((shard) => {
+    const list = shard.header.tensors.filter((t) => wanted(shard)(t.name));
+    checkWeightDtypes(shard.file.name, list);
+    return list.map((t) => ({ ...t, file: shard.file.name }));
+  });
+  opts.check?.({
+    files: shards.map((s) => ({ name: s.file.name, size: s.file.size })),
+    totalBytes,
+    tensors: toRead,
+  });
   let done = 0;
   let tensors = 0;
-  for (const { file, header, owns } of shards) {
+  for (const shard of shards) {
+    const { file, header } = shard;
     const stats = await streamTensors(file, header, onTensor, {
       signal: opts.signal,
-      include: (name) => owns(name) && (!opts.include || opts.include(name)),
+      include: wanted(shard),
       onProgress: (p) =>
         opts.onProgress?.({ file: p.file, loadedBytes: done + p.loadedBytes, totalBytes }),
     });
@@ -100,7 +144,7 @@ async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
   for (const [tensor, shard] of Object.entries(weightMap)) {
     if (typeof shard !== 'string' || !shard.endsWith('.safetensors')) {
       throw new CheckpointError(
-        `${INDEX_FILE} of "${source.id}" maps tensor "${tensor}" to ${JSON.stringify(shard)}, ` +
+        `${INDEX_FILE} of "${source.id}" maps tensor ${quoted(tensor)} to ${quoted(shard)}, ` +
           `which is not a .safetensors file name; download the index again.`,
         INDEX_FILE,
       );
@@ -110,12 +154,20 @@ async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
   }
 
   const names = [...new Set(owner.values())].sort();
+  if (names.length > MAX_SHARDS) {
+    throw new CheckpointError(
+      `${INDEX_FILE} of "${source.id}" lists ${names.length} shard files, more than the ` +
+        `${MAX_SHARDS} this app reads (the largest published models have about 200); the index ` +
+        `is damaged, download it again.`,
+      INDEX_FILE,
+    );
+  }
   const present = await Promise.all(names.map((n) => source.has(n)));
   const missing = names.filter((_, i) => !present[i]);
   if (missing.length) {
     throw new CheckpointError(
       `"${source.id}" is missing ${missing.length} of the ${names.length} checkpoint shards ` +
-        `listed in ${INDEX_FILE}: ${missing.join(', ')}; download them into the same folder ` +
+        `listed in ${INDEX_FILE}: ${listed(missing)}; download them into the same folder ` +
         `as the index.`,
       missing[0],
     );
@@ -129,7 +181,7 @@ async function shardsFromIndex(source: ModelSource): Promise<Shard[]> {
     for (const [tensor, shard] of owner) {
       if (shard === name && !inShard.has(tensor)) {
         throw new CheckpointError(
-          `${name} does not contain tensor "${tensor}", which ${INDEX_FILE} places there; the ` +
+          `${name} does not contain tensor ${quoted(tensor)}, which ${INDEX_FILE} places there; the ` +
             `index and the shards come from different versions of the model, download them again.`,
           name,
         );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config';
-import { ConfigError, UnsupportedModelError } from './errors';
+import { CONFIG_BOUNDS, parseConfig } from './config';
+import { ConfigError, ModelLoadError, UnsupportedModelError } from './errors';
 
 // Abridged from the published config.json files.
 const MBERT = {
@@ -182,5 +182,93 @@ describe('parseConfig', () => {
       /hidden_size 100 is not divisible by num_attention_heads 12/,
     );
     expect(() => parseConfig([1])).toThrow(/config\.json is not a JSON object/);
+  });
+
+  it('quotes hostile values briefly, however long or deeply nested (found by fuzzing)', () => {
+    const deep = JSON.parse('['.repeat(20000) + ']'.repeat(20000)) as unknown;
+    expect(() => parseConfig({ ...MBERT, hidden_size: deep })).toThrow(
+      'config.json: "hidden_size" is [a deeply nested list], but it must be a positive integer',
+    );
+    const long = (e: unknown) => (e as Error).message.length;
+    for (const config of [
+      { ...MBERT, model_type: 'x'.repeat(1_000_000) },
+      { ...MBERT, hidden_act: 'x'.repeat(1_000_000) },
+      { ...MBERT, position_embedding_type: 'x'.repeat(1_000_000) },
+      { ...MBERT, vocab_size: 'x'.repeat(1_000_000) },
+    ]) {
+      const error = (() => {
+        try {
+          parseConfig(config);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ModelLoadError);
+      expect(long(error)).toBeLessThan(500);
+    }
+  });
+
+  it('accepts the numbers of the largest real models', () => {
+    // XLM-R XXL, and a GPT-2-shaped model of Llama-3-70B's sizes.
+    const xxl = {
+      ...XLMR,
+      hidden_size: 4096,
+      num_hidden_layers: 48,
+      num_attention_heads: 32,
+      intermediate_size: 16384,
+      vocab_size: 250880,
+    };
+    expect(parseConfig(xxl)).toMatchObject({ hiddenSize: 4096, numLayers: 48, vocabSize: 250880 });
+    const big = { ...MGPT, n_embd: 8192, n_layer: 80, n_head: 64, n_inner: 28672 };
+    expect(parseConfig({ ...big, vocab_size: 128256, n_positions: 8192 })).toMatchObject({
+      hiddenSize: 8192,
+      numLayers: 80,
+      intermediateSize: 28672,
+    });
+    const atBounds = {
+      ...MGPT,
+      n_embd: CONFIG_BOUNDS.hiddenSize,
+      n_head: CONFIG_BOUNDS.numHeads,
+      n_layer: CONFIG_BOUNDS.numLayers,
+      n_inner: null, // 4 * n_embd, exactly the bound
+      vocab_size: CONFIG_BOUNDS.vocabSize,
+      n_positions: CONFIG_BOUNDS.maxPositions,
+      layer_norm_epsilon: CONFIG_BOUNDS.layerNormEps,
+    };
+    expect(parseConfig(atBounds).intermediateSize).toBe(CONFIG_BOUNDS.intermediateSize);
+  });
+
+  it('rejects absurd sizes before anything is sized from them, naming field, value and bound', () => {
+    expect(() => parseConfig({ ...MBERT, num_hidden_layers: 1_000_000_000 })).toThrow(
+      'config.json: "num_hidden_layers" is 1000000000, but this app accepts at most 256 (real ' +
+        'models stay far below it); the config is damaged or not of a model this app can run: ' +
+        'download it again, or pick another model.',
+    );
+    const over: [Record<string, unknown>, string, number][] = [
+      [MBERT, 'vocab_size', CONFIG_BOUNDS.vocabSize],
+      [MBERT, 'hidden_size', CONFIG_BOUNDS.hiddenSize],
+      [MBERT, 'num_attention_heads', CONFIG_BOUNDS.numHeads],
+      [MBERT, 'intermediate_size', CONFIG_BOUNDS.intermediateSize],
+      [MBERT, 'max_position_embeddings', CONFIG_BOUNDS.maxPositions],
+      [MBERT, 'type_vocab_size', CONFIG_BOUNDS.typeVocabSize],
+      [XLMR, 'pad_token_id', CONFIG_BOUNDS.padTokenId],
+      [MGPT, 'n_embd', CONFIG_BOUNDS.hiddenSize],
+      [MGPT, 'n_head', CONFIG_BOUNDS.numHeads],
+      [MGPT, 'n_layer', CONFIG_BOUNDS.numLayers],
+      [MGPT, 'n_inner', CONFIG_BOUNDS.intermediateSize],
+      [MGPT, 'n_positions', CONFIG_BOUNDS.maxPositions],
+      [MGPT, 'vocab_size', CONFIG_BOUNDS.vocabSize],
+    ];
+    for (const [base, key, bound] of over) {
+      const value = bound + 1;
+      expect(() => parseConfig({ ...base, [key]: value })).toThrow(
+        `"${key}" is ${value}, but this app accepts at most ${bound} (`,
+      );
+    }
+    expect(() => parseConfig({ ...MBERT, layer_norm_eps: 5 })).toThrow(
+      '"layer_norm_eps" is 5, but this app accepts at most 1 (a larger variance floor would ' +
+        'flatten every normalisation)',
+    );
+    expect(() => parseConfig({ ...MBERT, intermediate_size: 1e9 })).toThrow(ConfigError);
   });
 });

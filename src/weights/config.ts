@@ -1,3 +1,4 @@
+import { quoted } from '../facts/text';
 import { ConfigError, UnsupportedModelError } from './errors';
 import type { Activation, ArchFamily, ModelConfig } from './types';
 
@@ -21,6 +22,25 @@ const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   relu: 'relu',
 };
 
+/**
+ * Upper bounds on the numbers of a config.json, checked before anything is sized from them: a
+ * damaged or hostile config (`num_hidden_layers: 1000000000`) fails at once instead of
+ * allocating for hours. Each bound is well above the largest published model of its kind
+ * (vocabularies of ~256k, hidden sizes of 16,384, 126 layers, FFNs of 53,248, 128 heads), so
+ * every real model up to tens of billions of parameters passes.
+ */
+export const CONFIG_BOUNDS = {
+  vocabSize: 1 << 20,
+  hiddenSize: 1 << 15,
+  numLayers: 256,
+  numHeads: 1024,
+  intermediateSize: 1 << 17,
+  maxPositions: 1 << 17,
+  typeVocabSize: 1024,
+  padTokenId: 1 << 20,
+  layerNormEps: 1,
+} as const;
+
 /** model types numbering positions from padding_idx + 1. */
 const ROBERTA_LIKE = new Set(['roberta', 'xlm-roberta', 'camembert']);
 
@@ -41,7 +61,7 @@ export function parseConfig(json: unknown, fileName = 'config.json'): ModelConfi
   if (typeof modelType !== 'string' || !Object.hasOwn(SUPPORTED_MODEL_TYPES, modelType)) {
     const what =
       typeof modelType === 'string'
-        ? `model_type "${modelType}" is`
+        ? `model_type ${quoted(modelType)} is`
         : 'a config without model_type is';
     throw new UnsupportedModelError(
       `${fileName}: ${what} not supported; supported model types: ${supported} (BERT/mBERT, ` +
@@ -59,28 +79,29 @@ function bertConfig(r: FieldReader, modelType: string): ModelConfig {
   const positionType = r.string('position_embedding_type', 'absolute');
   if (positionType !== 'absolute') {
     r.unsupported(
-      `position_embedding_type "${positionType}"`,
+      `position_embedding_type ${quoted(positionType)}`,
       'only absolute position embeddings are implemented',
     );
   }
   const roberta = ROBERTA_LIKE.has(modelType);
-  const hiddenSize = r.positiveInt('hidden_size', 768);
-  const numHeads = r.positiveInt('num_attention_heads', 12);
+  const B = CONFIG_BOUNDS;
+  const hiddenSize = r.positiveInt('hidden_size', 768, B.hiddenSize);
+  const numHeads = r.positiveInt('num_attention_heads', 12, B.numHeads);
   r.checkHeads(hiddenSize, numHeads, 'hidden_size', 'num_attention_heads');
   return {
     family: 'bert',
     modelType,
-    vocabSize: r.positiveInt('vocab_size', 30522),
+    vocabSize: r.positiveInt('vocab_size', 30522, B.vocabSize),
     hiddenSize,
-    numLayers: r.positiveInt('num_hidden_layers', 12),
+    numLayers: r.positiveInt('num_hidden_layers', 12, B.numLayers),
     numHeads,
-    intermediateSize: r.positiveInt('intermediate_size', 3072),
-    maxPositions: r.positiveInt('max_position_embeddings', 512),
-    layerNormEps: r.positiveNumber('layer_norm_eps', 1e-12),
+    intermediateSize: r.positiveInt('intermediate_size', 3072, B.intermediateSize),
+    maxPositions: r.positiveInt('max_position_embeddings', 512, B.maxPositions),
+    layerNormEps: r.epsilon('layer_norm_eps', 1e-12),
     activation: r.activation('hidden_act', 'gelu'),
-    typeVocabSize: r.nonNegativeInt('type_vocab_size', 2),
+    typeVocabSize: r.nonNegativeInt('type_vocab_size', 2, B.typeVocabSize),
     // RoBERTa-style embeddings number positions from padding_idx + 1 (RobertaConfig: pad 1).
-    positionOffset: roberta ? r.nonNegativeInt('pad_token_id', 1) + 1 : 0,
+    positionOffset: roberta ? r.nonNegativeInt('pad_token_id', 1, B.padTokenId) + 1 : 0,
     tieWordEmbeddings: r.boolean('tie_word_embeddings', true),
   };
 }
@@ -101,20 +122,21 @@ function gpt2Config(r: FieldReader, modelType: string): ModelConfig {
   if (r.boolean('add_cross_attention', false)) {
     r.unsupported('add_cross_attention: true', 'encoder-decoder GPT-2 models are not implemented');
   }
-  const hiddenSize = r.positiveInt('n_embd', 768);
-  const numHeads = r.positiveInt('n_head', 12);
+  const B = CONFIG_BOUNDS;
+  const hiddenSize = r.positiveInt('n_embd', 768, B.hiddenSize);
+  const numHeads = r.positiveInt('n_head', 12, B.numHeads);
   r.checkHeads(hiddenSize, numHeads, 'n_embd', 'n_head');
   return {
     family: 'gpt2',
     modelType,
-    vocabSize: r.positiveInt('vocab_size', 50257),
+    vocabSize: r.positiveInt('vocab_size', 50257, B.vocabSize),
     hiddenSize,
-    numLayers: r.positiveInt('n_layer', 12),
+    numLayers: r.positiveInt('n_layer', 12, B.numLayers),
     numHeads,
     // n_inner: null (the usual value) means 4 * n_embd.
-    intermediateSize: r.positiveInt('n_inner', 4 * hiddenSize),
-    maxPositions: r.positiveInt('n_positions', 1024),
-    layerNormEps: r.positiveNumber('layer_norm_epsilon', 1e-5),
+    intermediateSize: r.positiveInt('n_inner', 4 * hiddenSize, B.intermediateSize),
+    maxPositions: r.positiveInt('n_positions', 1024, B.maxPositions),
+    layerNormEps: r.epsilon('layer_norm_epsilon', 1e-5),
     activation: r.activation('activation_function', 'gelu_new'),
     typeVocabSize: 0,
     positionOffset: 0,
@@ -137,7 +159,7 @@ class FieldReader {
 
   private invalid(key: string, expected: string): never {
     throw new ConfigError(
-      `${this.fileName}: "${key}" is ${JSON.stringify(this.raw[key])}, but it must be ${expected}; ` +
+      `${this.fileName}: "${key}" is ${quoted(this.raw[key])}, but it must be ${expected}; ` +
         `the config is damaged or not from a Hugging Face ${this.modelType} model, download it again.`,
       this.fileName,
     );
@@ -151,25 +173,42 @@ class FieldReader {
     );
   }
 
-  positiveInt(key: string, fallback: number): number {
+  /** A value above `max` (CONFIG_BOUNDS) is not of a model this app can run, for `why`. */
+  private bound(key: string, v: number, max: number, why = 'real models stay far below it') {
+    if (v <= max) return v;
+    throw new ConfigError(
+      `${this.fileName}: "${key}" is ${v}, but this app accepts at most ${max} (${why}); the ` +
+        `config is damaged or not of a model this app can run: download it again, or pick ` +
+        `another model.`,
+      this.fileName,
+    );
+  }
+
+  positiveInt(key: string, fallback: number, max: number): number {
     const v = this.value(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
       this.invalid(key, 'a positive integer');
-    return v;
+    return this.bound(key, v, max);
   }
 
-  nonNegativeInt(key: string, fallback: number): number {
+  nonNegativeInt(key: string, fallback: number, max: number): number {
     const v = this.value(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
       this.invalid(key, 'a non-negative integer');
-    return v;
+    return this.bound(key, v, max);
   }
 
-  positiveNumber(key: string, fallback: number): number {
+  /** A layer-norm epsilon: a positive number, at most CONFIG_BOUNDS.layerNormEps. */
+  epsilon(key: string, fallback: number): number {
     const v = this.value(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
       this.invalid(key, 'a positive number');
-    return v;
+    return this.bound(
+      key,
+      v,
+      CONFIG_BOUNDS.layerNormEps,
+      'a larger variance floor would flatten every normalisation',
+    );
   }
 
   boolean(key: string, fallback: boolean): boolean {
@@ -188,7 +227,7 @@ class FieldReader {
     const name = this.string(key, fallback);
     if (!Object.hasOwn(ACTIVATIONS, name)) {
       throw new UnsupportedModelError(
-        `${this.fileName}: activation ${key} "${name}" is not supported; supported activations: ` +
+        `${this.fileName}: activation ${key} ${quoted(name)} is not supported; supported activations: ` +
           `${Object.keys(ACTIVATIONS).join(', ')}. Pick a model that uses one of these.`,
         this.fileName,
       );

@@ -1,3 +1,4 @@
+import { NOT_TEXT, decodeText, quoted } from '../facts/text';
 import { ModelLoadError, ModelSourceError } from './errors';
 import type { ModelFile, ModelSource } from './types';
 
@@ -38,32 +39,44 @@ export function bytesFile(name: string, bytes: Uint8Array, chunkSize = 64 * 1024
 }
 
 /**
- * Rejects file names that could leave the model folder ("../x", "/etc/x", "a//b"): names come
- * from untrusted files such as a shard index.
+ * Rejects file names that could leave the model folder ("../x", "/etc/x", "a//b") and names no
+ * file system has (a part longer than 255 characters): names come from untrusted files such
+ * as a shard index.
  */
 export function checkFileName(name: string, where: string): void {
   const parts = name.split(/[/\\]/);
-  if (name.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..')) {
+  if (
+    name.length === 0 ||
+    parts.some((p) => p === '' || p === '.' || p === '..' || p.length > 255)
+  ) {
     throw new ModelSourceError(
-      `"${name}" is not a valid file name inside ${where}: names must be relative paths ` +
-        `without "." or ".." parts; check the file that refers to it.`,
+      `${quoted(name)} is not a valid file name inside ${where}: names must be relative paths ` +
+        `without "." or ".." parts, of at most 255 characters each; check the file that ` +
+        `refers to it.`,
       name,
     );
   }
 }
 
-/** Reads a whole (small) file of a source as UTF-8 JSON. */
+/**
+ * The largest JSON file of a model folder read: the largest published tokenizer.json files take
+ * about 35 MB, and a bigger file would take gigabytes once parsed.
+ */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+/** Reads a whole (small) file of a source as JSON, in UTF-8 or with a byte order mark. */
 export async function readJsonFile(source: ModelSource, name: string): Promise<unknown> {
   const file = await source.open(name);
-  const bytes = await file.slice(0, file.size);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  if (file.size > MAX_JSON_BYTES) {
     throw new ModelLoadError(
-      `${name} of "${source.id}" is not UTF-8 text; download it again.`,
+      `${name} of "${source.id}" has ${file.size} bytes, more than the ${MAX_JSON_BYTES} a ` +
+        `model's ${name} can take; it is not the model's ${name}, download it again.`,
       name,
     );
+  }
+  const text = decodeText(await file.slice(0, file.size));
+  if (text === undefined) {
+    throw new ModelLoadError(`${name} of "${source.id}" cannot be read: ${NOT_TEXT}.`, name);
   }
   try {
     return JSON.parse(text);

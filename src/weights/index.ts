@@ -34,8 +34,16 @@ export {
   type WeightDtype,
   type WritableTensor,
 } from './safetensors';
-export { INDEX_FILE, SINGLE_FILE, loadCheckpoint, type CheckpointSummary } from './checkpoint';
-export { SUPPORTED_MODEL_TYPES, parseConfig } from './config';
+export {
+  INDEX_FILE,
+  SINGLE_FILE,
+  loadCheckpoint,
+  type CheckpointOptions,
+  type CheckpointPlan,
+  type CheckpointSummary,
+  type CheckpointTensor,
+} from './checkpoint';
+export { CONFIG_BOUNDS, SUPPORTED_MODEL_TYPES, parseConfig } from './config';
 export {
   loadTokenizer,
   type ModelTokenizer,

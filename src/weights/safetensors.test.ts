@@ -183,6 +183,20 @@ describe('readSafetensors', () => {
     expect(tensors.get('empty')).toEqual({ dims: [0, 4], data: new Float32Array(0) });
   });
 
+  it('keeps a tensor and a metadata key named __proto__ (found by fuzzing)', async () => {
+    const metadata = JSON.parse('{"__proto__": "x", "format": "pt"}') as Record<string, string>;
+    const tensors = JSON.parse('{"__proto__": 0, "w": 0}') as Record<string, HostTensor>;
+    tensors.__proto__ = { dims: [1], data: new Float32Array([1]) };
+    tensors.w = { dims: [1], data: new Float32Array([2]) };
+    const bytes = writeSafetensors(tensors, metadata);
+    const { tensors: got, stats } = await readAll(bytesFile('model.safetensors', bytes));
+    expect(Object.keys(stats.metadata)).toEqual(['__proto__', 'format']);
+    expect(stats.metadata.__proto__).toBe('x');
+    expect(Object.getPrototypeOf(stats.metadata)).toBe(Object.prototype);
+    expect([...got.keys()].sort()).toEqual(['__proto__', 'w']);
+    expect(got.get('__proto__')!.data).toEqual(new Float32Array([1]));
+  });
+
   it('converts float16 bit patterns exactly, across chunk boundaries', async () => {
     const patterns = [
       [0x0000, 0],
@@ -514,6 +528,18 @@ describe('parseSafetensorsHeader rejects hostile files before reading tensors', 
       'model.safetensors is corrupt: tensors "a" (data bytes 0-16) and "b" (data bytes 8-24) ' +
         'overlap; download it again.',
     );
+  });
+
+  it('a value nested too deeply to quote, or a huge name: a short message (found by fuzzing)', () => {
+    const nested = `{"w": {"dtype": "F32", "shape": ${'['.repeat(20000)}${']'.repeat(20000)}, "data_offsets": [0, 0]}}`;
+    const error = parseError(rawFile(nested));
+    expect(error.message).toMatch(/tensor "w" has shape \[a deeply nested list\], not a list/);
+    const long = 'w'.repeat(1_000_000);
+    const named = parseError(
+      rawFile({ [long]: { dtype: 'Q4', shape: [1], data_offsets: [0, 1] } }),
+    );
+    expect(named.message).toMatch(/^model\.safetensors has an invalid header: tensor "w{99}… has/);
+    expect(named.message.length).toBeLessThan(500);
   });
 
   it('metadata that is not a string map', () => {

@@ -1,3 +1,4 @@
+import { quoted } from '../facts/text';
 import { SafetensorsError } from './errors';
 import type { HostTensor, LoadProgress, ModelFile } from './types';
 
@@ -79,7 +80,12 @@ export interface ReadStats {
   peakBufferedBytes: number;
 }
 
-export type TensorCallback = (name: string, tensor: HostTensor) => void | Promise<void>;
+/** Receives each tensor read, with the name of the file it came from. */
+export type TensorCallback = (
+  name: string,
+  tensor: HostTensor,
+  file: string,
+) => void | Promise<void>;
 
 export type WritableTensor =
   HostTensor | { dtype: WeightDtype; dims: number[]; data: Float32Array };
@@ -168,8 +174,8 @@ export function parseSafetensorsHeader(
         throw invalid(`"__metadata__" is ${describe(value)}, not an object`);
       for (const [key, v] of Object.entries(value)) {
         if (typeof v !== 'string')
-          throw invalid(`"__metadata__" value "${key}" is ${describe(v)}, not a string`);
-        metadata[key] = v;
+          throw invalid(`"__metadata__" value ${quoted(key)} is ${describe(v)}, not a string`);
+        own(metadata, key, v);
       }
       continue;
     }
@@ -181,7 +187,7 @@ export function parseSafetensorsHeader(
     const needed = elements * BigInt(ITEM_SIZE[t.dtype]);
     if (needed !== BigInt(t.end - t.begin)) {
       throw new SafetensorsError(
-        `${fileName} is corrupt: tensor "${t.name}" has shape [${t.shape.join(', ')}] and dtype ` +
+        `${fileName} is corrupt: tensor ${quoted(t.name)} has shape ${shapeText(t.shape)} and dtype ` +
           `${t.dtype}, which needs ${needed} bytes, but its data_offsets [${t.begin}, ${t.end}] ` +
           `span ${t.end - t.begin} bytes; download it again.`,
         fileName,
@@ -189,7 +195,7 @@ export function parseSafetensorsHeader(
     }
     if (t.end > dataSize) {
       throw new SafetensorsError(
-        `${fileName} is truncated: tensor "${t.name}" ends at byte ${8 + n + t.end} but the file ` +
+        `${fileName} is truncated: tensor ${quoted(t.name)} ends at byte ${8 + n + t.end} but the file ` +
           `has ${fileSize} bytes; download it again.`,
         fileName,
       );
@@ -204,8 +210,8 @@ export function parseSafetensorsHeader(
     if (t.end === t.begin) continue;
     if (previous && t.begin < previous.end) {
       throw new SafetensorsError(
-        `${fileName} is corrupt: tensors "${previous.name}" (data bytes ${previous.begin}-` +
-          `${previous.end}) and "${t.name}" (data bytes ${t.begin}-${t.end}) overlap; download ` +
+        `${fileName} is corrupt: tensors ${quoted(previous.name)} (data bytes ${previous.begin}-` +
+          `${previous.end}) and ${quoted(t.name)} (data bytes ${t.begin}-${t.end}) overlap; download ` +
           `it again.`,
         fileName,
       );
@@ -220,18 +226,18 @@ function parseEntry(
   value: unknown,
   invalid: (problem: string) => SafetensorsError,
 ): TensorEntry {
-  if (!isPlainObject(value)) throw invalid(`tensor "${name}" is ${describe(value)}, not an object`);
+  if (!isPlainObject(value))
+    throw invalid(`tensor ${quoted(name)} is ${describe(value)}, not an object`);
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, dtype)) {
     throw invalid(
-      `tensor "${name}" has unknown dtype ${JSON.stringify(dtype) ?? 'undefined'} (known: ` +
+      `tensor ${quoted(name)} has unknown dtype ${quoted(dtype)} (known: ` +
         `${Object.keys(ITEM_SIZE).join(', ')})`,
     );
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
     throw invalid(
-      `tensor "${name}" has shape ${JSON.stringify(shape) ?? 'undefined'}, not a list of ` +
-        `non-negative integers`,
+      `tensor ${quoted(name)} has shape ${quoted(shape)}, not a list of ` + `non-negative integers`,
     );
   }
   if (
@@ -241,7 +247,7 @@ function parseEntry(
     offsets[0] > offsets[1]
   ) {
     throw invalid(
-      `tensor "${name}" has data_offsets ${JSON.stringify(offsets) ?? 'undefined'}, not ` +
+      `tensor ${quoted(name)} has data_offsets ${quoted(offsets)}, not ` +
         `[begin, end] with 0 <= begin <= end`,
     );
   }
@@ -276,6 +282,20 @@ export async function readSafetensors(
   return streamTensors(file, await readSafetensorsHeader(file), onTensor, opts);
 }
 
+/** Throws unless every tensor of `fileName` listed can be loaded as a weight. */
+export function checkWeightDtypes(fileName: string, tensors: readonly TensorEntry[]): void {
+  for (const t of tensors) {
+    if (!WEIGHT_DTYPES.includes(t.dtype)) {
+      throw new SafetensorsError(
+        `${fileName}: tensor ${quoted(t.name)} has dtype ${t.dtype}, which cannot be loaded as a ` +
+          `weight (only F32, F16 and BF16 can); skip it with the include filter, or convert the ` +
+          `checkpoint to a float dtype.`,
+        fileName,
+      );
+    }
+  }
+}
+
 /** The streaming half of readSafetensors, for callers that validated the header already. */
 export async function streamTensors(
   file: ModelFile,
@@ -286,16 +306,7 @@ export async function streamTensors(
   const { signal, onProgress, include } = opts;
   signal?.throwIfAborted();
   const wanted = header.tensors.filter((t) => !include || include(t.name));
-  for (const t of wanted) {
-    if (!WEIGHT_DTYPES.includes(t.dtype)) {
-      throw new SafetensorsError(
-        `${file.name}: tensor "${t.name}" has dtype ${t.dtype}, which cannot be loaded as a ` +
-          `weight (only F32, F16 and BF16 can); skip it with the include filter, or convert the ` +
-          `checkpoint to a float dtype.`,
-        file.name,
-      );
-    }
-  }
+  checkWeightDtypes(file.name, wanted);
 
   const reader = file.stream().getReader();
   // Cancelling the reader ends a pending read(), so an abort takes effect mid-download.
@@ -314,7 +325,7 @@ export async function streamTensors(
     if (done) {
       throw new SafetensorsError(
         `${file.name} is truncated: the data ended after ${chunkStart} bytes, but tensor ` +
-          `"${pending.name}" ends at byte ${header.dataStart + pending.end} (the file should ` +
+          `${quoted(pending.name)} ends at byte ${header.dataStart + pending.end} (the file should ` +
           `have ${file.size} bytes); download it again.`,
         file.name,
       );
@@ -343,7 +354,7 @@ export async function streamTensors(
         sink.write(chunk, pos - chunkStart, to);
         pos = chunkStart + to;
       }
-      await onTensor(entry.name, sink.tensor());
+      await onTensor(entry.name, sink.tensor(), file.name);
       emitted++;
       signal?.throwIfAborted();
     }
@@ -505,7 +516,7 @@ export function writeSafetensors(
   let offset = 0;
   for (const e of entries) {
     const bytes = e.data.length * ITEM_SIZE[e.dtype];
-    header[e.name] = { dtype: e.dtype, shape: e.dims, data_offsets: [offset, offset + bytes] };
+    own(header, e.name, { dtype: e.dtype, shape: e.dims, data_offsets: [offset, offset + bytes] });
     offset += bytes;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -527,6 +538,21 @@ export function writeSafetensors(
     for (let i = 0; i < e.data.length; i++, pos += 2) view.setUint16(pos, convert(e.data[i]), true);
   }
   return out;
+}
+
+/** A shape for a message: a hostile header's may have a million dimensions. */
+export function shapeText(dims: readonly number[]): string {
+  return `[${dims.slice(0, 8).join(', ')}${dims.length > 8 ? ', …' : ''}]`;
+}
+
+/** Sets `key` as an own property: a plain assignment of "__proto__" would set the prototype. */
+function own(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -312,7 +312,7 @@ async function swapped<T>(
   f: () => Promise<T>,
 ): Promise<T> {
   const collector = new WeightCollector(model.arch, model.config, model.runtime);
-  collector.add(name, tensor);
+  collector.add(name, tensor, 'the swapped tensor');
   const slot = model.weights.layers[layer];
   const [[input, replacement]] = Object.entries(collector.weights.layers[layer]);
   const original = slot[input];
