@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ShareLinkError } from '../src/app/share';
 import { PromptError } from '../src/attribution/prompt';
+import { ShardError } from '../src/cli/shard';
 import { JsonSyntaxError } from '../src/facts/json';
 import { TemplateError } from '../src/facts/template';
 import {
@@ -40,6 +41,7 @@ const EXPECTED: [ErrorClass, () => Error, string][] = [
   [ShareLinkError, () => new ShareLinkError('m'), 'ShareLinkError'],
   [EngineError, () => new EngineError('NoModelError', 'm'), 'NoModelError'],
   [PlantedSpecError, () => new PlantedSpecError('m'), 'PlantedSpecError'],
+  [ShardError, () => new ShardError('m'), 'ShardError'],
 ];
 
 /** Runs `f` while every listed class's JS name is a one-letter minified name. */
