@@ -9,6 +9,7 @@ import type { BlockCounts } from '../attribution/executor';
 import type { Model } from '../attribution/model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';
+import { cyrb53 } from '../util/hash';
 import {
   type DegeneracyThresholds,
   type PairSearchResult,
@@ -84,17 +85,7 @@ export function resultKey(
 
 /** 53-bit hash (cyrb53) of the options' canonical JSON, as 14 hex digits. */
 export function digest(value: unknown): string {
-  const text = canonicalJson(value);
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  return cyrb53(canonicalJson(value)).toString(16).padStart(14, '0');
 }
 
 /** JSON with object keys sorted and undefined members dropped: equal options, equal text. */

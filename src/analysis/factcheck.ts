@@ -1,5 +1,5 @@
 /**
- * Fact checking with degenerate knowledge neurons (SPEC-amig.md, "Fact checking with DKN").
+ * Fact checking with degenerate knowledge neurons (docs/method.md, "Fact checking with DKN").
  *
  * Per relation, the facts are split 80/20. On the 80% (train), the degenerate-pair search runs
  * per fact, and the relation's set D_r is the neurons that occur in degenerate pairs more than
@@ -18,6 +18,7 @@ import type { Model } from '../attribution/model';
 import { predict } from '../attribution/predict';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';
+import { mulberry32 } from '../util/random';
 import {
   type AttributionSettings,
   type DatasetProgress,
@@ -34,18 +35,6 @@ import { type KnowledgeNeuronOptions, type Neuron, byPosition, neuronKey } from 
 
 // ---------------------------------------------------------------------------------------------
 // Split
-
-/** mulberry32: a small seeded generator, the same on every platform. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Deterministic train/test split: the items are sorted by id (UTF-16 code units, so the input

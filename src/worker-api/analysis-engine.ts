@@ -59,10 +59,7 @@ import {
 import type { Benchmark, ModelInfo, RunSettings } from './api';
 import { estimatePrompt } from './benchmark';
 import type { Engine } from './engine';
-import { throttle } from './runs';
-
-/** Progress messages at most this often (ms), as attribution's. */
-const PROGRESS_MS = 100;
+import { PROGRESS_MS, throttle } from './runs';
 
 /** Opens the persistent store; rejects where the browser refuses storage. */
 export type StoreOpener = () => Promise<ResultStore>;

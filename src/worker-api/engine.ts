@@ -12,6 +12,7 @@ import { type PromotedToken, ValueProjector } from '../analysis/projection';
 import type { Runtime } from '../runtime/runtime';
 import type { LoadProgress, ModelFile, ModelSource } from '../weights';
 import { bytesFile } from '../weights';
+import { cyrb53 } from '../util/hash';
 import type {
   AttributeProgress,
   AttributeRequest,
@@ -28,7 +29,7 @@ import type {
 import { benchmarkModel, estimatePrompt } from './benchmark';
 import { EditRegistry, editedKey } from './edit-registry';
 import { EngineError } from './errors';
-import { throttle } from './runs';
+import { PROGRESS_MS, throttle } from './runs';
 
 /** Opens the model a request names; `onDownload` reports bytes as files are downloaded. */
 export type SourceFactory = (
@@ -39,21 +40,8 @@ export type SourceFactory = (
 /** Small files read before the checkpoint: they identify the model (see ModelInfo.key). */
 const IDENTITY_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
-/** Progress messages at most this often (ms). */
-const PROGRESS_MS = 100;
-
-/** cyrb53: a fast 53-bit string hash; enough to tell model files apart, not for security. */
-function hash53(bytes: Uint8Array, seed = 0): string {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (const b of bytes) {
-    h1 = Math.imul(h1 ^ b, 2654435761);
-    h2 = Math.imul(h2 ^ b, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
-}
+/** A short digest of bytes (cyrb53, base 36): enough to tell model files apart. */
+const hash53 = (bytes: Uint8Array): string => cyrb53(bytes).toString(36);
 
 /** A source whose small identity files were read once up front and are served from memory. */
 class PrefetchedSource implements ModelSource {

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { cyrb53 } from './hash';
+import { hashSeed, mulberry32 } from './random';
+
+describe('util', () => {
+  it('cyrb53 gives the published values, for text and for its bytes alike', () => {
+    // The values listed with the original cyrb53 (bryc, "code/jshash").
+    expect(cyrb53('a')).toBe(7929297801672961);
+    expect(cyrb53('b')).toBe(8684336938537663);
+    expect(cyrb53('revenge')).toBe(4051478007546757);
+    expect(cyrb53('revenue')).toBe(8309097637345594);
+    expect(cyrb53('revenue', 1)).toBe(8697026808958300);
+    expect(cyrb53(new TextEncoder().encode('revenge'))).toBe(4051478007546757);
+  });
+
+  it('hashSeed with seed 0 is 32-bit FNV-1a', () => {
+    expect(hashSeed(0, 'a')).toBe(0xe40c292c);
+    expect(hashSeed(0, 'foobar')).toBe(0xbf9cf968);
+    expect(hashSeed(1, 'a')).not.toBe(hashSeed(0, 'a'));
+  });
+
+  it('mulberry32 repeats its sequence for a seed and stays in [0, 1)', () => {
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(mulberry32(43)()).not.toBe(xs[0]);
+  });
+});
