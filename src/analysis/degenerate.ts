@@ -1,6 +1,6 @@
 /**
  * Degenerate knowledge neurons (DKN): neurons with overlapping function, where removing any one
- * barely hurts the fact but removing them together does (SPEC-amig.md, "Degenerate knowledge
+ * barely hurts the fact but removing them together does (docs/method.md, "Degenerate knowledge
  * neurons"). Two searches:
  *
  * - `searchDegeneratePairs`: the paper's pairwise search over the top KN of one prompt;

@@ -1,5 +1,5 @@
 /**
- * Weight edits on FFN value vectors (Dai et al. 2022; SPEC-amig.md, "Interventions"). Neuron
+ * Weight edits on FFN value vectors (Dai et al. 2022; docs/method.md, "Interventions"). Neuron
  * i's value vector is row i of its layer's `proj_w` [F, H]: what the FFN adds to the hidden
  * state per unit of activation. `erase` zeroes the selected rows; `update` moves them by
  * lambda x (embedding(new object) - embedding(old object)).

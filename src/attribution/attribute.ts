@@ -1,6 +1,6 @@
 /**
  * Attribution of an object's probability to every FFN neuron (layer, unit): AMIG (default),
- * Dai et al.'s integrated gradients, and gradient x activation. See ../shared/SPEC-amig.md and
+ * Dai et al.'s integrated gradients, and gradient x activation. See docs/method.md and
  * docs/design.md for the schedule.
  */
 import type { Tensor } from 'onnxruntime-common';
