@@ -7,7 +7,7 @@
  */
 import { languageOverlap, type LanguageOverlap } from '../src/analysis/overlap';
 import type { Neuron } from '../src/analysis/selection';
-import { loadModel } from '../src/attribution/model';
+import { loadModel } from '../src/model';
 import type { Fact } from '../src/facts/types';
 import { createNodeRuntime } from '../src/runtime/node';
 import { MemorySource } from '../src/weights/memory-source';

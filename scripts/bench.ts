@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type AttributionResult, attribute } from '../src/attribution/attribute';
-import { type Model, loadModel, modelFromTensors } from '../src/attribution/model';
+import { type Model, loadModel, modelFromTensors } from '../src/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
 import type { ModelConfig } from '../src/weights/types';

@@ -9,7 +9,7 @@ import {
   plantedModel,
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { loadModel } from '../attribution/model';
+import { loadModel } from '../model';
 import { predict } from '../attribution/predict';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';

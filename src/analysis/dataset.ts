@@ -5,8 +5,7 @@
  * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
  */
 import { type AttributionOptions, attribute, estimateCounts } from '../attribution/attribute';
-import type { BlockCounts } from '../attribution/executor';
-import type { Model } from '../attribution/model';
+import type { BlockCounts, Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';
 import { cyrb53 } from '../util/hash';

@@ -10,7 +10,7 @@
  * active, each edited layer's `proj_w` is held twice in device memory.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import type { Model, TapMode } from '../attribution/model';
+import type { Model, TapMode } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact, Prompt } from '../facts/types';

@@ -8,7 +8,7 @@ import {
   plantedModel,
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { loadModel } from '../attribution/model';
+import { loadModel } from '../model';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';

@@ -14,7 +14,7 @@
  * but prints recall under the name precision and precision under the name recall.
  */
 import { attribute, estimateCounts } from '../attribution/attribute';
-import type { Model } from '../attribution/model';
+import type { Model } from '../model';
 import { predict } from '../attribution/predict';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';

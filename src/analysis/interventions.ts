@@ -4,7 +4,7 @@
  * and on a random other fact's prompts (unrelated), per language. Neurons chosen in one language
  * can be measured on every other language's prompts (cross-lingual effects).
  */
-import type { Model, TapMode } from '../attribution/model';
+import type { Model, TapMode } from '../model';
 import { type NeuronEdit, type Prediction, predict } from '../attribution/predict';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact, Prompt } from '../facts/types';

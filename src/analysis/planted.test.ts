@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANGUAGES, type NeuronRef, plantedModel } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../attribution/model';
+import { type Model, loadModel } from '../model';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';

@@ -9,7 +9,7 @@
  * never leaves the GPU, and the weights already uploaded for the model are fed as they are.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import type { Model } from '../attribution/model';
+import type { Model } from '../model';
 import { Graph, ops } from '../graph';
 
 export interface PromotedToken {

@@ -3,7 +3,7 @@
  * evaluations, seconds on this device), then progress per fact and language, and Cancel.
  */
 import type { AttributionMethod } from '../attribution/attribute';
-import type { TapMode } from '../attribution/model';
+import type { TapMode } from '../model';
 import type { MultiTokenMode } from '../attribution/prompt';
 import type { Fact } from '../facts';
 import type { ModelInfo, RunSettings } from '../worker-api';

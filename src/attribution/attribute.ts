@@ -5,8 +5,7 @@
  */
 import type { Tensor } from 'onnxruntime-common';
 import type { ModelConfig } from '../weights/types';
-import { type BlockCounts, Executor, type RunContext } from './executor';
-import type { Model, TapMode } from './model';
+import { type BlockCounts, Executor, type Model, type RunContext, type TapMode } from '../model';
 import { type EncodedPrompt, type MultiTokenMode, type ObjectSlot, encodePrompt } from './prompt';
 
 export type AttributionMethod = 'amig' | 'ig' | 'grad-x-act';

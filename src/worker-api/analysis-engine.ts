@@ -11,7 +11,7 @@ import {
   type AttributionResult,
   attribute,
 } from '../attribution/attribute';
-import type { Model } from '../attribution/model';
+import type { Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import {
   type DatasetItem,

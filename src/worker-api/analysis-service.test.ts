@@ -10,7 +10,7 @@ import {
   plantedModel,
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../attribution/model';
+import { type Model, loadModel } from '../model';
 import { type DatasetProgress, MemoryResultStore } from '../analysis/dataset';
 import type { PairSearchResult } from '../analysis/degenerate';
 import type { Fact } from '../facts/types';

@@ -7,7 +7,7 @@
  * planted models (tests/planted).
  */
 import { type AttributionResult, attribute, estimateCounts } from '../attribution/attribute';
-import type { Model, TapMode } from '../attribution/model';
+import type { Model, TapMode } from '../model';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
 import {
   type AttributionSettings,

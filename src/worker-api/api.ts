@@ -10,8 +10,7 @@
  * as it is and whose `name` says what kind of problem it is (see ./errors.ts).
  */
 import type { AttributionMethod, AttributionResult } from '../attribution/attribute';
-import type { BlockCounts } from '../attribution/executor';
-import type { TapMode } from '../attribution/model';
+import type { BlockCounts, TapMode } from '../model';
 import type { NeuronEdit, Prediction } from '../attribution/predict';
 import type { MultiTokenMode } from '../attribution/prompt';
 import type { PromotedToken, ProjectionDirection } from '../analysis/projection';

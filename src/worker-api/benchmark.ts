@@ -9,9 +9,7 @@ import {
   type Schedule,
   estimateCounts,
 } from '../attribution/attribute';
-import type { BlockCounts } from '../attribution/executor';
-import { Executor } from '../attribution/executor';
-import type { Model } from '../attribution/model';
+import { type BlockCounts, Executor, type Model } from '../model';
 import type { Benchmark } from './api';
 
 /** Batch rows and tokens the timings are taken at: a mid-sized staggered batch. */

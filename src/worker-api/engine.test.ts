@@ -171,7 +171,7 @@ describe('Engine', () => {
       (p) => progress.push(p.done / p.total),
     );
     expect(progress.at(-1)).toBe(1);
-    const { loadModel } = await import('../attribution/model');
+    const { loadModel } = await import('../model');
     const direct = await attribute(
       await loadModel(new MemorySource('a', files()), runtime),
       PROMPT,

@@ -5,7 +5,7 @@
  * a `SourceFactory`, so Node tests load from memory and the worker from URLs, the Hub or files.
  */
 import { type AttributionResult, attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../attribution/model';
+import { type Model, loadModel } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import { type PromotedToken, ValueProjector } from '../analysis/projection';
