@@ -4,6 +4,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-common';
 import type { Architecture } from '../../src/arch';
+import { toOnnx } from '../../src/graph';
 import { type TrainWeight, trainingGraph } from './train-graph';
 import type { Runtime } from '../../src/runtime/runtime';
 import type { ModelConfig } from '../../src/weights/types';
@@ -143,7 +144,7 @@ export async function train(
     let s = sessions.get(T);
     if (!s) {
       const tg = trainingGraph(arch, cfg, opts.batch, T);
-      s = { session: await runtime.createSession(tg.graph.toOnnx()), weights: tg.weights };
+      s = { session: await runtime.createSession(toOnnx(tg.graph)), weights: tg.weights };
       sessions.set(T, s);
     }
     return s;

@@ -5,6 +5,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { type Architecture, type GraphOptions, architectures, buildModelGraphs } from '../arch';
 import type { ModelGraphs } from '../arch';
+import { toOnnx } from '../graph';
 import type { Runtime } from '../runtime/runtime';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
@@ -75,7 +76,7 @@ async function createSessions(
   const graphs = buildModelGraphs(arch, cfg, opts);
   const entries = await Promise.all(
     Object.entries(graphs).map(
-      async ([k, g]) => [k, await runtime.createSession(g.toOnnx())] as const,
+      async ([k, g]) => [k, await runtime.createSession(toOnnx(g))] as const,
     ),
   );
   return Object.fromEntries(entries) as Sessions;
