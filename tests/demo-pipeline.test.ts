@@ -36,15 +36,17 @@ import type {
   OverlapAnswer,
 } from '../src/worker-api/analysis-api';
 import { AnalysisEngine } from '../src/worker-api/analysis-engine';
-import type { ModelInfo, RunSettings } from '../src/worker-api/api';
+import type { AttributionSettings } from '../src/attribution/settings';
+import type { ModelInfo } from '../src/worker-api/api';
 import { Engine } from '../src/worker-api/engine';
 import { factSources } from '../src/worker-api/neuron-sets';
 
 const runtime = createNodeRuntime({ threads: 1 });
 /** Few path steps: the pipeline's structure does not depend on them, and the CPU is shared. */
-const settings: RunSettings = {
+const settings: AttributionSettings = {
   method: 'amig',
   steps: 4,
+  score: 'activation',
   tapMode: 'post-activation',
   multiToken: 'per-token',
 };

@@ -4,9 +4,10 @@
  * a run stopped by the user or a page reload resumes where it stopped. Then the relation-level
  * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
  */
-import { type AttributionOptions, attribute, estimateCounts } from '../attribution/attribute';
+import { attribute, estimateCounts } from '../attribution/attribute';
 import type { BlockCounts, Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Fact } from '../facts/types';
 import { cyrb53 } from '../util/hash';
 import {
@@ -102,9 +103,6 @@ function canonicalJson(value: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Records
 
-/** Attribution settings of a run (everything but the per-call signal and progress). */
-export type AttributionSettings = Omit<AttributionOptions, 'signal' | 'onProgress'>;
-
 /** Settings of the degenerate-pair search in a dataset run (tap mode and tokens: attribution's). */
 export interface DegenerateSettings extends DegeneracyThresholds {
   topK?: number;
@@ -166,7 +164,7 @@ export interface DatasetProgress {
 export interface DatasetOptions {
   /** Languages to run (default: every language the facts have, in first-seen order). */
   languages?: string[];
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   selection?: KnowledgeNeuronOptions;
   /** Also search degenerate pairs per fact x language (off by default). */
   degenerate?: DegenerateSettings | boolean;
@@ -187,13 +185,8 @@ const DKN_DEFAULTS = { topK: 20, singleDrop: 0.2, jointDrop: 0.25 };
 
 /** The settings that change a KN record (not the schedule or chunking, which change speed). */
 function knSettings(opts: DatasetOptions, language: string) {
-  const a = opts.attribution ?? {};
   return {
-    method: a.method,
-    steps: a.steps,
-    score: a.score,
-    tapMode: a.tapMode,
-    multiToken: a.multiToken,
+    attribution: settingsKey(opts.attribution),
     tau: defaultTau(language, opts.selection?.tau),
     p: opts.selection?.p ?? DEFAULT_SHARE,
   };
@@ -425,8 +418,7 @@ async function computeKn(
   const maps = [];
   for (const p of item.prompts) {
     const before = counts.forward + counts.backward;
-    const r = await attribute(model, p.text, p.object, {
-      ...opts.attribution,
+    const r = await attribute(model, p.text, p.object, opts.attribution, {
       signal: opts.signal,
       onProgress: ({ done }) => onBlocks(before + done),
     });

@@ -17,10 +17,10 @@ import { attribute, estimateCounts } from '../attribution/attribute';
 import type { Model } from '../model';
 import { predict } from '../attribution/predict';
 import { PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Fact } from '../facts/types';
 import { mulberry32 } from '../util/random';
 import {
-  type AttributionSettings,
   type DatasetProgress,
   type DegenerateSettings,
   MemoryResultStore,
@@ -227,7 +227,7 @@ export interface FactCheckOptions {
   dknShare?: number;
   /** A statement is judged wrong when its mean attribution over D_r is below this (1e-6). */
   threshold?: number;
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   selection?: KnowledgeNeuronOptions;
   degenerate?: DegenerateSettings;
   store?: ResultStore;
@@ -385,11 +385,7 @@ async function checkStatements(
     const prompt = fact.prompts.find((p) => p.language === language)!;
     const wrong = fact.wrongObjects![language][0];
     const key = resultKey('check', model.id, fact.id, language, {
-      method: a.method,
-      steps: a.steps,
-      score: a.score,
-      tapMode: a.tapMode,
-      multiToken: a.multiToken,
+      attribution: settingsKey(a),
       dkn: dkn.map(neuronKey),
       prompt: prompt.text,
       objects: [prompt.object, wrong],
@@ -449,8 +445,7 @@ async function checkStatements(
         let score: number | null = null;
         if (job.dkn.length) {
           const base = progress.blocks.done;
-          const r = await attribute(model, job.prompt.text, object, {
-            ...a,
+          const r = await attribute(model, job.prompt.text, object, a, {
             signal: opts.signal,
             onProgress: ({ done }) => {
               progress.blocks.done = base + done;

@@ -7,11 +7,16 @@
  */
 import { type Fact, type Prompt, DEFAULT_LIMITS, clozeProblem } from '../facts';
 import { languageProblem } from '../facts/records';
-import type { AttributionMethod } from '../attribution/attribute';
+import {
+  type AttributionMethod,
+  type AttributionSettings,
+  DEFAULT_SETTINGS,
+  resolveSettings,
+} from '../attribution/settings';
 import { checkHubId } from '../weights';
-import { BUNDLED_NAME, type RunSettings } from '../worker-api';
+import { BUNDLED_NAME } from '../worker-api';
 import { type AnalysisState, analysisJson, parseAnalysisState } from './analysis-state';
-import { DEFAULT_SETTINGS, type ExplorerState, type ModelRef } from './state';
+import type { ExplorerState, ModelRef } from './state';
 
 export const FORMAT_VERSION = 1;
 /** The fragment parameter that holds the state. */
@@ -210,23 +215,28 @@ function modelFromJson(v: unknown): ModelRef | undefined {
   fail('its model is not readable');
 }
 
-function settingsFromJson(v: unknown): RunSettings {
+function settingsFromJson(v: unknown): AttributionSettings {
   if (!Array.isArray(v) || v.length !== 4) fail('its settings are not readable');
   const [m, steps, tap, multi] = v;
   const method = typeof m === 'string' && Object.hasOwn(METHODS, m) ? METHODS[m] : undefined;
   if (!method) fail(`its method ${JSON.stringify(m)} is unknown`);
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
-    fail('its number of steps is not 1 to 1000');
   if (typeof tap !== 'string' || !Object.hasOwn(TAPS, tap)) fail('its tap mode is unknown');
   if (typeof multi !== 'string' || !Object.hasOwn(MULTI, multi))
     fail('its multi-token mode is unknown');
-  return {
+  // The steps stay as the link has them (the form keeps them while grad-x-act takes one).
+  const settings: AttributionSettings = {
     ...DEFAULT_SETTINGS,
     method,
     steps,
     tapMode: TAPS[tap as keyof typeof TAPS],
     multiToken: MULTI[multi as keyof typeof MULTI],
   };
+  try {
+    resolveSettings(settings);
+  } catch (e) {
+    fail(`its settings are not valid: ${(e as Error).message}`);
+  }
+  return settings;
 }
 
 function tauFromJson(v: unknown): Record<string, number> {

@@ -5,8 +5,8 @@
  * keyed by model, prompt and settings.
  */
 import { defaultTau } from '../analysis/selection';
+import { type AttributionSettings, DEFAULT_SETTINGS } from '../attribution/settings';
 import type { Fact, Prompt } from '../facts';
-import type { RunSettings } from '../worker-api';
 import { type AnalysisState, DEFAULT_ANALYSIS } from './analysis-state';
 
 /** The model as the state names it; picked files cannot be named, only their folder. */
@@ -23,20 +23,13 @@ export interface ViewSelection {
 export interface ExplorerState {
   model?: ModelRef;
   facts: Fact[];
-  settings: RunSettings;
+  settings: AttributionSettings;
   /** KN threshold per language code; languages not listed use tauFor's default. */
   tau: Record<string, number>;
   view: ViewSelection;
   /** The open tab and the analysis views' state. */
   analysis: AnalysisState;
 }
-
-export const DEFAULT_SETTINGS: RunSettings = {
-  method: 'amig',
-  steps: 20,
-  tapMode: 'post-activation',
-  multiToken: 'per-token',
-};
 
 /** The user's tau for a language, else the paper's (0.3 English, 0.2 Chinese, 0.3 others). */
 export function tauFor(tau: Record<string, number>, language: string): number {
@@ -87,7 +80,7 @@ export type Action =
   | { type: 'add-facts'; facts: Fact[] }
   | { type: 'remove-fact'; id: string }
   | { type: 'clear-facts' }
-  | { type: 'settings'; settings: Partial<RunSettings> }
+  | { type: 'settings'; settings: Partial<AttributionSettings> }
   | { type: 'tau'; language: string; tau: number }
   | { type: 'select'; factId: string | undefined }
   /** Replaces the named parts of the analysis state. */

@@ -28,7 +28,8 @@ import type {
   PromptRef,
   ServiceProgress,
 } from './analysis-service';
-import type { ModelInfo, RunSettings } from './api';
+import type { AttributionSettings } from '../attribution/settings';
+import type { ModelInfo } from './api';
 import type { ActiveEdit } from './edit-registry';
 import type { NeuronSetChoice, NeuronSetSources } from './neuron-sets';
 
@@ -52,7 +53,7 @@ export type {
 
 /** How maps are attributed and each language's tau: what every analysis of KN depends on. */
 export interface AnalysisSettings {
-  settings: RunSettings;
+  settings: AttributionSettings;
   /** KN threshold per language; languages not listed use the paper's (0.3, 0.2 for zh). */
   tau: Record<string, number>;
 }
@@ -94,7 +95,7 @@ export interface LabCall {
   choice: NeuronSetChoice;
   targets: { factId: string; sources: NeuronSetSources }[];
   /** Tap and multi-token mode of the interventions. */
-  settings: RunSettings;
+  settings: AttributionSettings;
   kinds?: InterventionKind[];
   topK?: number;
 }
@@ -104,7 +105,7 @@ export interface EditCall {
   fact: Fact;
   neurons: Neuron[];
   edit: FactEdit;
-  settings: RunSettings;
+  settings: AttributionSettings;
   /** The neuron set's name, for the list of active edits. */
   label: string;
   topK?: number;

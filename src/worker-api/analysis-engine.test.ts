@@ -14,7 +14,7 @@ import type { Runtime } from '../runtime/runtime';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
 import { AnalysisEngine, scopedStore } from './analysis-engine';
-import type { RunSettings } from './api';
+import type { AttributionSettings } from '../attribution/settings';
 import { Engine } from './engine';
 
 const planted = plantedModel({ family: 'gpt2' });
@@ -28,9 +28,10 @@ const facts: Fact[] = truth.facts.map((f) => ({
     object: f.prompts[language].object,
   })),
 }));
-const settings: RunSettings = {
+const settings: AttributionSettings = {
   method: 'amig',
   steps: 20,
+  score: 'activation',
   tapMode: 'post-activation',
   multiToken: 'per-token',
 };

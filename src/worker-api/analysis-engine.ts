@@ -6,13 +6,10 @@
  * active every call gets a fresh in-memory store instead: results of the edited model are never
  * kept, and nothing kept for the model is reused.
  */
-import {
-  type AttributionOptions,
-  type AttributionResult,
-  attribute,
-} from '../attribution/attribute';
+import { type AttributionResult, attribute } from '../attribution/attribute';
 import type { Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import {
   type DatasetItem,
   MemoryResultStore,
@@ -48,7 +45,6 @@ import type {
 } from './analysis-api';
 import {
   type DegenerateResult,
-  attributionKey,
   degenerateForPrompt,
   factCheckRelations,
   factOverlap,
@@ -56,7 +52,7 @@ import {
   resolveNeuronSet,
   runDatasetService,
 } from './analysis-service';
-import type { Benchmark, ModelInfo, RunSettings } from './api';
+import type { Benchmark, ModelInfo } from './api';
 import { estimatePrompt } from './benchmark';
 import type { Engine } from './engine';
 import { PROGRESS_MS, throttle } from './runs';
@@ -69,13 +65,6 @@ const MEMO = 'memo/v1';
 
 /** The degenerate search's defaults (src/analysis/degenerate.ts), for keys and estimates. */
 const PAIR_DEFAULTS = { topK: 20, singleDrop: 0.2, jointDrop: 0.25 };
-
-const attributionOf = (s: RunSettings): Omit<AttributionOptions, 'signal' | 'onProgress'> => ({
-  method: s.method,
-  steps: s.steps,
-  tapMode: s.tapMode,
-  multiToken: s.multiToken,
-});
 
 /** A store whose keys all live under one prefix of another (one model's results). */
 export function scopedStore(store: ResultStore, scope: string): ResultStore {
@@ -92,12 +81,12 @@ function matchingMap(
   known: AttributionResult | undefined,
   text: string,
   object: string,
-  settings: RunSettings,
+  settings: AttributionSettings,
 ): AttributionResult | undefined {
   return known &&
     known.prompt === text &&
     known.object === object &&
-    attributionKey(known) === attributionKey(attributionOf(settings))
+    settingsKey(known) === settingsKey(settings)
     ? known
     : undefined;
 }
@@ -162,7 +151,7 @@ export class AnalysisEngine {
       model,
       {
         fact: call.fact,
-        attribution: attributionOf(call.settings),
+        attribution: call.settings,
         selection: { tau: call.tau },
         known: call.known,
       },
@@ -180,7 +169,7 @@ export class AnalysisEngine {
     const { prompt, settings } = call;
     return {
       prompt: [prompt.language, prompt.text, prompt.object],
-      attribution: attributionKey(attributionOf(settings)),
+      attribution: settingsKey(settings),
       tau: defaultTau(prompt.language, call.tau),
       topK: call.topK ?? PAIR_DEFAULTS.topK,
       singleDrop: call.singleDrop ?? PAIR_DEFAULTS.singleDrop,
@@ -205,8 +194,7 @@ export class AnalysisEngine {
       async () => {
         let map = matchingMap(call.known, prompt.text, prompt.object, call.settings);
         if (!map) {
-          map = await attribute(model, prompt.text, prompt.object, {
-            ...attributionOf(call.settings),
+          map = await attribute(model, prompt.text, prompt.object, call.settings, {
             signal,
             onProgress: (p) => progress({ phase: 'attribution', ...p }),
           });
@@ -223,7 +211,7 @@ export class AnalysisEngine {
           {
             prompt,
             kn: neurons,
-            attribution: attributionOf(call.settings),
+            attribution: call.settings,
             topK: call.topK,
             singleDrop: call.singleDrop,
             jointDrop: call.jointDrop,
@@ -309,7 +297,7 @@ export class AnalysisEngine {
       {
         facts: call.facts,
         languages: call.languages,
-        attribution: attributionOf(call.settings),
+        attribution: call.settings,
         selection: { tau: call.tau },
         degenerate: call.degenerate,
       },
@@ -324,7 +312,7 @@ export class AnalysisEngine {
       facts: call.facts,
       relations: call.relations ?? null,
       language: call.language,
-      attribution: attributionKey(attributionOf(call.settings)),
+      attribution: settingsKey(call.settings),
       tau: defaultTau(call.language, call.tau),
     };
   }
@@ -343,7 +331,7 @@ export class AnalysisEngine {
           facts: call.facts,
           relations: call.relations,
           language: call.language,
-          attribution: attributionOf(call.settings),
+          attribution: call.settings,
           selection: { tau: call.tau },
         },
         { store, signal, onProgress: progressOf(onProgress, this.now, (p) => !p.current) },
@@ -407,7 +395,7 @@ export class AnalysisEngine {
       case 'dataset': {
         const plan = await planDataset(model, request.facts, {
           languages: request.languages,
-          attribution: attributionOf(request.settings),
+          attribution: request.settings,
           selection: { tau: request.tau },
           degenerate: request.degenerate,
           store,
@@ -430,7 +418,7 @@ export class AnalysisEngine {
           splits.flatMap((s) => s.train),
           {
             languages: [request.language],
-            attribution: attributionOf(request.settings),
+            attribution: request.settings,
             selection: { tau: request.tau },
             degenerate: true,
             store,
@@ -461,7 +449,7 @@ class Cost {
     private readonly b: Benchmark,
   ) {}
 
-  private tokens(text: string, object: string, settings: RunSettings): number {
+  private tokens(text: string, object: string, settings: AttributionSettings): number {
     try {
       return encodePrompt(
         this.model.config,
@@ -478,7 +466,7 @@ class Cost {
   }
 
   /** One attribution of `object` in `text`. */
-  attribution(text: string, object: string, settings: RunSettings): void {
+  attribution(text: string, object: string, settings: AttributionSettings): void {
     let enc;
     try {
       enc = encodePrompt(
@@ -492,16 +480,19 @@ class Cost {
       if (e instanceof PromptError) return;
       throw e;
     }
-    const est = estimatePrompt(this.b, this.model.config, enc.ids.length, enc.slots.length, {
-      method: settings.method,
-      steps: settings.steps,
-    });
+    const est = estimatePrompt(
+      this.b,
+      this.model.config,
+      enc.ids.length,
+      enc.slots.length,
+      settings,
+    );
     this.blocks += est.counts.forward + est.counts.backward;
     this.seconds += est.seconds;
   }
 
   /** `rows` forward passes of the prompt through every block and the head. */
-  forward(text: string, object: string, settings: RunSettings, rows: number): void {
+  forward(text: string, object: string, settings: AttributionSettings, rows: number): void {
     const tokens = this.tokens(text, object, settings);
     if (!tokens) return;
     const blocks = rows * this.model.numLayers;
@@ -511,7 +502,7 @@ class Cost {
   }
 
   /** What a dataset run's items still need: attributions, and pair searches (forward only). */
-  plan(items: readonly DatasetItem[], settings: RunSettings): void {
+  plan(items: readonly DatasetItem[], settings: AttributionSettings): void {
     for (const item of items) {
       if (item.estimate.attribution > 0)
         for (const p of item.prompts) this.attribution(p.text, p.object, settings);

@@ -9,8 +9,8 @@
 import { type AttributionResult, attribute, estimateCounts } from '../attribution/attribute';
 import type { Model, TapMode } from '../model';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import {
-  type AttributionSettings,
   type DatasetAggregates,
   type DatasetOptions,
   type DatasetProgress,
@@ -82,7 +82,7 @@ export interface PromptRef {
 
 export interface OverlapRequest {
   fact: Fact;
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   /** Per-language tau and the paraphrase share p (defaults: the paper's). */
   selection?: KnowledgeNeuronOptions;
   /**
@@ -127,18 +127,6 @@ export interface OverlapOptions extends ServiceOptions<OverlapProgress> {
   onAttribution?: (result: AttributionResult) => void;
 }
 
-/** The settings an attribution ran with, defaults filled in, to compare a cached map's. */
-export function attributionKey(a: AttributionSettings = {}) {
-  const method = a.method ?? 'amig';
-  return JSON.stringify([
-    method,
-    method === 'grad-x-act' ? 1 : (a.steps ?? 20),
-    a.score ?? 'activation',
-    a.tapMode ?? 'post-activation',
-    a.multiToken ?? 'per-token',
-  ]);
-}
-
 /**
  * Attributes each prompt of a fact (reusing maps the caller has), selects each language's
  * knowledge neurons with its tau, and intersects them: LIKN and the exclusive regions that the
@@ -150,10 +138,10 @@ export async function factOverlap(
   opts: OverlapOptions = {},
 ): Promise<FactOverlap> {
   const { fact } = request;
-  const settings = attributionKey(request.attribution);
+  const settings = settingsKey(request.attribution);
   const known = (request.known ?? []).filter(
     (r) =>
-      r.layers === model.numLayers && r.units === model.numUnits && attributionKey(r) === settings,
+      r.layers === model.numLayers && r.units === model.numUnits && settingsKey(r) === settings,
   );
   const failures: RunFailure[] = [];
   const jobs: { prompt: PromptRef; cached?: AttributionResult; estimate: number }[] = [];
@@ -168,9 +156,7 @@ export async function factOverlap(
         p.object,
         request.attribution?.multiToken,
       );
-      const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, {
-        ...request.attribution,
-      });
+      const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, request.attribution);
       jobs.push({ prompt, cached, estimate: cached ? 0 : c.forward + c.backward });
     } catch (e) {
       if (!(e instanceof PromptError)) throw e;
@@ -185,8 +171,7 @@ export async function factOverlap(
     let result = job.cached;
     if (!result) {
       const base = done;
-      result = await attribute(model, job.prompt.text, job.prompt.object, {
-        ...request.attribution,
+      result = await attribute(model, job.prompt.text, job.prompt.object, request.attribution, {
         signal: opts.signal,
         onProgress: (p) => opts.onProgress?.({ done: base + p.done, total, current: job.prompt }),
       });
@@ -319,7 +304,7 @@ export interface DegenerateRequest {
   prompt: PromptRef;
   /** The prompt's KN, highest score first; when left out, attributed and selected here. */
   kn?: ScoredNeuron[];
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   selection?: KnowledgeNeuronOptions;
   /** Top K KN searched for pairs (20), and the two probability thresholds (0.2, 0.25). */
   topK?: number;
@@ -373,8 +358,7 @@ export async function degenerateForPrompt(
   const multiToken = request.attribution?.multiToken;
   let kn = request.kn;
   if (!kn) {
-    const r = await attribute(model, prompt.text, prompt.object, {
-      ...request.attribution,
+    const r = await attribute(model, prompt.text, prompt.object, request.attribution, {
       signal: opts.signal,
       onProgress: (p) => opts.onProgress?.({ phase: 'attribution', ...p }),
     });

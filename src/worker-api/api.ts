@@ -9,10 +9,11 @@
  * named `AbortError`. Every other error reaches the UI as an Error whose message can be shown
  * as it is and whose `name` says what kind of problem it is (see ./errors.ts).
  */
-import type { AttributionMethod, AttributionResult } from '../attribution/attribute';
+import type { AttributionResult, BlockProgress } from '../attribution/attribute';
 import type { BlockCounts, TapMode } from '../model';
 import type { NeuronEdit, Prediction } from '../attribution/predict';
 import type { MultiTokenMode } from '../attribution/prompt';
+import type { AttributionSettings } from '../attribution/settings';
 import type { PromotedToken, ProjectionDirection } from '../analysis/projection';
 import type { BackendRequest, OrtEngine, OrtLogLevel } from '../runtime/backend-choice';
 import type { ProofResult } from '../runtime/proof';
@@ -25,6 +26,7 @@ export type {
   ActiveEdit,
   AttributionResult,
   BlockCounts,
+  BlockProgress,
   CachedModel,
   NeuronEdit,
   Prediction,
@@ -102,15 +104,6 @@ export interface LoadEvent {
   totalBytes: number;
 }
 
-/** How attribution runs. tau is not here: it only selects neurons from a finished map. */
-export interface RunSettings {
-  method: AttributionMethod;
-  /** Path points m (grad-x-act always uses one). */
-  steps: number;
-  tapMode: TapMode;
-  multiToken: MultiTokenMode;
-}
-
 export interface PromptInput {
   prompt: string;
   object: string;
@@ -118,7 +111,7 @@ export interface PromptInput {
 
 export interface EstimateRequest {
   prompts: PromptInput[];
-  settings: RunSettings;
+  settings: AttributionSettings;
 }
 
 /** What one prompt will cost, or why it cannot run. */
@@ -155,13 +148,7 @@ export interface Estimate {
 
 export interface AttributeRequest extends PromptInput {
   runId: string;
-  settings: RunSettings;
-}
-
-export interface AttributeProgress {
-  /** Block evaluations done and planned (forward and backward together). */
-  done: number;
-  total: number;
+  settings: AttributionSettings;
 }
 
 export interface PredictRequest extends PromptInput {
@@ -221,7 +208,7 @@ export interface EngineApi extends AnalysisApi {
   /** Attributes P(object | prompt) to every FFN neuron of the loaded model. Cancellable. */
   attribute(
     request: AttributeRequest,
-    onProgress?: (p: AttributeProgress) => void,
+    onProgress?: (p: BlockProgress) => void,
   ): Promise<AttributionResult>;
   /** The model's predictions at the object's slots, with or without neuron edits. */
   predict(request: PredictRequest): Promise<Prediction[]>;

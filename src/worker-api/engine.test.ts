@@ -6,7 +6,8 @@ import { attribute, estimateCounts } from '../attribution/attribute';
 import type { Runtime } from '../runtime/runtime';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource, type ModelSource, writeSafetensors } from '../weights';
-import type { LoadEvent, ModelRequest, RunSettings } from './api';
+import type { AttributionSettings } from '../attribution/settings';
+import type { LoadEvent, ModelRequest } from './api';
 import { Engine } from './engine';
 import { toUserError } from './errors';
 import { keepBodyErrors } from './model-cache';
@@ -19,9 +20,10 @@ const tokenizerJson = readFileSync(
 const vocabSize = Object.keys(JSON.parse(tokenizerJson).model.vocab).length;
 const config = tinyConfig('gpt2', { vocabSize, maxPositions: 32, intermediateSize: 16 });
 const PROMPT = 'The capital of France is [MASK] .';
-const SETTINGS: RunSettings = {
+const SETTINGS: AttributionSettings = {
   method: 'amig',
   steps: 4,
+  score: 'activation',
   tapMode: 'post-activation',
   multiToken: 'per-token',
 };

@@ -4,7 +4,7 @@
  * `Runtime` (onnxruntime-web in the worker, onnxruntime-node in tests). Model files come from
  * a `SourceFactory`, so Node tests load from memory and the worker from URLs, the Hub or files.
  */
-import { type AttributionResult, attribute } from '../attribution/attribute';
+import { type AttributionResult, type BlockProgress, attribute } from '../attribution/attribute';
 import { type Model, loadModel } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
@@ -14,7 +14,6 @@ import type { LoadProgress, ModelFile, ModelSource } from '../weights';
 import { bytesFile } from '../weights';
 import { cyrb53 } from '../util/hash';
 import type {
-  AttributeProgress,
   AttributeRequest,
   Benchmark,
   Estimate,
@@ -234,10 +233,13 @@ export class Engine {
           object,
           settings.multiToken,
         );
-        const est = estimatePrompt(benchmark, model.config, enc.ids.length, enc.slots.length, {
-          method: settings.method,
-          steps: settings.steps,
-        });
+        const est = estimatePrompt(
+          benchmark,
+          model.config,
+          enc.ids.length,
+          enc.slots.length,
+          settings,
+        );
         return {
           ok: true,
           tokens: enc.ids.length,
@@ -268,12 +270,11 @@ export class Engine {
   async attribute(
     request: AttributeRequest,
     signal: AbortSignal,
-    onProgress?: (p: AttributeProgress) => void,
+    onProgress?: (p: BlockProgress) => void,
   ): Promise<AttributionResult> {
     const { model } = this.current();
     const progress = throttle(onProgress, PROGRESS_MS, this.now);
-    return attribute(model, request.prompt, request.object, {
-      ...request.settings,
+    return attribute(model, request.prompt, request.object, request.settings, {
       signal,
       onProgress: (p) => progress.push(p, p.done === p.total),
     });
