@@ -33,13 +33,13 @@ import type {
   EditAnswer,
   FactCheckAnswer,
   LabResult,
+  ModelInfo,
   OverlapAnswer,
-} from '../src/worker-api/analysis-api';
+} from '../src/worker-api/api';
 import { AnalysisEngine } from '../src/worker-api/analysis-engine';
 import type { AttributionSettings } from '../src/attribution/settings';
-import type { ModelInfo } from '../src/worker-api/api';
 import { Engine } from '../src/worker-api/engine';
-import { factSources } from '../src/worker-api/neuron-sets';
+import { factSources } from '../src/analysis/neuron-sets';
 
 const runtime = createNodeRuntime({ threads: 1 });
 /** Few path steps: the pipeline's structure does not depend on them, and the CPU is shared. */
@@ -91,7 +91,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
         { runId: 'a', prompt: en.text, object: en.object, settings },
         signal,
       );
-      expect(map.scores.length).toBe(info.layers * info.units);
+      expect(map.scores.length).toBe(info.config.numLayers * info.config.intermediateSize);
 
       const seen: number[] = [];
       overlap = await analyses.overlap(
@@ -349,8 +349,8 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
           'lab-view',
           createElement(InterventionLabView, {
             sources: factSources(overlap.overlap, degenerate.result),
-            layers: info.layers,
-            units: info.units,
+            layers: info.config.numLayers,
+            units: info.config.intermediateSize,
             context,
             result: lab,
             onRun: () => {},
@@ -371,8 +371,8 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
           'frequency-view',
           createElement(SelectionFrequencyView, {
             aggregates: dataset.aggregates,
-            layers: info.layers,
-            units: info.units,
+            layers: info.config.numLayers,
+            units: info.config.intermediateSize,
             context,
           }),
         ],

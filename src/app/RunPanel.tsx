@@ -91,7 +91,7 @@ function Settings({
               <option
                 key={t.value}
                 value={t.value}
-                disabled={t.value === 'pre-activation' && info?.family === 'bert'}
+                disabled={t.value === 'pre-activation' && info?.config.family === 'bert'}
               >
                 {t.label}
               </option>

@@ -13,10 +13,9 @@ import {
   DEFAULT_SETTINGS,
   resolveSettings,
 } from '../attribution/settings';
-import { checkHubId } from '../weights';
-import { BUNDLED_NAME } from '../worker-api';
+import { BUNDLED_NAME, MAIN_REVISION, type ModelRef, checkHubId } from '../weights';
 import { type AnalysisState, analysisJson, parseAnalysisState } from './analysis-state';
-import type { ExplorerState, ModelRef } from './state';
+import type { ExplorerState } from './state';
 
 export const FORMAT_VERSION = 1;
 /** The fragment parameter that holds the state. */
@@ -58,7 +57,7 @@ function modelJson(m: ModelRef | undefined): ModelJson | 0 {
   if (!m) return 0;
   if (m.kind === 'bundled') return ['b', m.name];
   if (m.kind === 'hub')
-    return m.revision && m.revision !== 'main' ? ['h', m.id, m.revision] : ['h', m.id];
+    return m.revision && m.revision !== MAIN_REVISION ? ['h', m.id, m.revision] : ['h', m.id];
   return ['f', m.label];
 }
 

@@ -7,13 +7,8 @@
 import { defaultTau } from '../analysis/selection';
 import { type AttributionSettings, DEFAULT_SETTINGS } from '../attribution/settings';
 import type { Fact, Prompt } from '../facts';
+import { type ModelRef, sameModel } from '../weights';
 import { type AnalysisState, DEFAULT_ANALYSIS } from './analysis-state';
-
-/** The model as the state names it; picked files cannot be named, only their folder. */
-export type ModelRef =
-  | { kind: 'bundled'; name: string }
-  | { kind: 'hub'; id: string; revision?: string }
-  | { kind: 'files'; label: string };
 
 export interface ViewSelection {
   /** The fact shown (its id), when any. */
@@ -21,6 +16,7 @@ export interface ViewSelection {
 }
 
 export interface ExplorerState {
+  /** The model; picked files cannot be named, only their folder. */
   model?: ModelRef;
   facts: Fact[];
   settings: AttributionSettings;
@@ -38,23 +34,6 @@ export function tauFor(tau: Record<string, number>, language: string): number {
 
 export function initialState(): ExplorerState {
   return { facts: [], settings: DEFAULT_SETTINGS, tau: {}, view: {}, analysis: DEFAULT_ANALYSIS };
-}
-
-export function sameModel(a: ModelRef | undefined, b: ModelRef | undefined): boolean {
-  if (!a || !b) return a === b;
-  if (a.kind !== b.kind) return false;
-  if (a.kind === 'bundled') return a.name === (b as typeof a).name;
-  if (a.kind === 'hub')
-    return (
-      a.id === (b as typeof a).id && (a.revision ?? 'main') === ((b as typeof a).revision ?? 'main')
-    );
-  return a.label === (b as typeof a).label;
-}
-
-export function modelLabel(m: ModelRef): string {
-  if (m.kind === 'bundled') return m.name;
-  if (m.kind === 'hub') return m.revision && m.revision !== 'main' ? `${m.id}@${m.revision}` : m.id;
-  return `folder “${m.label}”`;
 }
 
 /** One unit of work: a prompt of a fact, in its language. */

@@ -1,6 +1,6 @@
 /**
- * The analysis calls (./analysis-api.ts) on the engine's loaded model: each runs a service of
- * ./analysis-service.ts with the call's settings, throttles its progress, and keeps what it
+ * The analysis calls of ./api.ts on the engine's loaded model: each runs a service of
+ * src/analysis/services.ts with the call's settings, throttles its progress, and keeps what it
  * computes in a result store scoped to the model's key, so that dataset runs and fact checks
  * resume and a finished analysis answers at once when asked again. While a weight edit is
  * active every call gets a fresh in-memory store instead: results of the edited model are never
@@ -20,7 +20,16 @@ import {
 } from '../analysis/dataset';
 import { editFact } from '../analysis/edits';
 import { relationSplits } from '../analysis/factcheck';
+import { resolveNeuronSet } from '../analysis/neuron-sets';
 import { defaultTau, knowledgeNeuronsByLanguage } from '../analysis/selection';
+import {
+  type DegenerateResult,
+  degenerateForPrompt,
+  factCheckRelations,
+  factOverlap,
+  interventionLab,
+  runDatasetService,
+} from '../analysis/services';
 import type {
   AnalysisEstimate,
   AnalysisEstimateRequest,
@@ -40,19 +49,11 @@ import type {
   LabResult,
   OverlapAnswer,
   OverlapCall,
+  Benchmark,
+  ModelInfo,
   OverlapProgress,
   ServiceProgress,
-} from './analysis-api';
-import {
-  type DegenerateResult,
-  degenerateForPrompt,
-  factCheckRelations,
-  factOverlap,
-  interventionLab,
-  resolveNeuronSet,
-  runDatasetService,
-} from './analysis-service';
-import type { Benchmark, ModelInfo } from './api';
+} from './api';
 import { estimatePrompt } from './benchmark';
 import type { Engine } from './engine';
 import { PROGRESS_MS, throttle } from './runs';

@@ -80,10 +80,12 @@ describe('Engine', () => {
     expect(info).toMatchObject({
       id: 'a',
       kind: 'bundled',
-      family: 'gpt2',
-      layers: config.numLayers,
-      units: config.intermediateSize,
-      vocabSize,
+      config: {
+        family: 'gpt2',
+        numLayers: config.numLayers,
+        intermediateSize: config.intermediateSize,
+        vocabSize,
+      },
       backend: 'node',
       checkpointBytes: checkpoint.length,
     });
@@ -124,7 +126,7 @@ describe('Engine', () => {
     expect(live.size).toBe(0);
     // Cancelled halfway through the checkpoint: the tensors uploaded so far are freed.
     const abort = new AbortController();
-    const slow = engineWith({ a: new MemorySource('a', files(), 1024) }, runtime);
+    const slow = engineWith({ a: new MemorySource('a', files(), { chunkSize: 1024 }) }, runtime);
     const cancelled = slow.load({ kind: 'bundled', name: 'a' }, abort.signal, (e) => {
       if (e.phase === 'read' && live.size > 0) abort.abort(new DOMException('x', 'AbortError'));
     });

@@ -10,8 +10,7 @@ import { type Prediction, predict } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import { type PromotedToken, ValueProjector } from '../analysis/projection';
 import type { Runtime } from '../runtime/runtime';
-import type { LoadProgress, ModelFile, ModelSource } from '../weights';
-import { bytesFile } from '../weights';
+import { type LoadProgress, MemorySource, type ModelSource } from '../weights';
 import { cyrb53 } from '../util/hash';
 import type {
   AttributeRequest,
@@ -41,27 +40,6 @@ const IDENTITY_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'
 
 /** A short digest of bytes (cyrb53, base 36): enough to tell model files apart. */
 const hash53 = (bytes: Uint8Array): string => cyrb53(bytes).toString(36);
-
-/** A source whose small identity files were read once up front and are served from memory. */
-class PrefetchedSource implements ModelSource {
-  constructor(
-    private readonly inner: ModelSource,
-    private readonly files: Map<string, Uint8Array>,
-  ) {}
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  async has(name: string): Promise<boolean> {
-    return this.files.has(name) || this.inner.has(name);
-  }
-
-  async open(name: string): Promise<ModelFile> {
-    const bytes = this.files.get(name);
-    return bytes ? bytesFile(name, bytes) : this.inner.open(name);
-  }
-}
 
 async function prefetch(source: ModelSource): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
@@ -155,7 +133,10 @@ export class Engine {
     const identity = await prefetch(source);
     let checkpointBytes = 0;
     // loadModel frees what it uploaded when it fails; a model that loaded is released here.
-    const model = await loadModel(new PrefetchedSource(source, identity), this.runtime, {
+    const prefetched = new MemorySource(source.id, Object.fromEntries(identity), {
+      fallback: source,
+    });
+    const model = await loadModel(prefetched, this.runtime, {
       signal,
       onProgress: (p) => {
         checkpointBytes = p.totalBytes;
@@ -177,27 +158,17 @@ export class Engine {
           .join('\n'),
       ),
     );
-    const cfg = model.config;
     const info: ModelInfo = {
       id: source.id,
       key: `${source.id}#${digest}`,
       kind: request.kind,
-      family: cfg.family,
-      modelType: cfg.modelType,
-      layers: cfg.numLayers,
-      units: cfg.intermediateSize,
-      hiddenSize: cfg.hiddenSize,
-      heads: cfg.numHeads,
-      vocabSize: cfg.vocabSize,
-      maxPositions: cfg.maxPositions,
-      activation: cfg.activation,
-      tiedEmbeddings: cfg.tieWordEmbeddings,
+      config: { ...model.config },
       checkpointBytes,
       backend: this.runtime.info.backend,
       loadSeconds: (this.now() - t0) / 1000,
       edits: [],
     };
-    if (cfg.family === 'bert' && model.tokenizer.maskToken)
+    if (model.config.family === 'bert' && model.tokenizer.maskToken)
       info.maskToken = model.tokenizer.maskToken;
     this.loaded = {
       model,

@@ -11,22 +11,20 @@ import {
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
 import { type Model, loadModel } from '../model';
-import { type DatasetProgress, MemoryResultStore } from '../analysis/dataset';
-import type { PairSearchResult } from '../analysis/degenerate';
+import { type DatasetProgress, MemoryResultStore } from './dataset';
+import type { PairSearchResult } from './degenerate';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
+import { type NeuronSetSources, sourcesFromDataset } from './neuron-sets';
 import {
-  type NeuronSetSources,
   degenerateForPrompt,
   degenerateGroups,
   factCheckRelations,
   factOverlap,
   interventionLab,
   runDatasetService,
-  sourcesFromDataset,
-} from './analysis-service';
-import { prefixEnd } from './idb-store';
+} from './services';
 
 const runtime = createNodeRuntime({ threads: 1 });
 const keys = (ns: readonly NeuronRef[]) => ns.map((n) => `${n.layer}:${n.unit}`).sort();
@@ -86,18 +84,6 @@ describe('degenerateGroups', () => {
       { neurons: [n(3, 4), n(0, 2)], source: 'both', singles: [0.85, 0.88], joint: 0.1 },
       { neurons: [n(2, 2), n(2, 3)], source: 'cluster', singles: [0.8, 0.8], joint: 0.2 },
     ]);
-  });
-});
-
-describe('prefixEnd (IndexedDB key ranges)', () => {
-  it('is the least string above every string with the prefix', () => {
-    expect(prefixEnd('kn/v1/')).toBe('kn/v10');
-    expect(prefixEnd('a\uffff')).toBe('b');
-    expect(prefixEnd('')).toBeNull();
-    expect(prefixEnd('\uffff\uffff')).toBeNull();
-    for (const key of ['kn/v1/', 'kn/v1/x', 'kn/v1/\uffff\uffff'])
-      expect(key < prefixEnd('kn/v1/')!).toBe(true);
-    expect('kn/v10' < prefixEnd('kn/v1/')!).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Worker-side services behind the analysis views (issue #6): language overlap of a fact,
+ * The analyses as the views and the worker use them (issue #6): language overlap of a fact,
  * intervention-lab runs, degenerate pairs and clusters of a prompt, fact checking, and dataset
  * runs. Each is a plain function of a loaded `Model` and serialisable arguments that returns a
  * serialisable result (plain objects and typed arrays, which structured clone carries), takes an
@@ -20,26 +20,26 @@ import {
   aggregateDataset,
   languagesOf,
   runDataset,
-} from '../analysis/dataset';
+} from './dataset';
 import {
   type ClusterResult,
   type LinkMode,
   type PairSearchResult,
   findDegenerateClusters,
   searchDegeneratePairs,
-} from '../analysis/degenerate';
+} from './degenerate';
 import {
   type FactCheckOptions,
   type FactCheckProgress,
   type FactCheckReport,
   factCheck,
-} from '../analysis/factcheck';
+} from './factcheck';
 import {
   type InterventionEffect,
   type InterventionKind,
   interventionEffects,
-} from '../analysis/interventions';
-import { type LanguageOverlap, languageOverlap } from '../analysis/overlap';
+} from './interventions';
+import { type LanguageOverlap, languageOverlap } from './overlap';
 import {
   type KnowledgeNeuronOptions,
   type LanguageNeurons,
@@ -48,7 +48,7 @@ import {
   byPosition,
   knowledgeNeuronsByLanguage,
   neuronKey,
-} from '../analysis/selection';
+} from './selection';
 import type { Fact } from '../facts/types';
 import {
   type NeuronSetChoice,
@@ -56,8 +56,6 @@ import {
   neuronSetName,
   resolveNeuronSet,
 } from './neuron-sets';
-
-export * from './neuron-sets';
 
 /** How far a service is: `done` of `total` units of work (block evaluations, prompts, items). */
 export interface ServiceProgress {
