@@ -56,6 +56,7 @@ import type {
 } from './api';
 import { estimatePrompt } from './benchmark';
 import type { Engine } from './engine';
+import type { AnalysisCall, Serves } from './queued-calls';
 import { PROGRESS_MS, throttle } from './runs';
 
 /** Opens the persistent store; rejects where the browser refuses storage. */
@@ -102,7 +103,7 @@ function progressOf<P extends ServiceProgress>(
   return (p) => t.push(p, force(p));
 }
 
-export class AnalysisEngine {
+export class AnalysisEngine implements Serves<AnalysisCall> {
   private persistent: Promise<ResultStore | null> | undefined;
   /** Where results go for the page's life when the browser refuses storage. */
   private readonly fallback = new MemoryResultStore();
@@ -141,7 +142,7 @@ export class AnalysisEngine {
     return value;
   }
 
-  async overlap(
+  async factOverlap(
     call: OverlapCall,
     signal: AbortSignal,
     onProgress?: (p: OverlapProgress) => void,
@@ -236,7 +237,7 @@ export class AnalysisEngine {
     };
   }
 
-  async lab(
+  async interventionLab(
     call: LabCall,
     signal: AbortSignal,
     onProgress?: (p: LabProgress) => void,
@@ -341,7 +342,7 @@ export class AnalysisEngine {
     return { ...report, persistent };
   }
 
-  async estimate(request: AnalysisEstimateRequest): Promise<AnalysisEstimate> {
+  async estimateAnalysis(request: AnalysisEstimateRequest): Promise<AnalysisEstimate> {
     const { model, info } = this.loaded();
     const { store, persistent } = await this.store(info);
     const b = await this.engine.benchmark();

@@ -102,7 +102,7 @@ describe('Engine', () => {
     const other = await engine.load({ kind: 'bundled', name: 'b' }, signal());
     expect(other.id).toBe('a');
     expect(other.key).not.toBe(info.key);
-    await engine.unload();
+    await engine.unloadModel();
     expect(engine.info).toBeUndefined();
   });
 

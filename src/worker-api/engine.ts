@@ -27,6 +27,7 @@ import type {
 import { benchmarkModel, estimatePrompt } from './benchmark';
 import { EditRegistry, editedKey } from './edit-registry';
 import { EngineError } from './errors';
+import type { EngineCall, Serves } from './queued-calls';
 import { PROGRESS_MS, throttle } from './runs';
 
 /** Opens the model a request names; `onDownload` reports bytes as files are downloaded. */
@@ -60,7 +61,7 @@ interface Loaded {
   edits: EditRegistry;
 }
 
-export class Engine {
+export class Engine implements Serves<EngineCall> {
   private loaded: Loaded | undefined;
   private readonly benchmarks = new Map<string, Benchmark>();
   private editCount = 0;
@@ -103,7 +104,7 @@ export class Engine {
     return this.loaded;
   }
 
-  async unload(): Promise<void> {
+  async unloadModel(): Promise<void> {
     const l = this.loaded;
     this.loaded = undefined;
     if (l) {
@@ -123,7 +124,7 @@ export class Engine {
     onEvent?: (e: LoadEvent) => void,
   ): Promise<ModelInfo> {
     // Free the old model first: two models may not fit in memory together.
-    await this.unload();
+    await this.unloadModel();
     const t0 = this.now();
     const events = throttle(onEvent, PROGRESS_MS, this.now);
     const source = await this.sources(request, (p) =>

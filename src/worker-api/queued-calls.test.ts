@@ -14,18 +14,21 @@ describe('queued calls', () => {
       (name: string) =>
       async (...args: unknown[]) => (seen.push([name, ...args]), name);
     const targets = {
-      engine: { estimate: record('engine.estimate'), unload: record('engine.unload') },
-      analyses: { overlap: record('analyses.overlap'), revertEdit: record('analyses.revertEdit') },
+      engine: { estimate: record('engine.estimate'), unloadModel: record('engine.unloadModel') },
+      analyses: {
+        factOverlap: record('analyses.factOverlap'),
+        revertEdit: record('analyses.revertEdit'),
+      },
     } as unknown as CallTargets;
     const api = queuedCalls(guard, () => targets);
 
     const request = { prompts: [], settings: {} } as never;
     expect(await api.estimate(request)).toBe('engine.estimate');
-    expect(await api.unloadModel()).toBe('engine.unload');
+    expect(await api.unloadModel()).toBe('engine.unloadModel');
     expect(await api.revertEdit('e1')).toBe('analyses.revertEdit');
     const progress: unknown[] = [];
     const call = { runId: 'run-7' } as never;
-    expect(await api.factOverlap(call, (p) => progress.push(p))).toBe('analyses.overlap');
+    expect(await api.factOverlap(call, (p) => progress.push(p))).toBe('analyses.factOverlap');
 
     expect(guarded).toEqual([
       ['estimating the run', undefined],
@@ -33,8 +36,9 @@ describe('queued calls', () => {
       ['reverting the edit', undefined],
       ['comparing the languages', 'run-7'],
     ]);
-    expect(seen[0]).toEqual(['engine.estimate', request]);
-    expect(seen[2]).toEqual(['analyses.revertEdit', 'e1']);
+    // Every target method gets the argument, the queue's signal and the progress callback.
+    expect(seen[0].slice(0, 3)).toEqual(['engine.estimate', request, signal]);
+    expect(seen[2].slice(0, 3)).toEqual(['analyses.revertEdit', 'e1', signal]);
     const [, passed, passedSignal, onProgress] = seen[3];
     expect([passed, passedSignal]).toEqual([call, signal]);
     (onProgress as (p: unknown) => void)({ done: 1, total: 2 });

@@ -1,17 +1,55 @@
 /**
- * The engine's calls that only pass a request on to the engine or its analyses, as one table:
- * what each is doing (its errors say "... while <doing>"), its run id when it is cancellable,
- * and what it runs. The worker turns every row into a method that runs in its queue
- * (`queuedCalls`), so the queueing, cancellation, progress and error rules are written once.
+ * The engine's calls that only pass a request on, as two tables: the API's calls that the
+ * `Engine` method of the same name answers, and those that the `AnalysisEngine` one does, each
+ * with what it is doing (its errors say "... while <doing>") and whether `cancel` can abort it
+ * (its request carries a run id). `queuedCalls` turns every row into a method that runs in the
+ * worker's queue, so the queueing, cancellation, progress and error rules are written once;
+ * `Serves` makes the compiler check that each target's method fits the API's call.
  */
-import type { AnalysisEngine } from './analysis-engine';
 import type { EngineApi } from './api';
-import type { Engine } from './engine';
+
+interface Row {
+  doing: string;
+  cancellable?: true;
+}
+
+const ENGINE_CALLS = {
+  unloadModel: { doing: 'freeing the model' },
+  estimate: { doing: 'estimating the run' },
+  predict: { doing: 'predicting' },
+  valueVectorTokens: { doing: 'projecting the value vector' },
+} satisfies Record<string, Row>;
+
+const ANALYSIS_CALLS = {
+  factOverlap: { doing: 'comparing the languages', cancellable: true },
+  degenerate: { doing: 'searching degenerate neurons', cancellable: true },
+  interventionLab: { doing: 'running the interventions', cancellable: true },
+  applyEdit: { doing: 'editing the weights', cancellable: true },
+  revertEdit: { doing: 'reverting the edit' },
+  datasetRun: { doing: 'running the data set', cancellable: true },
+  factCheck: { doing: 'checking facts', cancellable: true },
+  estimateAnalysis: { doing: 'estimating the analysis' },
+} satisfies Record<string, Row>;
+
+export type EngineCall = keyof typeof ENGINE_CALLS;
+export type AnalysisCall = keyof typeof ANALYSIS_CALLS;
+
+type ArgOf<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A : never;
+type ProgressOf<F> = F extends (arg: never, onProgress: infer P) => unknown ? P : undefined;
+
+/** Methods named as the API's calls K, taking the call's argument, the queue's signal and progress. */
+export type Serves<K extends keyof EngineApi> = {
+  [P in K]: (
+    arg: ArgOf<EngineApi[P]>,
+    signal: AbortSignal,
+    onProgress: ProgressOf<EngineApi[P]>,
+  ) => ReturnType<EngineApi[P]>;
+};
 
 /** What the calls run on. */
 export interface CallTargets {
-  engine: Engine;
-  analyses: AnalysisEngine;
+  engine: Serves<EngineCall>;
+  analyses: Serves<AnalysisCall>;
 }
 
 /**
@@ -25,96 +63,33 @@ export type Guard = <T>(
   callback?: unknown,
 ) => Promise<T>;
 
-type Queued =
-  | 'unloadModel'
-  | 'estimate'
-  | 'predict'
-  | 'valueVectorTokens'
-  | 'factOverlap'
-  | 'degenerate'
-  | 'interventionLab'
-  | 'applyEdit'
-  | 'revertEdit'
-  | 'datasetRun'
-  | 'factCheck'
-  | 'estimateAnalysis';
-
-type ArgOf<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A : never;
-type ProgressOf<F> = F extends (arg: never, onProgress: infer P) => unknown ? P : undefined;
-
-interface QueuedCall<K extends Queued> {
-  doing: string;
-  /** The caller's run id, for the calls `cancel` can abort. */
-  runId?: (arg: ArgOf<EngineApi[K]>) => string;
-  run(
-    on: CallTargets,
-    arg: ArgOf<EngineApi[K]>,
-    signal: AbortSignal,
-    onProgress: ProgressOf<EngineApi[K]>,
-  ): ReturnType<EngineApi[K]>;
-}
-
-const CALLS: { [K in Queued]: QueuedCall<K> } = {
-  unloadModel: { doing: 'freeing the model', run: (on) => on.engine.unload() },
-  estimate: { doing: 'estimating the run', run: (on, request) => on.engine.estimate(request) },
-  predict: { doing: 'predicting', run: (on, request) => on.engine.predict(request) },
-  valueVectorTokens: {
-    doing: 'projecting the value vector',
-    run: (on, request) => on.engine.valueVectorTokens(request),
-  },
-  factOverlap: {
-    doing: 'comparing the languages',
-    runId: (call) => call.runId,
-    run: (on, call, signal, onProgress) => on.analyses.overlap(call, signal, onProgress),
-  },
-  degenerate: {
-    doing: 'searching degenerate neurons',
-    runId: (call) => call.runId,
-    run: (on, call, signal, onProgress) => on.analyses.degenerate(call, signal, onProgress),
-  },
-  interventionLab: {
-    doing: 'running the interventions',
-    runId: (call) => call.runId,
-    run: (on, call, signal, onProgress) => on.analyses.lab(call, signal, onProgress),
-  },
-  applyEdit: {
-    doing: 'editing the weights',
-    runId: (call) => call.runId,
-    run: (on, call, signal, onProgress) => on.analyses.applyEdit(call, signal, onProgress),
-  },
-  revertEdit: { doing: 'reverting the edit', run: (on, id) => on.analyses.revertEdit(id) },
-  datasetRun: {
-    doing: 'running the data set',
-    runId: (call) => call.runId,
-    run: (on, call, signal, onProgress) => on.analyses.datasetRun(call, signal, onProgress),
-  },
-  factCheck: {
-    doing: 'checking facts',
-    runId: (call) => call.runId,
-    run: (on, call, signal, onProgress) => on.analyses.factCheck(call, signal, onProgress),
-  },
-  estimateAnalysis: {
-    doing: 'estimating the analysis',
-    run: (on, request) => on.analyses.estimate(request),
-  },
-};
-
 /** A comlink callback called without waiting for it; a closed page must not fail the call. */
 export function fireAndForget<T>(cb: ((v: T) => void) | undefined): ((v: T) => void) | undefined {
   return cb && ((v) => void Promise.resolve(cb(v)).catch(() => {}));
 }
 
-/** The table's calls as EngineApi methods run by `guard` on `targets()` (read in the queue). */
-export function queuedCalls(guard: Guard, targets: () => CallTargets): Pick<EngineApi, Queued> {
-  const methods: Record<string, (arg: never, onProgress?: (p: unknown) => void) => unknown> = {};
-  for (const [name, call] of Object.entries(CALLS) as [Queued, QueuedCall<Queued>][])
-    methods[name] = (arg, onProgress) =>
-      guard(
-        call.doing,
-        call.runId?.(arg),
-        (signal): Promise<unknown> =>
-          call.run(targets(), arg, signal, fireAndForget(onProgress) as never),
-        onProgress,
-      );
-  return methods as unknown as Pick<EngineApi, Queued>;
+type Method = (arg: unknown, signal: AbortSignal, onProgress: unknown) => Promise<unknown>;
+
+/** The tables' calls as EngineApi methods run by `guard` on `targets()` (read in the queue). */
+export function queuedCalls(
+  guard: Guard,
+  targets: () => CallTargets,
+): Pick<EngineApi, EngineCall | AnalysisCall> {
+  const methods: Record<string, (arg: unknown, onProgress?: (p: unknown) => void) => unknown> = {};
+  const add = (target: keyof CallTargets, rows: Record<string, Row>) => {
+    for (const [name, { doing, cancellable }] of Object.entries(rows))
+      methods[name] = (arg, onProgress) =>
+        guard(
+          doing,
+          cancellable ? (arg as { runId: string }).runId : undefined,
+          (signal) => {
+            const on = targets()[target] as unknown as Record<string, Method>;
+            return on[name](arg, signal, fireAndForget(onProgress));
+          },
+          onProgress,
+        );
+  };
+  add('engine', ENGINE_CALLS);
+  add('analyses', ANALYSIS_CALLS);
+  return methods as unknown as Pick<EngineApi, EngineCall | AnalysisCall>;
 }
