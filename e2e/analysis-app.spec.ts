@@ -10,7 +10,8 @@
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { DEFAULT_ANALYSIS, type AnalysisState } from '../src/app/analysis-state';
 import { decodeState, shareUrl, stateParam } from '../src/app/share';
-import { DEFAULT_SETTINGS, type ExplorerState } from '../src/app/state';
+import { DEFAULT_SETTINGS } from '../src/attribution/settings';
+import type { ExplorerState } from '../src/app/state';
 import { expectModelReady, keepPage, runAll } from './explorer-helpers';
 import { checkFigureExports, csvOf } from './figure-checks';
 import { expect, test } from './fixtures';

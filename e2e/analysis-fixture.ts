@@ -7,23 +7,22 @@
  */
 import { languageOverlap, type LanguageOverlap } from '../src/analysis/overlap';
 import type { Neuron } from '../src/analysis/selection';
-import { loadModel } from '../src/attribution/model';
+import { loadModel } from '../src/model';
 import type { Fact } from '../src/facts/types';
 import { createNodeRuntime } from '../src/runtime/node';
 import { MemorySource } from '../src/weights/memory-source';
+import { type NeuronSetSources, sourcesFromDataset } from '../src/analysis/neuron-sets';
 import {
   type DatasetRun,
   type DegenerateResult,
   type FactOverlap,
   type LabResult,
-  type NeuronSetSources,
   degenerateForPrompt,
   factCheckRelations,
   factOverlap,
   interventionLab,
   runDatasetService,
-  sourcesFromDataset,
-} from '../src/worker-api/analysis-service';
+} from '../src/analysis/services';
 import type { FactCheckReport } from '../src/analysis/factcheck';
 import {
   DEFAULT_FACTS,

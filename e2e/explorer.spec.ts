@@ -10,10 +10,11 @@ import type { Page } from '@playwright/test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attribute } from '../src/attribution/attribute';
-import { loadModel } from '../src/attribution/model';
+import { loadModel } from '../src/model';
 import { decodeState, shareUrl, stateParam } from '../src/app/share';
 import { DEFAULT_ANALYSIS } from '../src/app/analysis-state';
-import { DEFAULT_SETTINGS, type ExplorerState } from '../src/app/state';
+import { DEFAULT_SETTINGS } from '../src/attribution/settings';
+import type { ExplorerState } from '../src/app/state';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
 import {

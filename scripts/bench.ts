@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type AttributionResult, attribute } from '../src/attribution/attribute';
-import { type Model, loadModel, modelFromTensors } from '../src/attribution/model';
+import { DEFAULT_SETTINGS } from '../src/attribution/settings';
+import { type Model, loadModel, modelFromTensors } from '../src/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
 import type { ModelConfig } from '../src/weights/types';
@@ -21,7 +22,7 @@ import { type WeightSpec, architectures } from '../src/arch';
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
-    steps: { type: 'string', default: '20' },
+    steps: { type: 'string', default: String(DEFAULT_SETTINGS.steps) },
     repeats: { type: 'string', default: '3' },
   },
 });
@@ -65,7 +66,7 @@ async function timed(
   // onnxruntime-node runs off the main thread, so the sampler keeps ticking during a run.
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 10);
   const t0 = performance.now();
-  const result = await attribute(model, prompt, object, { steps, schedule });
+  const result = await attribute(model, prompt, object, { steps }, { schedule });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   return { result, seconds, peakRss };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { architectures } from '../src/arch';
 import { checkpointTensors } from '../src/arch/weights';
-import { loadModel } from '../src/attribution/model';
+import { loadModel } from '../src/model';
 import { recallAccuracy } from '../src/analysis/recall';
 import { type FactSet, loadFactSet } from '../src/facts';
 import { createNodeRuntime } from '../src/runtime/node';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recallAccuracy } from '../src/analysis/recall';
-import { loadModel } from '../src/attribution/model';
+import { loadModel } from '../src/model';
 import { loadFactSet } from '../src/facts';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';

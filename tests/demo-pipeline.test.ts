@@ -33,18 +33,20 @@ import type {
   EditAnswer,
   FactCheckAnswer,
   LabResult,
+  ModelInfo,
   OverlapAnswer,
-} from '../src/worker-api/analysis-api';
+} from '../src/worker-api/api';
 import { AnalysisEngine } from '../src/worker-api/analysis-engine';
-import type { ModelInfo, RunSettings } from '../src/worker-api/api';
+import type { AttributionSettings } from '../src/attribution/settings';
 import { Engine } from '../src/worker-api/engine';
-import { factSources } from '../src/worker-api/neuron-sets';
+import { factSources } from '../src/analysis/neuron-sets';
 
 const runtime = createNodeRuntime({ threads: 1 });
 /** Few path steps: the pipeline's structure does not depend on them, and the CPU is shared. */
-const settings: RunSettings = {
+const settings: AttributionSettings = {
   method: 'amig',
   steps: 4,
+  score: 'activation',
   tapMode: 'post-activation',
   multiToken: 'per-token',
 };
@@ -80,7 +82,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
     beforeAll(async () => {
       info = await engine.load({ kind: 'bundled', name }, signal);
     });
-    afterAll(() => engine.unload());
+    afterAll(() => engine.unloadModel());
 
     it('attributes, then finds each language’s KN and the shared ones, reusing the held map', async () => {
       const fact = capitals[0];
@@ -89,10 +91,10 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
         { runId: 'a', prompt: en.text, object: en.object, settings },
         signal,
       );
-      expect(map.scores.length).toBe(info.layers * info.units);
+      expect(map.scores.length).toBe(info.config.numLayers * info.config.intermediateSize);
 
       const seen: number[] = [];
-      overlap = await analyses.overlap(
+      overlap = await analyses.factOverlap(
         { runId: 'o', fact, settings, tau, known: [map] },
         signal,
         (p) => seen.push(p.done / p.total),
@@ -146,7 +148,12 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
         expect(Math.min(...g.singles)).toBeGreaterThanOrEqual(0.8 * r.p0 - 1e-9);
         expect(g.joint).toBeLessThan(0.75 * r.p0);
       }
-      const estimate = await analyses.estimate({ kind: 'degenerate', prompt, settings, tau });
+      const estimate = await analyses.estimateAnalysis({
+        kind: 'degenerate',
+        prompt,
+        settings,
+        tau,
+      });
       expect(estimate).toMatchObject({ complete: true, blocks: 0, persistent: true });
       const again = await analyses.degenerate({ runId: 'd2', prompt, settings, tau }, signal);
       expect(again.result).toEqual(r);
@@ -154,7 +161,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
 
     it('suppresses and enhances the English KN and measures every language', async () => {
       const sources = factSources(overlap.overlap, degenerate.result);
-      const estimate = await analyses.estimate({
+      const estimate = await analyses.estimateAnalysis({
         kind: 'lab',
         facts: capitals,
         choice: { kind: 'kn', language: 'en' },
@@ -163,7 +170,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
       });
       expect(estimate.complete).toBe(false);
       expect(estimate.blocks).toBeGreaterThan(0);
-      lab = await analyses.lab(
+      lab = await analyses.interventionLab(
         {
           runId: 'l',
           facts: capitals,
@@ -215,7 +222,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
         edit.report.prompts[0].before.probability,
       );
       // Nothing computed on the edited model is kept, or taken from what was kept.
-      const estimate = await analyses.estimate({
+      const estimate = await analyses.estimateAnalysis({
         kind: 'degenerate',
         prompt: { language: 'en', text: fact.prompts[0].text, object: fact.prompts[0].object },
         settings,
@@ -258,7 +265,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
     });
 
     it('checks the facts of one relation with and without DKN', async () => {
-      const estimate = await analyses.estimate({
+      const estimate = await analyses.estimateAnalysis({
         kind: 'factcheck',
         facts: continents,
         relations: ['P30'],
@@ -290,7 +297,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
         if (m !== null) expect(m).toBeGreaterThanOrEqual(0);
       expect(
         (
-          await analyses.estimate({
+          await analyses.estimateAnalysis({
             kind: 'factcheck',
             facts: continents,
             relations: ['P30'],
@@ -310,7 +317,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
           if (p.done === 2 && !p.current) stop.abort(new DOMException('stop', 'AbortError'));
         }),
       ).rejects.toThrow('stop');
-      const estimate = await analyses.estimate({ kind: 'dataset', ...call });
+      const estimate = await analyses.estimateAnalysis({ kind: 'dataset', ...call });
       expect(estimate).toMatchObject({ items: 6, stored: 2, complete: false, persistent: true });
       const reused: number[] = [];
       dataset = await analyses.datasetRun({ runId: 'r2', ...call }, signal, (p) =>
@@ -332,7 +339,7 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
         expect(agg.likn.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(total);
       }
       expect(agg.liknFacts).toBe(3);
-      expect((await analyses.estimate({ kind: 'dataset', ...call })).complete).toBe(true);
+      expect((await analyses.estimateAnalysis({ kind: 'dataset', ...call })).complete).toBe(true);
     });
 
     it('renders every analysis view from the results', () => {
@@ -347,8 +354,8 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
           'lab-view',
           createElement(InterventionLabView, {
             sources: factSources(overlap.overlap, degenerate.result),
-            layers: info.layers,
-            units: info.units,
+            layers: info.config.numLayers,
+            units: info.config.intermediateSize,
             context,
             result: lab,
             onRun: () => {},
@@ -369,8 +376,8 @@ for (const name of ['demo-bert', 'demo-gpt2']) {
           'frequency-view',
           createElement(SelectionFrequencyView, {
             aggregates: dataset.aggregates,
-            layers: info.layers,
-            units: info.units,
+            layers: info.config.numLayers,
+            units: info.config.intermediateSize,
             context,
           }),
         ],

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../src/attribution/model';
+import { loadModel } from '../src/model';
 import type { Runtime } from '../src/runtime/runtime';
 import { parseConfig } from '../src/weights/config';
 import { CheckpointError, ConfigError } from '../src/weights/errors';

@@ -3,34 +3,25 @@
  * comlink. onnxruntime is imported lazily by src/runtime/web.ts, so it lands in its own chunk:
  * its WASM threads start workers from that chunk's URL, not from this file.
  *
- * This file wires the browser to the `Engine`: where model files come from (the app's own
- * /models/, the Hub through Cache Storage, picked files), run ids and cancellation, progress
- * callbacks, errors turned into user-facing messages, and the GPU device's `lost` promise.
+ * This file only wires the browser to the engine: the runtime and its options, Cache Storage
+ * and IndexedDB, the call queue with its cancellation, progress callbacks and user-facing
+ * errors, and the GPU device's `lost` promise. Which files a model request opens, and the Hub
+ * cache's clean-up, are src/worker-api/sources.ts; the pass-through calls are one table in
+ * src/worker-api/queued-calls.ts.
  */
 import { expose, releaseProxy, transfer } from 'comlink';
 import { runProof } from '../src/runtime/proof';
 import { createWebRuntime, type WebRuntime } from '../src/runtime/web';
-import {
-  FileListSource,
-  UrlSource,
-  cachedModels,
-  hubSource,
-  removeCachedModel,
-} from '../src/weights';
-import {
-  BUNDLED_NAME,
-  type EngineApi,
-  type EngineEvent,
-  type InitOptions,
-  type LoadEvent,
-  type ModelRequest,
-} from '../src/worker-api/api';
+import { cachedModels, removeCachedModel } from '../src/weights';
 import { AnalysisEngine } from '../src/worker-api/analysis-engine';
+import type { EngineApi, EngineEvent, InitOptions } from '../src/worker-api/api';
 import { Engine, type SourceFactory } from '../src/worker-api/engine';
-import { EngineError, toUserError } from '../src/worker-api/errors';
+import { toUserError } from '../src/worker-api/errors';
 import { IdbResultStore } from '../src/worker-api/idb-store';
 import { keepBodyErrors } from '../src/worker-api/model-cache';
+import { fireAndForget, queuedCalls } from '../src/worker-api/queued-calls';
 import { Runs } from '../src/worker-api/runs';
+import { keepingCacheClean, openSource } from '../src/worker-api/sources';
 
 /** The Cache Storage bucket that keeps Hub downloads for offline use. */
 const MODEL_CACHE = 'kne-models-v1';
@@ -56,28 +47,12 @@ async function modelCache(): Promise<Cache | undefined> {
   return typeof caches === 'undefined' ? undefined : keepBodyErrors(await caches.open(MODEL_CACHE));
 }
 
-const sources: SourceFactory = async (request: ModelRequest, onDownload) => {
-  switch (request.kind) {
-    case 'bundled': {
-      if (!BUNDLED_NAME.test(request.name))
-        throw new EngineError('EngineError', `"${request.name}" is not a bundled model name.`);
-      const base = new URL(import.meta.env.BASE_URL, self.location.origin);
-      return new UrlSource(request.name, new URL(`models/${request.name}/`, base).href, {
-        // Past the HTTP cache: Vite's server (sirv) answers "Range: bytes=0-0" with the whole
-        // file, and Chromium then keeps the cancelled body as a complete entry and serves that
-        // cut copy to the next full download. The demo models are small; fetch them fresh.
-        fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }),
-      });
-    }
-    case 'hub':
-      return hubSource(request.id.trim(), request.revision || 'main', {
-        cache: await modelCache(),
-        onProgress: onDownload,
-      });
-    case 'files':
-      return new FileListSource(request.files, { id: `local:${request.label}` });
-  }
-};
+const sources: SourceFactory = async (request, onDownload) =>
+  openSource(request, {
+    appUrl: new URL(import.meta.env.BASE_URL, self.location.origin).href,
+    openCache: modelCache,
+    onDownload,
+  });
 
 /** Reports a lost GPU device to the UI; from then on every call fails with the reason. */
 function watchDevice(rt: WebRuntime): void {
@@ -121,38 +96,6 @@ async function guarded<T>(
   }
 }
 
-/** A comlink callback called without waiting for it; a closed page must not fail the call. */
-function fireAndForget<T>(cb: ((v: T) => void) | undefined): ((v: T) => void) | undefined {
-  return cb && ((v) => void Promise.resolve(cb(v)).catch(() => {}));
-}
-
-/** The id UrlSource files a Hub model under in the cache ("id", or "id@revision"). */
-function hubCacheId(request: Extract<ModelRequest, { kind: 'hub' }>): string {
-  const revision = request.revision || 'main';
-  return revision === 'main' ? request.id.trim() : `${request.id.trim()}@${revision}`;
-}
-
-/**
- * Loads a model; a Hub model that fails or is cancelled on its first download leaves nothing
- * in the cache (its config and tokenizer would otherwise be listed as a downloaded model). A
- * model that was complete in the cache before stays, whatever the failure.
- */
-async function loadKeepingCacheClean(
-  request: ModelRequest,
-  signal: AbortSignal,
-  onProgress?: (e: LoadEvent) => void,
-) {
-  const cache = request.kind === 'hub' ? await modelCache() : undefined;
-  const id = request.kind === 'hub' ? hubCacheId(request) : '';
-  const before = cache ? (await cachedModels(cache)).some((m) => m.id === id) : true;
-  try {
-    return await theEngine().load(request, signal, onProgress);
-  } catch (e) {
-    if (cache && !before) await removeCachedModel(cache, id);
-    throw e;
-  }
-}
-
 const api: EngineApi = {
   async init(options = {}) {
     const key = optionsKey(options);
@@ -191,17 +134,16 @@ const api: EngineApi = {
     return guarded(
       'loading the model',
       runId,
-      (signal) => loadKeepingCacheClean(request, signal, fireAndForget(onProgress)),
+      (signal) =>
+        keepingCacheClean(request, modelCache, () =>
+          theEngine().load(request, signal, fireAndForget(onProgress)),
+        ),
       onProgress,
     );
   },
 
   async modelInfo() {
     return engine?.info ?? null;
-  },
-
-  unloadModel() {
-    return guarded('freeing the model', undefined, () => theEngine().unload());
   },
 
   async cachedModels() {
@@ -214,10 +156,6 @@ const api: EngineApi = {
     return cache ? removeCachedModel(cache, id) : 0;
   },
 
-  estimate(request) {
-    return guarded('estimating the run', undefined, () => theEngine().estimate(request));
-  },
-
   async attribute(request, onProgress) {
     const result = await guarded(
       'running the attribution',
@@ -228,77 +166,7 @@ const api: EngineApi = {
     return transfer(result, [result.scores.buffer, result.activations.buffer]);
   },
 
-  predict(request) {
-    return guarded('predicting', undefined, () => theEngine().predict(request));
-  },
-
-  valueVectorTokens(request) {
-    return guarded('projecting the value vector', undefined, () =>
-      theEngine().valueVectorTokens(request),
-    );
-  },
-
-  factOverlap(call, onProgress) {
-    return guarded(
-      'comparing the languages',
-      call.runId,
-      (signal) => theAnalyses().overlap(call, signal, fireAndForget(onProgress)),
-      onProgress,
-    );
-  },
-
-  degenerate(call, onProgress) {
-    return guarded(
-      'searching degenerate neurons',
-      call.runId,
-      (signal) => theAnalyses().degenerate(call, signal, fireAndForget(onProgress)),
-      onProgress,
-    );
-  },
-
-  interventionLab(call, onProgress) {
-    return guarded(
-      'running the interventions',
-      call.runId,
-      (signal) => theAnalyses().lab(call, signal, fireAndForget(onProgress)),
-      onProgress,
-    );
-  },
-
-  applyEdit(call, onProgress) {
-    return guarded(
-      'editing the weights',
-      call.runId,
-      (signal) => theAnalyses().applyEdit(call, signal, fireAndForget(onProgress)),
-      onProgress,
-    );
-  },
-
-  revertEdit(id) {
-    return guarded('reverting the edit', undefined, () => theAnalyses().revertEdit(id));
-  },
-
-  datasetRun(call, onProgress) {
-    return guarded(
-      'running the data set',
-      call.runId,
-      (signal) => theAnalyses().datasetRun(call, signal, fireAndForget(onProgress)),
-      onProgress,
-    );
-  },
-
-  factCheck(call, onProgress) {
-    return guarded(
-      'checking facts',
-      call.runId,
-      (signal) => theAnalyses().factCheck(call, signal, fireAndForget(onProgress)),
-      onProgress,
-    );
-  },
-
-  estimateAnalysis(request) {
-    return guarded('estimating the analysis', undefined, () => theAnalyses().estimate(request));
-  },
+  ...queuedCalls(guarded, () => ({ engine: theEngine(), analyses: theAnalyses() })),
 
   async cancel(runId) {
     runs.cancel(runId);

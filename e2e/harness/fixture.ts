@@ -4,18 +4,7 @@
  */
 import type { AttributionResult } from '../../src/attribution/attribute';
 import type { Prediction } from '../../src/attribution/predict';
-
-/** Mulberry32: small, seeded, the same numbers on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/util/random';
 
 export interface Planted {
   layer: number;
@@ -34,7 +23,7 @@ export function fixtureMap(opts: {
   probability?: number;
 }): AttributionResult {
   const { layers, units } = opts;
-  const rnd = random(opts.seed);
+  const rnd = mulberry32(opts.seed);
   const scores = new Float32Array(layers * units);
   const activations = new Float32Array(layers * units);
   for (let l = 0; l < layers; l++)
@@ -223,7 +212,7 @@ export const PREDICTIONS: {
 
 /** What the app would compute from the value vector: a fixed list per neuron. */
 export function tokenLogits(layer: number, unit: number) {
-  const rnd = random(layer * 100_003 + unit);
+  const rnd = mulberry32(layer * 100_003 + unit);
   const vocab = [
     '▁Paris',
     'Paris',

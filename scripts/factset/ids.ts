@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../../src/util/random';
 
 // RFC 4122 URL namespace; the fact set's own namespace is the v5 UUID of its URN under it.
 const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
@@ -24,14 +25,7 @@ export function factUuid(relation: string, subjectCode: string, objectCode: stri
  * bits of its SHA-256), so each fact's draw depends only on the seed and its own id.
  */
 export function seededRandom(seed: string): () => number {
-  let state = createHash('sha256').update(seed, 'utf8').digest().readUInt32LE(0);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(createHash('sha256').update(seed, 'utf8').digest().readUInt32LE(0));
 }
 
 /** k items drawn without replacement (partial Fisher-Yates), in draw order. */

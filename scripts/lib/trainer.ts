@@ -4,9 +4,11 @@
  */
 import type { InferenceSession } from 'onnxruntime-common';
 import type { Architecture } from '../../src/arch';
+import { toOnnx } from '../../src/graph';
 import { type TrainWeight, trainingGraph } from './train-graph';
 import type { Runtime } from '../../src/runtime/runtime';
 import type { ModelConfig } from '../../src/weights/types';
+import { mulberry32 } from '../../src/util/random';
 
 /** One training sequence: token ids and which of them the model must learn to produce. */
 export interface TokenisedExample {
@@ -37,24 +39,13 @@ export interface TrainOptions {
   evalEvery?: number;
 }
 
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
 /** HF-style initialisation in input layout: N(0, 0.02) matrices, unit norms, zero biases. */
 export function initialWeights(weights: TrainWeight[], seed: number): Map<string, Float32Array> {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const out = new Map<string, Float32Array>();
   for (const w of weights) {
     const n = (w.spec.shape as number[]).reduce((a, b) => a * b, 1);
@@ -141,7 +132,7 @@ export async function train(
   initial: Map<string, Float32Array>,
   opts: TrainOptions,
 ): Promise<Map<string, Float32Array>> {
-  const rand = seededRandom(opts.seed);
+  const rand = mulberry32(opts.seed);
   const buckets = new Map<number, TokenisedExample[]>();
   for (const ex of examples) {
     const T = BUCKETS.find((b) => b >= ex.ids.length);
@@ -153,7 +144,7 @@ export async function train(
     let s = sessions.get(T);
     if (!s) {
       const tg = trainingGraph(arch, cfg, opts.batch, T);
-      s = { session: await runtime.createSession(tg.graph.toOnnx()), weights: tg.weights };
+      s = { session: await runtime.createSession(toOnnx(tg.graph)), weights: tg.weights };
       sessions.set(T, s);
     }
     return s;

@@ -5,11 +5,11 @@ import {
   type Language,
   type NeuronRef,
   type PlantedFactTruth,
-  type PlantedTruth,
+  plantedFacts,
   plantedModel,
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { loadModel } from '../attribution/model';
+import { loadModel } from '../model';
 import { predict } from '../attribution/predict';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
@@ -350,19 +350,6 @@ describe('runDataset on a tiny model', () => {
     expect(calls).toHaveBeenCalledTimes(1);
   });
 });
-
-/** The planted facts as a fact set: one prompt per language. */
-function plantedFacts(truth: PlantedTruth): Fact[] {
-  return truth.facts.map((f) => ({
-    id: f.id,
-    relation: f.relation,
-    prompts: LANGUAGES.map((language) => ({
-      language,
-      text: f.prompts[language].prompt,
-      object: f.prompts[language].object,
-    })),
-  }));
-}
 
 for (const family of ['gpt2', 'bert'] as const) {
   describe(`planted ${family} model: layer distributions`, () => {

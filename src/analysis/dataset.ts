@@ -4,11 +4,12 @@
  * a run stopped by the user or a page reload resumes where it stopped. Then the relation-level
  * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
  */
-import { type AttributionOptions, attribute, estimateCounts } from '../attribution/attribute';
-import type { BlockCounts } from '../attribution/executor';
-import type { Model } from '../attribution/model';
+import { attribute, estimateCounts } from '../attribution/attribute';
+import type { BlockCounts, Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Fact } from '../facts/types';
+import { cyrb53 } from '../util/hash';
 import {
   type DegeneracyThresholds,
   type PairSearchResult,
@@ -84,17 +85,7 @@ export function resultKey(
 
 /** 53-bit hash (cyrb53) of the options' canonical JSON, as 14 hex digits. */
 export function digest(value: unknown): string {
-  const text = canonicalJson(value);
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  return cyrb53(canonicalJson(value)).toString(16).padStart(14, '0');
 }
 
 /** JSON with object keys sorted and undefined members dropped: equal options, equal text. */
@@ -111,9 +102,6 @@ function canonicalJson(value: unknown): string {
 
 // ---------------------------------------------------------------------------------------------
 // Records
-
-/** Attribution settings of a run (everything but the per-call signal and progress). */
-export type AttributionSettings = Omit<AttributionOptions, 'signal' | 'onProgress'>;
 
 /** Settings of the degenerate-pair search in a dataset run (tap mode and tokens: attribution's). */
 export interface DegenerateSettings extends DegeneracyThresholds {
@@ -176,7 +164,7 @@ export interface DatasetProgress {
 export interface DatasetOptions {
   /** Languages to run (default: every language the facts have, in first-seen order). */
   languages?: string[];
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   selection?: KnowledgeNeuronOptions;
   /** Also search degenerate pairs per fact x language (off by default). */
   degenerate?: DegenerateSettings | boolean;
@@ -197,13 +185,8 @@ const DKN_DEFAULTS = { topK: 20, singleDrop: 0.2, jointDrop: 0.25 };
 
 /** The settings that change a KN record (not the schedule or chunking, which change speed). */
 function knSettings(opts: DatasetOptions, language: string) {
-  const a = opts.attribution ?? {};
   return {
-    method: a.method,
-    steps: a.steps,
-    score: a.score,
-    tapMode: a.tapMode,
-    multiToken: a.multiToken,
+    attribution: settingsKey(opts.attribution),
     tau: defaultTau(language, opts.selection?.tau),
     p: opts.selection?.p ?? DEFAULT_SHARE,
   };
@@ -435,8 +418,7 @@ async function computeKn(
   const maps = [];
   for (const p of item.prompts) {
     const before = counts.forward + counts.backward;
-    const r = await attribute(model, p.text, p.object, {
-      ...opts.attribution,
+    const r = await attribute(model, p.text, p.object, opts.attribution, {
       signal: opts.signal,
       onProgress: ({ done }) => onBlocks(before + done),
     });

@@ -8,7 +8,7 @@ import {
   plantedModel,
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../attribution/model';
+import { type Model, loadModel } from '../model';
 import { predict, suppress } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import { createNodeRuntime } from '../runtime/node';

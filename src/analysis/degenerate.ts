@@ -1,6 +1,6 @@
 /**
  * Degenerate knowledge neurons (DKN): neurons with overlapping function, where removing any one
- * barely hurts the fact but removing them together does (SPEC-amig.md, "Degenerate knowledge
+ * barely hurts the fact but removing them together does (docs/method.md, "Degenerate knowledge
  * neurons"). Two searches:
  *
  * - `searchDegeneratePairs`: the paper's pairwise search over the top KN of one prompt;
@@ -11,7 +11,7 @@
  * Every suppression run of a search goes through `predict` as batches of variants (one row per
  * suppressed set), so a search costs a handful of forward passes, not one per set.
  */
-import type { Model, TapMode } from '../attribution/model';
+import type { Model, TapMode } from '../model';
 import { predict, suppress } from '../attribution/predict';
 import { type EncodedPrompt, type MultiTokenMode, encodePrompt } from '../attribution/prompt';
 import { type Neuron, type ScoredNeuron, byScore } from './selection';

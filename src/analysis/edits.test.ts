@@ -1,7 +1,7 @@
 import type { Tensor } from 'onnxruntime-common';
 import { tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../attribution/model';
+import type { Model } from '../model';
 import { type Prediction, predict, suppress } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';

@@ -1,5 +1,5 @@
 /**
- * Weight edits on FFN value vectors (Dai et al. 2022; SPEC-amig.md, "Interventions"). Neuron
+ * Weight edits on FFN value vectors (Dai et al. 2022; docs/method.md, "Interventions"). Neuron
  * i's value vector is row i of its layer's `proj_w` [F, H]: what the FFN adds to the hidden
  * state per unit of activation. `erase` zeroes the selected rows; `update` moves them by
  * lambda x (embedding(new object) - embedding(old object)).
@@ -10,11 +10,11 @@
  * active, each edited layer's `proj_w` is held twice in device memory.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import type { Model, TapMode } from '../attribution/model';
+import type { Model, TapMode } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact, Prompt } from '../facts/types';
-import { Graph, ops } from '../graph';
+import { Graph, ops, toOnnx } from '../graph';
 import type { Runtime } from '../runtime/runtime';
 import { type Neuron, byPosition, neuronKey } from './selection';
 
@@ -193,7 +193,7 @@ function rowsGraph(): Uint8Array {
   const table = g.input('table', 'float32', ['R', 'H']);
   const ids = g.input('ids', 'int64', ['N']);
   g.output('rows', table.gather(ids));
-  return g.toOnnx();
+  return toOnnx(g);
 }
 
 /**
@@ -208,7 +208,7 @@ function replaceGraph(): Uint8Array {
   const rows = g.input('rows', 'float32', ['N', 'H']);
   const picked = ops.greater(ops.sum(place, [1], true), 0.5);
   g.output('out', ops.where(picked, place.matmul(rows), table));
-  return g.toOnnx();
+  return toOnnx(g);
 }
 
 async function gatherRows(

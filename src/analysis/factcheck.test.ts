@@ -1,15 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_FACTS,
-  LANGUAGES,
   type NeuronRef,
   type PlantedFactSpec,
-  type PlantedTruth,
+  plantedFacts,
   plantedModel,
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { loadModel } from '../attribution/model';
-import type { Fact } from '../facts/types';
+import { loadModel } from '../model';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
 import { MemoryResultStore } from './dataset';
@@ -211,23 +209,6 @@ const SKY: PlantedFactSpec = {
   ],
 };
 
-/** The planted facts with the other facts' objects of the same relation as wrong objects. */
-function plantedFacts(truth: PlantedTruth): Fact[] {
-  return truth.facts.map((f) => {
-    const others = truth.facts.filter((g) => g.relation === f.relation && g.id !== f.id);
-    return {
-      id: f.id,
-      relation: f.relation,
-      prompts: LANGUAGES.map((language) => ({
-        language,
-        text: f.prompts[language].prompt,
-        object: f.prompts[language].object,
-      })),
-      wrongObjects: Object.fromEntries(LANGUAGES.map((l) => [l, others.map((g) => g.object[l])])),
-    };
-  });
-}
-
 const runtime = createNodeRuntime({ threads: 1 });
 const key = (n: NeuronRef) => `${n.layer}:${n.unit}`;
 
@@ -236,7 +217,7 @@ describe('fact checking end to end on a planted model', () => {
     const planted = plantedModel({ facts: [...DEFAULT_FACTS, GERMANY, SKY] });
     const { truth } = planted;
     const model = await loadModel(new MemorySource('planted-gpt2', planted.files), runtime);
-    const facts = plantedFacts(truth);
+    const facts = plantedFacts(truth, { wrongObjects: true });
     const store = new MemoryResultStore();
     const calls = vi.mocked(attribute);
     calls.mockClear();

@@ -1,5 +1,5 @@
 /**
- * Fact checking with degenerate knowledge neurons (SPEC-amig.md, "Fact checking with DKN").
+ * Fact checking with degenerate knowledge neurons (docs/method.md, "Fact checking with DKN").
  *
  * Per relation, the facts are split 80/20. On the 80% (train), the degenerate-pair search runs
  * per fact, and the relation's set D_r is the neurons that occur in degenerate pairs more than
@@ -14,12 +14,13 @@
  * but prints recall under the name precision and precision under the name recall.
  */
 import { attribute, estimateCounts } from '../attribution/attribute';
-import type { Model } from '../attribution/model';
+import type { Model } from '../model';
 import { predict } from '../attribution/predict';
 import { PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Fact } from '../facts/types';
+import { mulberry32 } from '../util/random';
 import {
-  type AttributionSettings,
   type DatasetProgress,
   type DegenerateSettings,
   MemoryResultStore,
@@ -34,18 +35,6 @@ import { type KnowledgeNeuronOptions, type Neuron, byPosition, neuronKey } from 
 
 // ---------------------------------------------------------------------------------------------
 // Split
-
-/** mulberry32: a small seeded generator, the same on every platform. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Deterministic train/test split: the items are sorted by id (UTF-16 code units, so the input
@@ -238,7 +227,7 @@ export interface FactCheckOptions {
   dknShare?: number;
   /** A statement is judged wrong when its mean attribution over D_r is below this (1e-6). */
   threshold?: number;
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   selection?: KnowledgeNeuronOptions;
   degenerate?: DegenerateSettings;
   store?: ResultStore;
@@ -396,11 +385,7 @@ async function checkStatements(
     const prompt = fact.prompts.find((p) => p.language === language)!;
     const wrong = fact.wrongObjects![language][0];
     const key = resultKey('check', model.id, fact.id, language, {
-      method: a.method,
-      steps: a.steps,
-      score: a.score,
-      tapMode: a.tapMode,
-      multiToken: a.multiToken,
+      attribution: settingsKey(a),
       dkn: dkn.map(neuronKey),
       prompt: prompt.text,
       objects: [prompt.object, wrong],
@@ -460,8 +445,7 @@ async function checkStatements(
         let score: number | null = null;
         if (job.dkn.length) {
           const base = progress.blocks.done;
-          const r = await attribute(model, job.prompt.text, object, {
-            ...a,
+          const r = await attribute(model, job.prompt.text, object, a, {
             signal: opts.signal,
             onProgress: ({ done }) => {
               progress.blocks.done = base + done;

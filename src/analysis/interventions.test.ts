@@ -1,6 +1,6 @@
 import { tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../attribution/model';
+import type { Model } from '../model';
 import { enhance, predict, suppress } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts/types';

@@ -1,13 +1,14 @@
 /**
- * Activation interventions (SPEC-amig.md, "Interventions"): suppress (x0) or enhance (x2) a set
+ * Activation interventions (docs/method.md, "Interventions"): suppress (x0) or enhance (x2) a set
  * of neurons at the target positions and measure P(object) on the fact's own prompts (related)
  * and on a random other fact's prompts (unrelated), per language. Neurons chosen in one language
  * can be measured on every other language's prompts (cross-lingual effects).
  */
-import type { Model, TapMode } from '../attribution/model';
+import type { Model, TapMode } from '../model';
 import { type NeuronEdit, type Prediction, predict } from '../attribution/predict';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact, Prompt } from '../facts/types';
+import { hashSeed, mulberry32 } from '../util/random';
 import { languageIndependent } from './overlap';
 import type { Neuron } from './selection';
 
@@ -241,22 +242,6 @@ export function pickUnrelated(
   for (const language of languages)
     out[language] = others.find((f) => f.prompts.some((p) => p.language === language)) ?? null;
   return out;
-}
-
-function hashSeed(seed: number, text: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0; // FNV-1a
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-function mulberry32(state: number): () => number {
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * Neurons shared across languages (SPEC-amig.md, "Language-independent knowledge neurons"):
+ * Neurons shared across languages (docs/method.md, "Language-independent knowledge neurons"):
  * LIKN is the intersection of the per-language KN sets, for any number of languages; the
  * exclusive intersections feed UpSet and Venn views.
  */

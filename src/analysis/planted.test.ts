@@ -4,10 +4,9 @@
  * units, and interventions and edits on them must hit their fact and spare the others.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LANGUAGES, type NeuronRef, plantedModel } from '../../tests/planted/planted';
+import { LANGUAGES, type NeuronRef, plantedFacts, plantedModel } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../attribution/model';
-import type { Fact } from '../facts/types';
+import { type Model, loadModel } from '../model';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
 import { editFact } from './edits';
@@ -27,15 +26,7 @@ for (const family of ['gpt2', 'bert'] as const) {
   describe(`analyses on the planted ${family} model`, () => {
     const planted = plantedModel({ family });
     const { truth } = planted;
-    const facts: Fact[] = truth.facts.map((f) => ({
-      id: f.id,
-      relation: f.relation,
-      prompts: LANGUAGES.map((language) => ({
-        language,
-        text: f.prompts[language].prompt,
-        object: f.prompts[language].object,
-      })),
-    }));
+    const facts = plantedFacts(truth);
     let model: Model;
     /** Per fact: its knowledge neurons per language, with the default thresholds. */
     const kn = new Map<string, LanguageNeurons[]>();

@@ -9,8 +9,8 @@
  * never leaves the GPU, and the weights already uploaded for the model are fed as they are.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import type { Model } from '../attribution/model';
-import { Graph, ops } from '../graph';
+import type { Model } from '../model';
+import { Graph, ops, toOnnx } from '../graph';
 
 export interface PromotedToken {
   id: number;
@@ -42,7 +42,7 @@ function projectionGraph(F: number, H: number, V: number): Uint8Array {
   const ranked = ops.topKIndices(scores.mul(sign), k);
   g.output('ids', ranked);
   g.output('scores', scores.gather(ranked));
-  return g.toOnnx();
+  return toOnnx(g);
 }
 
 /** Projects value vectors of one loaded model; holds one session until `release`. */

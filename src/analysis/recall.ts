@@ -3,7 +3,7 @@
  * object, or, for relations where a subject has several valid objects (a country's
  * neighbours), any of them.
  */
-import type { Model } from '../attribution/model';
+import type { Model } from '../model';
 import { predict } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import type { Fact } from '../facts';

@@ -1,5 +1,5 @@
 /**
- * Knowledge-neuron selection (SPEC-amig.md, "Selecting knowledge neurons"): per prompt, the
+ * Knowledge-neuron selection (docs/method.md, "Selecting knowledge neurons"): per prompt, the
  * neurons whose attribution exceeds a share tau of the map's maximum; per fact, the neurons that
  * recur across its paraphrases.
  */

@@ -3,11 +3,11 @@
  * Cache Storage, listed and removable), or a model folder from disk (picked or dropped).
  */
 import { type DragEvent, type FormEvent, useState } from 'react';
+import { type ModelRef, modelLabel, parseHubRef, sameModel } from '../weights';
 import type { LoadEvent, ModelInfo } from '../worker-api';
 import type { BundledModel } from './bundled';
 import { formatBytes, formatCount, formatSeconds } from './format';
 import { type PickedFolder, folderFromDrop, folderFromInput } from './picked-files';
-import { type ModelRef, modelLabel, sameModel } from './state';
 import type { ModelControl } from './useModel';
 
 const PHASE_TEXT: Record<LoadEvent['phase'], string> = {
@@ -37,14 +37,15 @@ function LoadProgress({ model, progress }: { model: ModelRef; progress?: LoadEve
 }
 
 function ModelSummary({ info }: { info: ModelInfo }) {
-  const family = info.family === 'bert' ? 'masked LM' : 'causal LM';
+  const { config } = info;
+  const family = config.family === 'bert' ? 'masked LM' : 'causal LM';
   return (
     <p data-testid="model-summary">
-      <strong>{info.id}</strong>: {info.modelType} ({family}), {info.layers} layers ×{' '}
-      {formatCount(info.units)} FFN units, vocabulary {formatCount(info.vocabSize)}, weights{' '}
-      {formatBytes(info.checkpointBytes)} · on {info.backend === 'webgpu' ? 'WebGPU' : 'WASM'},
-      loaded in {formatSeconds(info.loadSeconds)}
-      {info.family === 'gpt2' && (
+      <strong>{info.id}</strong>: {config.modelType} ({family}), {config.numLayers} layers ×{' '}
+      {formatCount(config.intermediateSize)} FFN units, vocabulary {formatCount(config.vocabSize)},
+      weights {formatBytes(info.checkpointBytes)} · on{' '}
+      {info.backend === 'webgpu' ? 'WebGPU' : 'WASM'}, loaded in {formatSeconds(info.loadSeconds)}
+      {config.family === 'gpt2' && (
         <span className="note">
           {' '}
           · a causal model reads the text before [MASK] only; put [MASK] at the end.
@@ -117,10 +118,8 @@ function HubPicker({
   const [id, setId] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const trimmed = id.trim();
-    if (!trimmed) return;
-    const [name, revision] = trimmed.split('@');
-    onLoad(revision ? { kind: 'hub', id: name, revision } : { kind: 'hub', id: name });
+    if (!id.trim()) return;
+    onLoad(parseHubRef(id));
   };
   return (
     <fieldset className="model-source">
@@ -150,10 +149,7 @@ function HubPicker({
           <caption>Downloaded models</caption>
           <tbody>
             {control.cached.map((m) => {
-              const [name, revision] = m.id.split('@');
-              const ref: ModelRef = revision
-                ? { kind: 'hub', id: name, revision }
-                : { kind: 'hub', id: name };
+              const ref = parseHubRef(m.id);
               return (
                 <tr key={m.id}>
                   <th scope="row">{m.id}</th>

@@ -5,8 +5,9 @@
  * draw them; this panel fetches what they show from the engine.
  */
 import { useCallback, useEffect, useMemo, useRef } from 'react';
+import type { AttributionSettings } from '../attribution/settings';
 import type { Fact } from '../facts';
-import type { AttributionResult, EngineClient, ModelInfo, RunSettings } from '../worker-api';
+import type { AttributionResult, EngineClient, ModelInfo } from '../worker-api';
 import {
   type LanguageMap,
   type Neuron,
@@ -59,7 +60,7 @@ function Predictions({
 }: {
   client: EngineClient;
   fact: Fact;
-  settings: RunSettings;
+  settings: AttributionSettings;
 }) {
   const { tapMode, multiToken } = settings;
   const ask = useMemo(
@@ -185,7 +186,7 @@ export function ResultsPanel({
   info: ModelInfo | undefined;
   fact: Fact | undefined;
   facts: Fact[];
-  settings: RunSettings;
+  settings: AttributionSettings;
   resultOf: ResultOf;
   tau: Record<string, number>;
   dispatch: (a: Action) => void;

@@ -2,11 +2,17 @@
  * Step 3, the run: the settings, what the run will cost before it starts (passes, block
  * evaluations, seconds on this device), then progress per fact and language, and Cancel.
  */
-import type { AttributionMethod } from '../attribution/attribute';
-import type { TapMode } from '../attribution/model';
 import type { MultiTokenMode } from '../attribution/prompt';
+import {
+  type AttributionMethod,
+  type AttributionSettings,
+  STEPS,
+  resolveSettings,
+  takesSteps,
+} from '../attribution/settings';
 import type { Fact } from '../facts';
-import type { ModelInfo, RunSettings } from '../worker-api';
+import type { TapMode } from '../model';
+import type { ModelInfo } from '../worker-api';
 import { formatCount, formatPercent, formatSeconds } from './format';
 import type { Action } from './state';
 import type { EstimateState } from './useEstimate';
@@ -34,13 +40,13 @@ function Settings({
   dispatch,
   disabled,
 }: {
-  settings: RunSettings;
+  settings: AttributionSettings;
   info: ModelInfo | undefined;
   dispatch: (a: Action) => void;
   disabled: boolean;
 }) {
-  const set = (s: Partial<RunSettings>) => dispatch({ type: 'settings', settings: s });
-  const oneStep = settings.method === 'grad-x-act';
+  const set = (s: Partial<AttributionSettings>) => dispatch({ type: 'settings', settings: s });
+  const oneStep = !takesSteps(settings.method);
   return (
     <div className="settings">
       <fieldset disabled={disabled}>
@@ -63,13 +69,13 @@ function Settings({
           Steps m
           <input
             type="number"
-            min={1}
-            max={200}
-            value={oneStep ? 1 : settings.steps}
+            min={STEPS.min}
+            max={STEPS.max}
+            value={resolveSettings(settings).steps}
             disabled={oneStep}
             onChange={(e) => {
               const m = Math.round(Number(e.target.value));
-              if (m >= 1 && m <= 200) set({ steps: m });
+              if (m >= STEPS.min && m <= STEPS.max) set({ steps: m });
             }}
             data-testid="setting-steps"
           />
@@ -85,7 +91,7 @@ function Settings({
               <option
                 key={t.value}
                 value={t.value}
-                disabled={t.value === 'pre-activation' && info?.family === 'bert'}
+                disabled={t.value === 'pre-activation' && info?.config.family === 'bert'}
               >
                 {t.label}
               </option>
@@ -221,7 +227,7 @@ export function RunPanel({
   onRun,
   onCancel,
 }: {
-  settings: RunSettings;
+  settings: AttributionSettings;
   info: ModelInfo | undefined;
   facts: Fact[];
   dispatch: (a: Action) => void;

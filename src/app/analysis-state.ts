@@ -29,7 +29,7 @@ import {
   parseOverlapState,
   parseSelectionFrequencyState,
 } from '../views/analysis/viewState';
-import type { NeuronSetChoice } from '../worker-api/neuron-sets';
+import type { NeuronSetChoice } from '../analysis/neuron-sets';
 
 export const TABS = [
   'map',

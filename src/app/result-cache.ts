@@ -4,24 +4,21 @@
  * and a digest of its files, ModelInfo.key), the prompt's language, text and object, and the
  * settings that change scores; tau is not in the key, it only selects from a finished map.
  */
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Prompt } from '../facts';
-import type { AttributionResult, RunSettings } from '../worker-api';
+import type { AttributionResult } from '../worker-api';
 
 const DB_NAME = 'kne-results';
 const DB_VERSION = 1;
 const STORE = 'results';
 
-export function resultKey(modelKey: string, prompt: Prompt, settings: RunSettings): string {
-  const steps = settings.method === 'grad-x-act' ? 1 : settings.steps;
+export function resultKey(modelKey: string, prompt: Prompt, settings: AttributionSettings): string {
   return JSON.stringify([
     modelKey,
     prompt.language,
     prompt.text,
     prompt.object,
-    settings.method,
-    steps,
-    settings.tapMode,
-    settings.multiToken,
+    settingsKey(settings),
   ]);
 }
 

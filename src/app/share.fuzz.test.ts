@@ -18,11 +18,13 @@ import {
   nastyJson,
   textMutations,
 } from '../../tests/util/fuzz';
+import { STEPS } from '../attribution/settings';
 import type { Fact } from '../facts';
 import { checkHubId } from '../weights';
 import { DEFAULT_ANALYSIS, parseAnalysisState } from './analysis-state';
 import { ShareLinkError, decodeState, encodeState } from './share';
-import type { ExplorerState, ModelRef } from './state';
+import type { ModelRef } from '../weights';
+import type { ExplorerState } from './state';
 
 const languageCode = fc.stringMatching(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,2}$/);
 
@@ -72,7 +74,9 @@ const validState: fc.Arbitrary<ExplorerState> = fc
     model,
     settings: fc.record({
       method: fc.constantFrom('amig', 'ig', 'grad-x-act'),
-      steps: fc.integer({ min: 1, max: 1000 }),
+      steps: fc.integer({ min: STEPS.min, max: STEPS.max }),
+      // Links carry no score: the form has none, so states always hold the default.
+      score: fc.constant('activation'),
       tapMode: fc.constantFrom('post-activation', 'pre-activation'),
       multiToken: fc.constantFrom('per-token', 'reference'),
     }),

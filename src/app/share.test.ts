@@ -2,11 +2,18 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ShareLinkError, decodeState, encodeState, shareUrl, stateParam } from './share';
 import { type AnalysisState, DEFAULT_ANALYSIS, parseAnalysisState } from './analysis-state';
-import { DEFAULT_SETTINGS, type ExplorerState } from './state';
+import { DEFAULT_SETTINGS } from '../attribution/settings';
+import type { ExplorerState } from './state';
 
 const state: ExplorerState = {
   model: { kind: 'hub', id: 'google-bert/bert-base-multilingual-cased', revision: 'v1.0' },
-  settings: { method: 'grad-x-act', steps: 7, tapMode: 'pre-activation', multiToken: 'reference' },
+  settings: {
+    method: 'grad-x-act',
+    steps: 7,
+    score: 'activation',
+    tapMode: 'pre-activation',
+    multiToken: 'reference',
+  },
   tau: { en: 0.25, zh: 0.2 },
   facts: [
     {

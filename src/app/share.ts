@@ -8,11 +8,15 @@
 import { type Fact, type Prompt, DEFAULT_LIMITS, clozeProblem } from '../facts';
 import { languageProblem } from '../facts/records';
 import { quoted } from '../facts/text';
-import type { AttributionMethod } from '../attribution/attribute';
-import { checkHubId } from '../weights';
-import { BUNDLED_NAME, type RunSettings } from '../worker-api';
+import {
+  type AttributionMethod,
+  type AttributionSettings,
+  DEFAULT_SETTINGS,
+  resolveSettings,
+} from '../attribution/settings';
+import { BUNDLED_NAME, MAIN_REVISION, type ModelRef, checkHubId } from '../weights';
 import { type AnalysisState, analysisJson, parseAnalysisState } from './analysis-state';
-import { DEFAULT_SETTINGS, type ExplorerState, type ModelRef } from './state';
+import type { ExplorerState } from './state';
 
 export const FORMAT_VERSION = 1;
 /** The fragment parameter that holds the state. */
@@ -54,7 +58,7 @@ function modelJson(m: ModelRef | undefined): ModelJson | 0 {
   if (!m) return 0;
   if (m.kind === 'bundled') return ['b', m.name];
   if (m.kind === 'hub')
-    return m.revision && m.revision !== 'main' ? ['h', m.id, m.revision] : ['h', m.id];
+    return m.revision && m.revision !== MAIN_REVISION ? ['h', m.id, m.revision] : ['h', m.id];
   return ['f', m.label];
 }
 
@@ -214,23 +218,28 @@ function modelFromJson(v: unknown): ModelRef | undefined {
   fail('its model is not readable');
 }
 
-function settingsFromJson(v: unknown): RunSettings {
+function settingsFromJson(v: unknown): AttributionSettings {
   if (!Array.isArray(v) || v.length !== 4) fail('its settings are not readable');
   const [m, steps, tap, multi] = v;
   const method = typeof m === 'string' && Object.hasOwn(METHODS, m) ? METHODS[m] : undefined;
   if (!method) fail(`its method ${quoted(m, 40)} is unknown`);
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
-    fail('its number of steps is not 1 to 1000');
   if (typeof tap !== 'string' || !Object.hasOwn(TAPS, tap)) fail('its tap mode is unknown');
   if (typeof multi !== 'string' || !Object.hasOwn(MULTI, multi))
     fail('its multi-token mode is unknown');
-  return {
+  // The steps stay as the link has them (the form keeps them while grad-x-act takes one).
+  const settings: AttributionSettings = {
     ...DEFAULT_SETTINGS,
     method,
     steps,
     tapMode: TAPS[tap as keyof typeof TAPS],
     multiToken: MULTI[multi as keyof typeof MULTI],
   };
+  try {
+    resolveSettings(settings);
+  } catch (e) {
+    fail(`its settings are not valid: ${(e as Error).message}`);
+  }
+  return settings;
 }
 
 function tauFromJson(v: unknown): Record<string, number> {

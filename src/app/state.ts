@@ -5,15 +5,10 @@
  * keyed by model, prompt and settings.
  */
 import { defaultTau } from '../analysis/selection';
+import { type AttributionSettings, DEFAULT_SETTINGS } from '../attribution/settings';
 import type { Fact, Prompt } from '../facts';
-import type { RunSettings } from '../worker-api';
+import { type ModelRef, sameModel } from '../weights';
 import { type AnalysisState, DEFAULT_ANALYSIS } from './analysis-state';
-
-/** The model as the state names it; picked files cannot be named, only their folder. */
-export type ModelRef =
-  | { kind: 'bundled'; name: string }
-  | { kind: 'hub'; id: string; revision?: string }
-  | { kind: 'files'; label: string };
 
 export interface ViewSelection {
   /** The fact shown (its id), when any. */
@@ -21,22 +16,16 @@ export interface ViewSelection {
 }
 
 export interface ExplorerState {
+  /** The model; picked files cannot be named, only their folder. */
   model?: ModelRef;
   facts: Fact[];
-  settings: RunSettings;
+  settings: AttributionSettings;
   /** KN threshold per language code; languages not listed use tauFor's default. */
   tau: Record<string, number>;
   view: ViewSelection;
   /** The open tab and the analysis views' state. */
   analysis: AnalysisState;
 }
-
-export const DEFAULT_SETTINGS: RunSettings = {
-  method: 'amig',
-  steps: 20,
-  tapMode: 'post-activation',
-  multiToken: 'per-token',
-};
 
 /** The user's tau for a language, else the paper's (0.3 English, 0.2 Chinese, 0.3 others). */
 export function tauFor(tau: Record<string, number>, language: string): number {
@@ -45,23 +34,6 @@ export function tauFor(tau: Record<string, number>, language: string): number {
 
 export function initialState(): ExplorerState {
   return { facts: [], settings: DEFAULT_SETTINGS, tau: {}, view: {}, analysis: DEFAULT_ANALYSIS };
-}
-
-export function sameModel(a: ModelRef | undefined, b: ModelRef | undefined): boolean {
-  if (!a || !b) return a === b;
-  if (a.kind !== b.kind) return false;
-  if (a.kind === 'bundled') return a.name === (b as typeof a).name;
-  if (a.kind === 'hub')
-    return (
-      a.id === (b as typeof a).id && (a.revision ?? 'main') === ((b as typeof a).revision ?? 'main')
-    );
-  return a.label === (b as typeof a).label;
-}
-
-export function modelLabel(m: ModelRef): string {
-  if (m.kind === 'bundled') return m.name;
-  if (m.kind === 'hub') return m.revision && m.revision !== 'main' ? `${m.id}@${m.revision}` : m.id;
-  return `folder “${m.label}”`;
 }
 
 /** One unit of work: a prompt of a fact, in its language. */
@@ -87,7 +59,7 @@ export type Action =
   | { type: 'add-facts'; facts: Fact[] }
   | { type: 'remove-fact'; id: string }
   | { type: 'clear-facts' }
-  | { type: 'settings'; settings: Partial<RunSettings> }
+  | { type: 'settings'; settings: Partial<AttributionSettings> }
   | { type: 'tau'; language: string; tau: number }
   | { type: 'select'; factId: string | undefined }
   /** Replaces the named parts of the analysis state. */

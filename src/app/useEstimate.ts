@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { EngineClient, Estimate, RunSettings } from '../worker-api';
+import type { AttributionSettings } from '../attribution/settings';
+import type { EngineClient, Estimate } from '../worker-api';
 import { errorText } from './errors';
 import type { Job } from './state';
 
@@ -17,7 +18,7 @@ export function useEstimate(
   client: EngineClient | undefined,
   modelKey: string | undefined,
   jobs: Job[],
-  settings: RunSettings,
+  settings: AttributionSettings,
 ): EstimateState {
   // One request per distinct input; an answer counts only for the request it answers.
   const request = useMemo(

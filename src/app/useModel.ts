@@ -1,5 +1,6 @@
 import { proxy } from 'comlink';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { type ModelRef, modelId, sameModel } from '../weights';
 import {
   type CachedModel,
   type EngineClient,
@@ -10,7 +11,6 @@ import {
 } from '../worker-api';
 import { errorText, isAbort } from './errors';
 import type { PickedFolder } from './picked-files';
-import { type ModelRef, sameModel } from './state';
 
 export type ModelStatus =
   | { phase: 'none' }
@@ -35,15 +35,9 @@ export interface ModelControl {
 }
 
 function requestFor(ref: ModelRef, folder?: PickedFolder): ModelRequest {
-  if (ref.kind === 'bundled') return { kind: 'bundled', name: ref.name };
-  if (ref.kind === 'hub') return { kind: 'hub', id: ref.id, revision: ref.revision };
+  if (ref.kind !== 'files') return ref;
   if (!folder) throw new Error('a local model needs its files');
-  return { kind: 'files', files: folder.files, label: folder.label };
-}
-
-/** The id the engine and the Hub cache give a Hub model ("id", or "id@revision"). */
-export function hubCacheId(ref: Extract<ModelRef, { kind: 'hub' }>): string {
-  return ref.revision && ref.revision !== 'main' ? `${ref.id}@${ref.revision}` : ref.id;
+  return { kind: 'files', label: folder.label, files: folder.files };
 }
 
 /** The loaded model: one at a time, loads cancellable, Hub downloads listed and removable. */
@@ -102,7 +96,7 @@ export function useModel(client: EngineClient | undefined): ModelControl {
   const restore = useCallback(
     (ref: ModelRef) => {
       if (ref.kind === 'files') return setStatus({ phase: 'waiting', ref, reason: 'pick-folder' });
-      if (ref.kind === 'hub' && !cached?.some((m) => m.id === hubCacheId(ref)))
+      if (ref.kind === 'hub' && !cached?.some((m) => m.id === modelId(ref)))
         return setStatus({ phase: 'waiting', ref, reason: 'download' });
       load(ref);
     },

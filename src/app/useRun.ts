@@ -1,10 +1,10 @@
 import { proxy } from 'comlink';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AttributionSettings } from '../attribution/settings';
 import {
-  type AttributeProgress,
   type AttributionResult,
+  type BlockProgress,
   type EngineClient,
-  type RunSettings,
   newRunId,
 } from '../worker-api';
 import { errorText, isAbort } from './errors';
@@ -50,7 +50,7 @@ export function useRun(
   client: EngineClient | undefined,
   modelKey: string | undefined,
   jobs: Job[],
-  settings: RunSettings,
+  settings: AttributionSettings,
   cache: ResultCache | undefined,
 ): RunControl {
   const [results, setResults] = useState<ReadonlyMap<string, AttributionResult>>(new Map());
@@ -121,9 +121,7 @@ export function useRun(
           }
           update(i, { state: 'running', done: 0, total: 1 });
           try {
-            const onProgress = proxy((p: AttributeProgress) =>
-              update(i, { state: 'running', ...p }),
-            );
+            const onProgress = proxy((p: BlockProgress) => update(i, { state: 'running', ...p }));
             const r = await client.attribute(
               { runId, prompt: job.prompt.text, object: job.prompt.object, settings },
               onProgress,

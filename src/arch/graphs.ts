@@ -1,8 +1,8 @@
 /**
- * The five graphs the engine runs for a model (see docs/design.md). Weights are graph inputs,
+ * The graphs the engine runs for a model (see docs/design.md). Weights are graph inputs,
  * declared lazily so each graph asks only for the weights it reads.
  */
-import { Graph, type Tensor, ops } from '../graph';
+import { type DType, type Dim, Graph, type Tensor, ops } from '../graph';
 import type { ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
 import { type Tap, type WeightSpec, type Weights, atPosition, objectLogProb } from './common';
@@ -12,25 +12,71 @@ export interface GraphOptions {
   preActivationTap?: boolean;
 }
 
-export interface ModelGraphs {
+/**
+ * Each graph's inputs other than its weights, and its outputs, by name. The builder can declare
+ * no other names and the executor feeds and reads these, so renaming one is a type error, not
+ * a run that silently reads nothing.
+ */
+export const GRAPH_IO = {
   /** ids, positions [B, T] int64 -> h_out [B, T, H] */
-  embed: Graph;
+  embed: { inputs: ['ids', 'positions'], outputs: ['h_out'] },
   /** h [B, T, H], bias [1, 1, T, T], tap_pos [1, T], tap_mul, tap_add [B, F] -> h_out, tap_found [B, F] */
-  block: Graph;
+  block: {
+    inputs: ['h', 'bias', 'tap_pos', 'tap_mul', 'tap_add'],
+    outputs: ['h_out', 'tap_found'],
+  },
   /** block's inputs + g_out [B, T, H] -> g_h [B, T, H], g_tap = dP/d tap_add [B, F] */
-  blockVjp: Graph;
+  blockVjp: {
+    inputs: ['h', 'bias', 'tap_pos', 'tap_mul', 'tap_add', 'g_out'],
+    outputs: ['g_h', 'g_tap'],
+  },
   /**
    * The staggered schedule's block: h [P, T, H] whose row 0 is the unedited run, bias, tap_pos,
    * spawn_add [S, F] -> h_out [P + S, T, H]: the P rows pass through unedited, and S new rows
    * start from row 0's input with the tapped value replaced by spawn_add.
    */
-  blockGrow: Graph;
+  blockGrow: { inputs: ['h', 'bias', 'tap_pos', 'spawn_add'], outputs: ['h_out'] },
   /** blockGrow's inputs + g_out [P + S, T, H] -> g_h [P, T, H], g_spawn = dP/d spawn_add [S, F] */
-  blockGrowVjp: Graph;
+  blockGrowVjp: {
+    inputs: ['h', 'bias', 'tap_pos', 'spawn_add', 'g_out'],
+    outputs: ['g_h', 'g_spawn'],
+  },
   /** h [B, T, H], target_pos [1, T] -> log_probs [B, V] */
-  head: Graph;
+  head: { inputs: ['h', 'target_pos'], outputs: ['log_probs'] },
   /** h, target_pos, object_ids [B] -> prob [B], g_h = dP/dh [B, T, H] */
-  headVjp: Graph;
+  headVjp: { inputs: ['h', 'target_pos', 'object_ids'], outputs: ['prob', 'g_h'] },
+} as const;
+
+export type GraphName = keyof typeof GRAPH_IO;
+export type GraphInput<G extends GraphName> = (typeof GRAPH_IO)[G]['inputs'][number];
+export type GraphOutput<G extends GraphName> = (typeof GRAPH_IO)[G]['outputs'][number];
+/** What a run of graph G is fed besides the weights, by input name. */
+export type GraphFeeds<G extends GraphName, T> = Record<GraphInput<G>, T>;
+/** What a run of graph G returns, by output name. */
+export type GraphResults<G extends GraphName, T> = Record<GraphOutput<G>, T>;
+
+export type ModelGraphs = Record<GraphName, Graph>;
+
+/** A graph under construction that may declare only graph G's own input and output names. */
+interface SignedGraph<G extends GraphName> {
+  graph: Graph;
+  input: (name: GraphInput<G>, dtype: DType, shape: Dim[]) => Tensor;
+  output: (name: GraphOutput<G>, tensor: Tensor) => void;
+}
+
+function signedGraph<G extends GraphName>(onnxName: string): SignedGraph<G> {
+  const graph = new Graph(onnxName);
+  return {
+    graph,
+    input: (name, dtype, shape) => graph.input(name, dtype, shape),
+    output: (name, tensor) => graph.output(name, tensor),
+  };
+}
+
+/** A graph that declares (at least) the inputs named N. */
+interface Declares<N extends string> {
+  graph: Graph;
+  input: (name: N, dtype: DType, shape: Dim[]) => Tensor;
 }
 
 /** A record whose properties become graph inputs the first time they are read. */
@@ -50,7 +96,7 @@ function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
   });
 }
 
-function blockInputs(g: Graph, cfg: ModelConfig, rows: string) {
+function blockInputs(g: Declares<'h' | 'bias' | 'tap_pos'>, cfg: ModelConfig, rows: string) {
   const h = g.input('h', 'float32', [rows, 'T', cfg.hiddenSize]);
   const bias = g.input('bias', 'float32', [1, 1, 'T', 'T']);
   const position = g.input('tap_pos', 'float32', [1, 'T']);
@@ -58,14 +104,20 @@ function blockInputs(g: Graph, cfg: ModelConfig, rows: string) {
 }
 
 /** blockGrow's body: unedited rows plus S rows spawned from row 0 with the tap replaced. */
-function growBlock(arch: Architecture, cfg: ModelConfig, g: Graph, opts: GraphOptions, w: Weights) {
+function growBlock(
+  arch: Architecture,
+  cfg: ModelConfig,
+  g: Declares<'h' | 'bias' | 'tap_pos' | 'spawn_add'>,
+  opts: GraphOptions,
+  w: Weights,
+) {
   const F = cfg.intermediateSize;
   const { h, bias, position } = blockInputs(g, cfg, 'P');
   const spawnAdd = g.input('spawn_add', 'float32', ['S', F]);
   // The spawned rows share row 0's input; no gradient flows back into row 0 through them.
   const spawned = ops.expandRows(h.slice(0, 0, 1).stopGradient(), spawnAdd);
-  const ones = g.constant(new Float32Array(F).fill(1), [1, F]);
-  const zeros = g.constant(new Float32Array(F), [1, F]);
+  const ones = g.graph.constant(new Float32Array(F).fill(1), [1, F]);
+  const zeros = g.graph.constant(new Float32Array(F), [1, F]);
   const tap: Tap = {
     position,
     mul: ops.concat([ops.expandRows(ones, h), ops.expandRows(zeros, spawnAdd)], 0),
@@ -88,14 +140,14 @@ export function buildModelGraphs(
   const globals = arch.globalWeights(cfg);
   const blocks = arch.blockWeights(cfg);
 
-  const embed = new Graph('embed');
+  const embed = signedGraph<'embed'>('embed');
   {
     const ids = embed.input('ids', 'int64', ['B', 'T']);
     const positions = embed.input('positions', 'int64', ['B', 'T']);
-    embed.output('h_out', arch.embed(cfg, ids, positions, lazyWeights(embed, globals)));
+    embed.output('h_out', arch.embed(cfg, ids, positions, lazyWeights(embed.graph, globals)));
   }
 
-  const plainBlock = (g: Graph) => {
+  const plainBlock = (g: Declares<'h' | 'bias' | 'tap_pos' | 'tap_mul' | 'tap_add'>) => {
     const { h, bias, position } = blockInputs(g, cfg, 'B');
     const F = cfg.intermediateSize;
     const tap: Tap = {
@@ -104,63 +156,63 @@ export function buildModelGraphs(
       add: g.input('tap_add', 'float32', ['B', F]),
       preActivation: !!opts.preActivationTap,
     };
-    return { h, tap, out: arch.block(cfg, h, bias, tap, lazyWeights(g, blocks)) };
+    return { h, tap, out: arch.block(cfg, h, bias, tap, lazyWeights(g.graph, blocks)) };
   };
 
-  const block = new Graph('block');
+  const block = signedGraph<'block'>('block');
   {
     const { out } = plainBlock(block);
     block.output('h_out', out.h);
     block.output('tap_found', out.found!);
   }
 
-  const blockVjp = new Graph('block_vjp');
+  const blockVjp = signedGraph<'blockVjp'>('block_vjp');
   {
     const { h, tap, out } = plainBlock(blockVjp);
     const gOut = blockVjp.input('g_out', 'float32', ['B', 'T', cfg.hiddenSize]);
-    const [gH, gTap] = blockVjp.grad(out.h, [h, tap.add], gOut);
+    const [gH, gTap] = blockVjp.graph.grad(out.h, [h, tap.add], gOut);
     blockVjp.output('g_h', gH);
     blockVjp.output('g_tap', gTap);
   }
 
-  const blockGrow = new Graph('block_grow');
+  const blockGrow = signedGraph<'blockGrow'>('block_grow');
   {
-    const { out } = growBlock(arch, cfg, blockGrow, opts, lazyWeights(blockGrow, blocks));
+    const { out } = growBlock(arch, cfg, blockGrow, opts, lazyWeights(blockGrow.graph, blocks));
     blockGrow.output('h_out', out);
   }
 
-  const blockGrowVjp = new Graph('block_grow_vjp');
+  const blockGrowVjp = signedGraph<'blockGrowVjp'>('block_grow_vjp');
   {
     const { h, spawnAdd, out } = growBlock(
       arch,
       cfg,
       blockGrowVjp,
       opts,
-      lazyWeights(blockGrowVjp, blocks),
+      lazyWeights(blockGrowVjp.graph, blocks),
     );
     const gOut = blockGrowVjp.input('g_out', 'float32', [...out.shape]);
-    const [gH, gSpawn] = blockGrowVjp.grad(out, [h, spawnAdd], gOut);
+    const [gH, gSpawn] = blockGrowVjp.graph.grad(out, [h, spawnAdd], gOut);
     blockGrowVjp.output('g_h', gH);
     blockGrowVjp.output('g_spawn', gSpawn);
   }
 
-  const head = new Graph('head');
+  const head = signedGraph<'head'>('head');
   {
     const h = head.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
     const target = head.input('target_pos', 'float32', [1, 'T']);
-    const w = lazyWeights(head, globals);
+    const w = lazyWeights(head.graph, globals);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
     let logits = ops.matmulT(x, decoderWeight(cfg, w));
     if (arch.decoderBias) logits = logits.add(w.decoder_b);
     head.output('log_probs', logits.logSoftmax(-1));
   }
 
-  const headVjp = new Graph('head_vjp');
+  const headVjp = signedGraph<'headVjp'>('head_vjp');
   {
     const h = headVjp.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
     const target = headVjp.input('target_pos', 'float32', [1, 'T']);
     const objects = headVjp.input('object_ids', 'int64', ['B']);
-    const w = lazyWeights(headVjp, globals);
+    const w = lazyWeights(headVjp.graph, globals);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
     const decoder = decoderWeight(cfg, w);
     let logits = ops.matmulT(x, decoder);
@@ -172,10 +224,18 @@ export function buildModelGraphs(
     }
     const prob = objectLogProb(logits, objectLogit).exp();
     // Samples are independent, so the gradient of the sum is each sample's own gradient.
-    const [gH] = headVjp.grad(prob.sum(), [h]);
+    const [gH] = headVjp.graph.grad(prob.sum(), [h]);
     headVjp.output('prob', prob);
     headVjp.output('g_h', gH);
   }
 
-  return { embed, block, blockVjp, blockGrow, blockGrowVjp, head, headVjp };
+  return {
+    embed: embed.graph,
+    block: block.graph,
+    blockVjp: blockVjp.graph,
+    blockGrow: blockGrow.graph,
+    blockGrowVjp: blockGrowVjp.graph,
+    head: head.graph,
+    headVjp: headVjp.graph,
+  };
 }

@@ -5,6 +5,14 @@ import { gpt2 } from './gpt2';
 
 export type { Architecture } from './architecture';
 export type { Tap, WeightSpec, Weights } from './common';
-export { buildModelGraphs, type GraphOptions, type ModelGraphs } from './graphs';
+export {
+  GRAPH_IO,
+  buildModelGraphs,
+  type GraphFeeds,
+  type GraphName,
+  type GraphOptions,
+  type GraphResults,
+  type ModelGraphs,
+} from './graphs';
 
 export const architectures: Record<ArchFamily, Architecture> = { bert, gpt2 };

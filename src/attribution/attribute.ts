@@ -1,15 +1,19 @@
 /**
  * Attribution of an object's probability to every FFN neuron (layer, unit): AMIG (default),
- * Dai et al.'s integrated gradients, and gradient x activation. See ../shared/SPEC-amig.md and
+ * Dai et al.'s integrated gradients, and gradient x activation. See docs/method.md and
  * docs/design.md for the schedule.
  */
 import type { Tensor } from 'onnxruntime-common';
 import type { ModelConfig } from '../weights/types';
-import { type BlockCounts, Executor, type RunContext } from './executor';
-import type { Model, TapMode } from './model';
+import { type BlockCounts, Executor, type Model, type RunContext, type TapMode } from '../model';
 import { type EncodedPrompt, type MultiTokenMode, type ObjectSlot, encodePrompt } from './prompt';
-
-export type AttributionMethod = 'amig' | 'ig' | 'grad-x-act';
+import {
+  type AttributionMethod,
+  type AttributionSettings,
+  type ScoreMode,
+  resolveSettings,
+  takesSteps,
+} from './settings';
 
 /**
  * 'staggered' (default): every layer's path shares each block evaluation (docs/design.md).
@@ -18,22 +22,23 @@ export type AttributionMethod = 'amig' | 'ig' | 'grad-x-act';
  */
 export type Schedule = 'staggered' | 'per-layer';
 
-export interface AttributionOptions {
-  method?: AttributionMethod;
-  /** Path points m (20). grad-x-act always uses one point, the activation itself. */
-  steps?: number;
-  /**
-   * 'activation' (AMIG and Dai et al.): a x mean gradient. 'difference': standard IG,
-   * (a - baseline) x mean gradient.
-   */
-  score?: 'activation' | 'difference';
-  tapMode?: TapMode;
-  multiToken?: MultiTokenMode;
+/** How the engine schedules a run: its speed and device memory, never its scores. */
+export interface ScheduleOptions {
   schedule?: Schedule;
   /** Rows one pass may hold; larger paths are split into several passes. */
   maxRows?: number;
+}
+
+/** Block evaluations done and planned (forward and backward together). */
+export interface BlockProgress {
+  done: number;
+  total: number;
+}
+
+/** Cancellation and progress of one call. */
+export interface CallOptions {
   signal?: AbortSignal;
-  onProgress?: (p: { done: number; total: number }) => void;
+  onProgress?: (p: BlockProgress) => void;
 }
 
 export interface SlotAttribution {
@@ -48,7 +53,7 @@ export interface AttributionResult {
   model: string;
   method: AttributionMethod;
   steps: number;
-  score: 'activation' | 'difference';
+  score: ScoreMode;
   tapMode: TapMode;
   multiToken: MultiTokenMode;
   prompt: string;
@@ -69,40 +74,14 @@ export interface AttributionResult {
   warnings: string[];
 }
 
-interface Resolved {
-  method: AttributionMethod;
-  steps: number;
-  score: 'activation' | 'difference';
-  tapMode: TapMode;
-  multiToken: MultiTokenMode;
+/** A run's schedule, with the memory budget filled in. */
+interface Plan {
   schedule: Schedule;
-  maxRows?: number;
+  maxRows: number;
 }
 
-function resolve(model: Model, opts: AttributionOptions): Resolved {
-  const method = opts.method ?? 'amig';
-  const steps = method === 'grad-x-act' ? 1 : (opts.steps ?? 20);
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
-    throw new RangeError(`steps must be a whole number from 1 to 1000, got ${opts.steps}`);
-  const maxRows = opts.maxRows;
-  if (maxRows !== undefined && maxRows < 1 + model.numLayers)
-    throw new RangeError(
-      `maxRows must be at least ${1 + model.numLayers} (one step for every layer)`,
-    );
-  return {
-    method,
-    steps,
-    score: opts.score ?? 'activation',
-    tapMode: opts.tapMode ?? 'post-activation',
-    multiToken: opts.multiToken ?? 'per-token',
-    schedule: opts.schedule ?? 'staggered',
-    maxRows,
-  };
-}
-
-/** Path points as fractions of the way from the baseline to the activation. */
+/** Path points as fractions of the way from the baseline to the activation (method with a path). */
 function alphas(method: AttributionMethod, m: number): number[] {
-  if (method === 'grad-x-act') return [1];
   // AMIG: left Riemann sum k/m, k = 0..m-1. Dai et al.: k/(m-1), both ends included.
   if (method === 'amig') return Array.from({ length: m }, (_, k) => k / m);
   return m === 1 ? [1] : Array.from({ length: m }, (_, k) => k / (m - 1));
@@ -134,12 +113,12 @@ export function estimateCounts(
   shape: ModelShape,
   seqLen: number,
   slots: number,
-  opts: { method?: AttributionMethod; steps?: number; schedule?: Schedule; maxRows?: number } = {},
+  settings: Partial<AttributionSettings> = {},
+  opts: ScheduleOptions = {},
 ): BlockCounts {
-  const method = opts.method ?? 'amig';
-  const m = method === 'grad-x-act' ? 1 : (opts.steps ?? 20);
+  const { method, steps: m } = resolveSettings(settings);
   const L = shape.numLayers;
-  if (method === 'grad-x-act') return { forward: slots * L, backward: slots * L };
+  if (!takesSteps(method)) return { forward: slots * L, backward: slots * L };
   const baselineRows = method === 'amig' ? seqLen : 0;
   const setup = (1 + baselineRows) * L;
   if (opts.schedule === 'per-layer') {
@@ -160,19 +139,24 @@ export async function attribute(
   model: Model,
   prompt: string,
   object: string,
-  options: AttributionOptions = {},
+  settings: Partial<AttributionSettings> = {},
+  options: ScheduleOptions & CallOptions = {},
 ): Promise<AttributionResult> {
-  const resolved = resolve(model, options);
-  const enc = encodePrompt(model.config, model.tokenizer, prompt, object, resolved.multiToken);
-  const opts = {
-    ...resolved,
-    maxRows: resolved.maxRows ?? defaultMaxRows(model.config, enc.ids.length, resolved.steps),
+  const s = resolveSettings(settings);
+  if (options.maxRows !== undefined && options.maxRows < 1 + model.numLayers)
+    throw new RangeError(
+      `maxRows must be at least ${1 + model.numLayers} (one step for every layer)`,
+    );
+  const enc = encodePrompt(model.config, model.tokenizer, prompt, object, s.multiToken);
+  const plan: Plan = {
+    schedule: options.schedule ?? 'staggered',
+    maxRows: options.maxRows ?? defaultMaxRows(model.config, enc.ids.length, s.steps),
   };
-  const exec = await Executor.create(model, opts.tapMode);
+  const exec = await Executor.create(model, s.tapMode);
   const L = model.numLayers;
   const F = model.numUnits;
   const total = enc.slots.length;
-  const estimate = estimateCounts(model.config, enc.ids.length, total, opts);
+  const estimate = estimateCounts(model.config, enc.ids.length, total, s, plan);
   const progress = () => {
     options.signal?.throwIfAborted();
     options.onProgress?.({
@@ -185,9 +169,9 @@ export async function attribute(
     const activations = new Float32Array(L * F);
     const slots: SlotAttribution[] = [];
     for (const slot of enc.slots) {
-      const r = await attributeSlot(exec, enc, slot, opts, progress);
+      const r = await attributeSlot(exec, enc, slot, s, plan, progress);
       // Per-token maps are averaged; the reference mode sums them.
-      const w = opts.multiToken === 'reference' ? 1 : 1 / enc.slots.length;
+      const w = s.multiToken === 'reference' ? 1 : 1 / enc.slots.length;
       for (let i = 0; i < L * F; i++) {
         scores[i] += w * r.scores[i];
         activations[i] += r.activations[i] / enc.slots.length;
@@ -201,11 +185,11 @@ export async function attribute(
     }
     return {
       model: model.id,
-      method: opts.method,
-      steps: opts.steps,
-      score: opts.score,
-      tapMode: opts.tapMode,
-      multiToken: opts.multiToken,
+      method: s.method,
+      steps: s.steps,
+      score: s.score,
+      tapMode: s.tapMode,
+      multiToken: s.multiToken,
       prompt,
       object,
       layers: L,
@@ -213,11 +197,11 @@ export async function attribute(
       scores,
       activations,
       baseline:
-        opts.method === 'amig'
+        s.method === 'amig'
           ? model.config.family === 'bert'
             ? 'mask-mean'
             : 'eos-mean'
-          : opts.method === 'ig'
+          : s.method === 'ig'
             ? 'zero'
             : 'none',
       tokens: enc.tokens,
@@ -241,25 +225,26 @@ async function attributeSlot(
   exec: Executor,
   enc: EncodedPrompt,
   slot: ObjectSlot,
-  opts: Resolved & { maxRows: number },
+  s: AttributionSettings,
+  plan: Plan,
   progress: () => void,
 ): Promise<SlotResult> {
   const L = exec.model.numLayers;
   const F = exec.model.numUnits;
   const ctx = exec.context(enc.ids.length, [slot.position]);
-  if (opts.method === 'grad-x-act') return gradTimesActivation(exec, enc, slot, ctx, progress);
+  if (!takesSteps(s.method)) return gradTimesActivation(exec, enc, slot, ctx, progress);
 
   const { a, b } = await activationsAndBaseline(
     exec,
     enc,
     slot,
-    opts.method === 'amig',
+    s.method === 'amig',
     ctx,
     progress,
   );
-  const base = opts.method === 'amig' ? b : new Float32Array(L * F);
-  const points = alphas(opts.method, opts.steps);
-  const run = opts.schedule === 'per-layer' ? perLayerPath : staggeredPath;
+  const base = s.method === 'amig' ? b : new Float32Array(L * F);
+  const points = alphas(s.method, s.steps);
+  const run = plan.schedule === 'per-layer' ? perLayerPath : staggeredPath;
   const { gradSum, probability } = await run(
     exec,
     enc,
@@ -268,12 +253,12 @@ async function attributeSlot(
     a,
     base,
     points,
-    opts.maxRows,
+    plan.maxRows,
     progress,
   );
   const scores = new Float32Array(L * F);
   for (let i = 0; i < L * F; i++) {
-    const weight = opts.score === 'difference' ? a[i] - base[i] : a[i];
+    const weight = s.score === 'difference' ? a[i] - base[i] : a[i];
     scores[i] = (weight * gradSum[i]) / points.length;
   }
   return { scores, activations: a, probability };

@@ -8,7 +8,8 @@ import type { TinyModelType, randomModel } from '../../tests/reference/random-mo
 import { tinyModel as sharedTinyModel } from '../../tests/reference/tiny-model';
 import type { TapStage } from '../../tests/reference';
 import type { ModelConfig } from '../weights/types';
-import { type AttributionOptions, attribute, defaultMaxRows, estimateCounts } from './attribute';
+import { attribute, defaultMaxRows, estimateCounts } from './attribute';
+import type { AttributionMethod } from './settings';
 import { predict } from './predict';
 import { encodePrompt } from './prompt';
 
@@ -71,7 +72,7 @@ describe('engine logits agree with the independent reference forward', () => {
 });
 
 describe('attribution matches finite differences of the reference model', () => {
-  const cases: [TinyModelType, AttributionOptions['method'], TapStage][] = [
+  const cases: [TinyModelType, AttributionMethod, TapStage][] = [
     ['bert', 'amig', 'post'],
     ['bert', 'ig', 'post'],
     ['bert', 'grad-x-act', 'post'],
@@ -121,8 +122,8 @@ describe('schedules', () => {
     const { prompt, object } = fixtures.bert;
     const steps = 5;
     const staggered = await attribute(model, prompt, object, { steps });
-    const chunked = await attribute(model, prompt, object, { steps, maxRows: 1 + 3 * 2 });
-    const perLayer = await attribute(model, prompt, object, { steps, schedule: 'per-layer' });
+    const chunked = await attribute(model, prompt, object, { steps }, { maxRows: 1 + 3 * 2 });
+    const perLayer = await attribute(model, prompt, object, { steps }, { schedule: 'per-layer' });
     for (const other of [chunked, perLayer]) {
       let worst = 0;
       const scale = Math.max(...Array.from(staggered.scores, Math.abs));
@@ -136,8 +137,10 @@ describe('schedules', () => {
     expect(staggered.counts.backward).toBe(L + (steps * L * (L + 1)) / 2);
     const shape = model.config;
     expect(staggered.counts).toEqual(estimateCounts(shape, T, 1, { steps }));
-    expect(chunked.counts).toEqual(estimateCounts(shape, T, 1, { steps, maxRows: 7 }));
-    expect(perLayer.counts).toEqual(estimateCounts(shape, T, 1, { steps, schedule: 'per-layer' }));
+    expect(chunked.counts).toEqual(estimateCounts(shape, T, 1, { steps }, { maxRows: 7 }));
+    expect(perLayer.counts).toEqual(
+      estimateCounts(shape, T, 1, { steps }, { schedule: 'per-layer' }),
+    );
     expect(staggered.counts.forward).toBeLessThan(perLayer.counts.forward);
   });
 
@@ -146,7 +149,7 @@ describe('schedules', () => {
     const mbert = { numLayers: 12, hiddenSize: 768, intermediateSize: 3072, vocabSize: 119547 };
     expect(defaultMaxRows(mbert, 12, 20)).toBeLessThan(1 + 12 * 20);
     const staggered = estimateCounts(mbert, 12, 1, { steps: 20 });
-    const perLayer = estimateCounts(mbert, 12, 1, { steps: 20, schedule: 'per-layer' });
+    const perLayer = estimateCounts(mbert, 12, 1, { steps: 20 }, { schedule: 'per-layer' });
     expect(staggered.forward / perLayer.forward).toBeLessThanOrEqual(0.56);
   });
 });
@@ -246,7 +249,7 @@ describe('prompts', () => {
     const controller = new AbortController();
     controller.abort(new Error('stopped by the user'));
     await expect(
-      attribute(model, fixtures.bert.prompt, 'Paris', { signal: controller.signal }),
+      attribute(model, fixtures.bert.prompt, 'Paris', {}, { signal: controller.signal }),
     ).rejects.toThrow('stopped by the user');
   });
 });

@@ -3,8 +3,7 @@
  * set of neurons whose tapped activation is multiplied by a factor (0 suppresses, 2 enhances)
  * at the target positions. All variants of a prompt run as one batch.
  */
-import { Executor } from './executor';
-import type { Model, TapMode } from './model';
+import { Executor, type Model, type TapMode } from '../model';
 import type { EncodedPrompt } from './prompt';
 
 export interface NeuronEdit {

@@ -1,6 +1,5 @@
 import * as ops from './ops';
 import type { OpDef } from './ops';
-import { emitOnnx } from './onnx';
 import { type Dim, type Shape, shapeToString } from './shape';
 
 export type DType = 'float32' | 'int64' | 'bool';
@@ -127,7 +126,7 @@ export interface GraphOutput {
 /**
  * A graph under construction. Inputs and constants are declared on it; ops are applied through
  * `Tensor` methods and the functions of `ops.ts`; `grad` appends a backward pass; `toOnnx`
- * writes the ONNX model.
+ * (onnx.ts) writes the ONNX model.
  */
 export class Graph {
   readonly inputs: Tensor[] = [];
@@ -210,11 +209,6 @@ export class Graph {
       });
     }
     return xs.map((x) => grads.get(x) ?? ops.zerosLike(x));
-  }
-
-  /** Serialises the graph (the part its outputs need) to ONNX ModelProto bytes. */
-  toOnnx(): Uint8Array {
-    return emitOnnx(this);
   }
 
   private make(name: string, dtype: DType, shape: Dim[], origin: Origin): Tensor {

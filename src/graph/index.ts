@@ -2,4 +2,4 @@ export { Graph, Tensor, type DType } from './graph';
 export type { Dim, Shape } from './shape';
 export * as ops from './ops';
 export * as nn from './nn';
-export { OPSET } from './onnx';
+export { OPSET, toOnnx } from './onnx';

@@ -2,34 +2,13 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as proto } from 'onnx-proto';
 import { type DType, type Graph, type Tensor, topoOrder } from './graph';
+import type { Emitter } from './ops';
 import type { Dim, Shape } from './shape';
 
 const { onnx } = onnxProto;
 
 export const OPSET = 17;
 const IR_VERSION = 8;
-
-/** What an op's `emit` may do: add nodes, and name constants and shapes it needs. */
-export interface Emitter {
-  node(
-    opType: string,
-    inputs: string[],
-    outputs: string[],
-    ints?: Record<string, number | number[]>,
-    floats?: Record<string, number>,
-    strings?: Record<string, string>,
-  ): void;
-  /** A 1-D int64 constant (cached by value). */
-  int64(values: number[]): string;
-  /** A float32 scalar constant (cached by value). */
-  float(value: number): string;
-  /** `Shape(t)` of a tensor by name (cached). */
-  shapeOf(name: string): string;
-  /** A 1-D int64 tensor holding `dims`, named dims read from the graph inputs declaring them. */
-  dims(dims: Shape): string;
-  /** A fresh name for an intermediate value. */
-  temp(base: string): string;
-}
 
 const ELEM_TYPE: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
@@ -74,7 +53,8 @@ function attributes(
   ];
 }
 
-export function emitOnnx(graph: Graph): Uint8Array {
+/** Serialises a graph (the part its outputs need) to ONNX ModelProto bytes. */
+export function toOnnx(graph: Graph): Uint8Array {
   if (graph.outputs.length === 0) throw new Error(`graph ${graph.name} has no outputs`);
   const nodes: proto.INodeProto[] = [];
   const initializers: proto.ITensorProto[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Graph, type Tensor, nn, ops } from '.';
+import { Graph, type Tensor, nn, ops, toOnnx } from '.';
 import { createNodeRuntime } from '../runtime/node';
 import { type GradInput, gradCheck } from '../../tests/util/gradcheck';
 
@@ -113,7 +113,7 @@ describe('op gradients match finite differences', () => {
     const [dt] = g.grad(loss, [table]);
     g.output('dt', dt);
     const rt = createNodeRuntime({ threads: 1 });
-    const s = await rt.createSession(g.toOnnx());
+    const s = await rt.createSession(toOnnx(g));
     const out = await s.run({
       table: rt.tensor(new Float32Array(15), [5, 3]),
       idx: rt.tensor(BigInt64Array.from([1n, 3n, 1n, 0n]), [4]),
@@ -169,7 +169,7 @@ describe('graph builder', () => {
     const [, db] = g.grad(a.mul(2).sum(), [a, b]);
     g.output('db', db);
     const rt = createNodeRuntime({ threads: 1 });
-    const s = await rt.createSession(g.toOnnx());
+    const s = await rt.createSession(toOnnx(g));
     const out = await s.run({
       a: rt.tensor(Float32Array.of(1, 2, 3), [3]),
       b: rt.tensor(Float32Array.of(4, 5), [2]),
@@ -184,7 +184,7 @@ describe('graph builder', () => {
     const y = nn.gelu(x.matmul(w)).softmax(-1);
     g.output('y', y);
     const rt = createNodeRuntime({ threads: 1 });
-    const s = await rt.createSession(g.toOnnx());
+    const s = await rt.createSession(toOnnx(g));
     const xv = Float32Array.of(0.1, -0.2, 0.3, 1, 2, -1);
     const out = (await s.run({ x: rt.tensor(xv, [2, 3]) })).y.data as Float32Array;
     const erf = (z: number) => {

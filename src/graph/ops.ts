@@ -4,8 +4,29 @@
  * plain ONNX too. Adding an op touches this file (and, for a chain method, Tensor in graph.ts).
  */
 import type { DType, Tensor } from './graph';
-import type { Emitter } from './onnx';
 import { type Dim, type Shape, broadcastShapes, normAxis, shapeToString } from './shape';
+
+/** What an op's `emit` may do: add nodes, and name constants and shapes it needs. */
+export interface Emitter {
+  node(
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    ints?: Record<string, number | number[]>,
+    floats?: Record<string, number>,
+    strings?: Record<string, string>,
+  ): void;
+  /** A 1-D int64 constant (cached by value). */
+  int64(values: number[]): string;
+  /** A float32 scalar constant (cached by value). */
+  float(value: number): string;
+  /** `Shape(t)` of a tensor by name (cached). */
+  shapeOf(name: string): string;
+  /** A 1-D int64 tensor holding `dims`, named dims read from the graph inputs declaring them. */
+  dims(dims: Shape): string;
+  /** A fresh name for an intermediate value. */
+  temp(base: string): string;
+}
 
 export interface OpDef<A> {
   /** The ONNX op type it mainly emits (also used to name its outputs). */

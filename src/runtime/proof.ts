@@ -9,7 +9,7 @@
  *   (a GPU buffer under WebGPU), and V is uploaded once with `Runtime.upload` and fed to two
  *   sessions, the way model weights are shared by the engine's graphs.
  */
-import { Graph } from '../graph';
+import { Graph, toOnnx } from '../graph';
 import type { BackendInfo, Runtime } from './runtime';
 
 export const PROOF_BATCH = 2;
@@ -58,7 +58,7 @@ export function buildProofModel(w: Float32Array = PROOF_W): Uint8Array {
   const [dx] = g.grad(y.sum(), [x]);
   g.output('y', y);
   g.output('dx', dx);
-  return g.toOnnx();
+  return toOnnx(g);
 }
 
 /** The `chain` graph: inputs h [B, 3] and v [3, 4] (a weight fed as an input); z = tanh(h v). */
@@ -67,7 +67,7 @@ export function buildChainModel(): Uint8Array {
   const h = g.input('h', 'float32', ['B', 3]);
   const v = g.input('v', 'float32', [3, 4]);
   g.output('z', h.matmul(v).tanh());
-  return g.toOnnx();
+  return toOnnx(g);
 }
 
 /** Row-major a [n, k] times b [k, m], in float64. */

@@ -37,7 +37,7 @@ function sharded(files: Record<string, Uint8Array | string> = {}) {
       'model-00002-of-00002.safetensors': SHARD2,
       ...files,
     },
-    16,
+    { chunkSize: 16 },
   );
 }
 

@@ -52,12 +52,22 @@ export {
 } from './tokenizer';
 export { blobFile, bytesFile, readJsonFile } from './files';
 export { FileListSource } from './file-list-source';
-export { MemorySource } from './memory-source';
+export { MemorySource, type MemorySourceOptions } from './memory-source';
+export {
+  BUNDLED_NAME,
+  MAIN_REVISION,
+  checkHubId,
+  modelId,
+  modelLabel,
+  parseHubRef,
+  sameModel,
+  type HubRef,
+  type ModelRef,
+} from './model-ref';
 export {
   HUB_URL,
   UrlSource,
   cachedModels,
-  checkHubId,
   hubSource,
   removeCachedModel,
   type CachedModel,

@@ -191,7 +191,7 @@ describe('safetensors reader under fuzzing', () => {
     await fuzzAsync(
       fc.asyncProperty(folder, async (files) => {
         try {
-          await loadCheckpoint(new MemorySource('m', files, 7), () => {});
+          await loadCheckpoint(new MemorySource('m', files, { chunkSize: 7 }), () => {});
         } catch (e) {
           expectOwnError(e, [ModelLoadError]);
         }

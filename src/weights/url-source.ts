@@ -1,5 +1,6 @@
 import { ModelSourceError } from './errors';
 import { blobFile, bytesFile, checkFileName } from './files';
+import { MAIN_REVISION, checkHubId, modelId as refId } from './model-ref';
 import type { LoadProgress, ModelFile, ModelSource } from './types';
 
 export const HUB_URL = 'https://huggingface.co';
@@ -22,30 +23,10 @@ export interface CachedModel {
 const MODEL_HEADER = 'x-kne-model';
 const FILE_HEADER = 'x-kne-file';
 
-/** A Hub model id part: huggingface_hub's rule (word characters at both ends, no "--"/".."). */
-const HUB_PART = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$/;
-
-/** Throws unless `id` is a valid Hub model id ("name" or "owner/name"). */
-export function checkHubId(id: string): void {
-  const parts = id.split('/');
-  const valid =
-    parts.length <= 2 &&
-    parts.every(
-      (p) => HUB_PART.test(p) && !p.includes('--') && !p.includes('..') && !p.endsWith('.git'),
-    );
-  if (!valid) {
-    throw new ModelSourceError(
-      `"${id}" is not a valid Hugging Face model id: write "owner/name" (or a bare "name") using ` +
-        `letters, digits, "-", "_" and ".", e.g. "google-bert/bert-base-multilingual-cased", ` +
-        `not a URL.`,
-    );
-  }
-}
-
 /** A model on the Hugging Face Hub, at a branch, tag or commit. */
 export function hubSource(
   modelId: string,
-  revision = 'main',
+  revision = MAIN_REVISION,
   opts: UrlSourceOptions = {},
 ): UrlSource {
   checkHubId(modelId);
@@ -54,7 +35,7 @@ export function hubSource(
       `The revision of "${modelId}" is empty; give a branch, tag or commit (e.g. "main").`,
     );
   }
-  const id = revision === 'main' ? modelId : `${modelId}@${revision}`;
+  const id = refId({ kind: 'hub', id: modelId, revision });
   return new UrlSource(id, `${HUB_URL}/${modelId}/resolve/${encodeURIComponent(revision)}/`, opts);
 }
 

@@ -7,30 +7,22 @@
  */
 import { countingRuntime } from '../../tests/util/counting-runtime';
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES, type NeuronRef, plantedModel } from '../../tests/planted/planted';
+import { type NeuronRef, plantedFacts, plantedModel } from '../../tests/planted/planted';
 import { MemoryResultStore } from '../analysis/dataset';
-import type { Fact } from '../facts/types';
 import type { Runtime } from '../runtime/runtime';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
 import { AnalysisEngine, scopedStore } from './analysis-engine';
-import type { RunSettings } from './api';
+import type { AttributionSettings } from '../attribution/settings';
 import { Engine } from './engine';
 
 const planted = plantedModel({ family: 'gpt2' });
 const { truth } = planted;
-const facts: Fact[] = truth.facts.map((f) => ({
-  id: f.id,
-  relation: f.relation,
-  prompts: LANGUAGES.map((language) => ({
-    language,
-    text: f.prompts[language].prompt,
-    object: f.prompts[language].object,
-  })),
-}));
-const settings: RunSettings = {
+const facts = plantedFacts(truth);
+const settings: AttributionSettings = {
   method: 'amig',
   steps: 20,
+  score: 'activation',
   tapMode: 'post-activation',
   multiToken: 'per-token',
 };
@@ -64,7 +56,7 @@ describe('AnalysisEngine on the planted model', () => {
     const { store, analyses, info } = await setup();
     const france = facts.find((f) => f.id === 'france-capital')!;
     const fact = truth.facts.find((f) => f.id === 'france-capital')!;
-    const { overlap } = await analyses.overlap(
+    const { overlap } = await analyses.factOverlap(
       { runId: 'o', fact: france, settings, tau: {} },
       signal,
     );
@@ -74,7 +66,7 @@ describe('AnalysisEngine on the planted model', () => {
     const p = snow.prompts.en;
     const prompt = { language: 'en', text: p.prompt, object: p.object };
     const call = { prompt, settings, tau: {} };
-    expect(await analyses.estimate({ kind: 'degenerate', ...call })).toMatchObject({
+    expect(await analyses.estimateAnalysis({ kind: 'degenerate', ...call })).toMatchObject({
       complete: false,
       persistent: true,
     });
@@ -85,7 +77,7 @@ describe('AnalysisEngine on the planted model', () => {
     );
     // Stored under the model's key: complete now, and answered without attributing.
     expect((await store.keys(encodeURIComponent(info.key))).length).toBeGreaterThan(0);
-    expect(await analyses.estimate({ kind: 'degenerate', ...call })).toMatchObject({
+    expect(await analyses.estimateAnalysis({ kind: 'degenerate', ...call })).toMatchObject({
       complete: true,
     });
     const phases: string[] = [];
@@ -160,7 +152,7 @@ describe('AnalysisEngine on the planted model', () => {
         signal,
       );
     expect(engine.info!.edits).toHaveLength(2);
-    await engine.unload();
+    await engine.unloadModel();
     expect(engine.info).toBeUndefined();
     expect(live.size).toBe(0);
   });

@@ -1,18 +1,15 @@
 /**
- * The analysis calls (./analysis-api.ts) on the engine's loaded model: each runs a service of
- * ./analysis-service.ts with the call's settings, throttles its progress, and keeps what it
+ * The analysis calls of ./api.ts on the engine's loaded model: each runs a service of
+ * src/analysis/services.ts with the call's settings, throttles its progress, and keeps what it
  * computes in a result store scoped to the model's key, so that dataset runs and fact checks
  * resume and a finished analysis answers at once when asked again. While a weight edit is
  * active every call gets a fresh in-memory store instead: results of the edited model are never
  * kept, and nothing kept for the model is reused.
  */
-import {
-  type AttributionOptions,
-  type AttributionResult,
-  attribute,
-} from '../attribution/attribute';
-import type { Model } from '../attribution/model';
+import { type AttributionResult, attribute } from '../attribution/attribute';
+import type { Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import {
   type DatasetItem,
   MemoryResultStore,
@@ -23,7 +20,16 @@ import {
 } from '../analysis/dataset';
 import { editFact } from '../analysis/edits';
 import { relationSplits } from '../analysis/factcheck';
+import { resolveNeuronSet } from '../analysis/neuron-sets';
 import { defaultTau, knowledgeNeuronsByLanguage } from '../analysis/selection';
+import {
+  type DegenerateResult,
+  degenerateForPrompt,
+  factCheckRelations,
+  factOverlap,
+  interventionLab,
+  runDatasetService,
+} from '../analysis/services';
 import type {
   AnalysisEstimate,
   AnalysisEstimateRequest,
@@ -43,26 +49,15 @@ import type {
   LabResult,
   OverlapAnswer,
   OverlapCall,
+  Benchmark,
+  ModelInfo,
   OverlapProgress,
   ServiceProgress,
-} from './analysis-api';
-import {
-  type DegenerateResult,
-  attributionKey,
-  degenerateForPrompt,
-  factCheckRelations,
-  factOverlap,
-  interventionLab,
-  resolveNeuronSet,
-  runDatasetService,
-} from './analysis-service';
-import type { Benchmark, ModelInfo, RunSettings } from './api';
+} from './api';
 import { estimatePrompt } from './benchmark';
 import type { Engine } from './engine';
-import { throttle } from './runs';
-
-/** Progress messages at most this often (ms), as attribution's. */
-const PROGRESS_MS = 100;
+import type { AnalysisCall, Serves } from './queued-calls';
+import { PROGRESS_MS, throttle } from './runs';
 
 /** Opens the persistent store; rejects where the browser refuses storage. */
 export type StoreOpener = () => Promise<ResultStore>;
@@ -72,13 +67,6 @@ const MEMO = 'memo/v1';
 
 /** The degenerate search's defaults (src/analysis/degenerate.ts), for keys and estimates. */
 const PAIR_DEFAULTS = { topK: 20, singleDrop: 0.2, jointDrop: 0.25 };
-
-const attributionOf = (s: RunSettings): Omit<AttributionOptions, 'signal' | 'onProgress'> => ({
-  method: s.method,
-  steps: s.steps,
-  tapMode: s.tapMode,
-  multiToken: s.multiToken,
-});
 
 /** A store whose keys all live under one prefix of another (one model's results). */
 export function scopedStore(store: ResultStore, scope: string): ResultStore {
@@ -95,12 +83,12 @@ function matchingMap(
   known: AttributionResult | undefined,
   text: string,
   object: string,
-  settings: RunSettings,
+  settings: AttributionSettings,
 ): AttributionResult | undefined {
   return known &&
     known.prompt === text &&
     known.object === object &&
-    attributionKey(known) === attributionKey(attributionOf(settings))
+    settingsKey(known) === settingsKey(settings)
     ? known
     : undefined;
 }
@@ -115,7 +103,7 @@ function progressOf<P extends ServiceProgress>(
   return (p) => t.push(p, force(p));
 }
 
-export class AnalysisEngine {
+export class AnalysisEngine implements Serves<AnalysisCall> {
   private persistent: Promise<ResultStore | null> | undefined;
   /** Where results go for the page's life when the browser refuses storage. */
   private readonly fallback = new MemoryResultStore();
@@ -154,7 +142,7 @@ export class AnalysisEngine {
     return value;
   }
 
-  async overlap(
+  async factOverlap(
     call: OverlapCall,
     signal: AbortSignal,
     onProgress?: (p: OverlapProgress) => void,
@@ -165,7 +153,7 @@ export class AnalysisEngine {
       model,
       {
         fact: call.fact,
-        attribution: attributionOf(call.settings),
+        attribution: call.settings,
         selection: { tau: call.tau },
         known: call.known,
       },
@@ -183,7 +171,7 @@ export class AnalysisEngine {
     const { prompt, settings } = call;
     return {
       prompt: [prompt.language, prompt.text, prompt.object],
-      attribution: attributionKey(attributionOf(settings)),
+      attribution: settingsKey(settings),
       tau: defaultTau(prompt.language, call.tau),
       topK: call.topK ?? PAIR_DEFAULTS.topK,
       singleDrop: call.singleDrop ?? PAIR_DEFAULTS.singleDrop,
@@ -208,8 +196,7 @@ export class AnalysisEngine {
       async () => {
         let map = matchingMap(call.known, prompt.text, prompt.object, call.settings);
         if (!map) {
-          map = await attribute(model, prompt.text, prompt.object, {
-            ...attributionOf(call.settings),
+          map = await attribute(model, prompt.text, prompt.object, call.settings, {
             signal,
             onProgress: (p) => progress({ phase: 'attribution', ...p }),
           });
@@ -226,7 +213,7 @@ export class AnalysisEngine {
           {
             prompt,
             kn: neurons,
-            attribution: attributionOf(call.settings),
+            attribution: call.settings,
             topK: call.topK,
             singleDrop: call.singleDrop,
             jointDrop: call.jointDrop,
@@ -250,7 +237,7 @@ export class AnalysisEngine {
     };
   }
 
-  async lab(
+  async interventionLab(
     call: LabCall,
     signal: AbortSignal,
     onProgress?: (p: LabProgress) => void,
@@ -312,7 +299,7 @@ export class AnalysisEngine {
       {
         facts: call.facts,
         languages: call.languages,
-        attribution: attributionOf(call.settings),
+        attribution: call.settings,
         selection: { tau: call.tau },
         degenerate: call.degenerate,
       },
@@ -327,7 +314,7 @@ export class AnalysisEngine {
       facts: call.facts,
       relations: call.relations ?? null,
       language: call.language,
-      attribution: attributionKey(attributionOf(call.settings)),
+      attribution: settingsKey(call.settings),
       tau: defaultTau(call.language, call.tau),
     };
   }
@@ -346,7 +333,7 @@ export class AnalysisEngine {
           facts: call.facts,
           relations: call.relations,
           language: call.language,
-          attribution: attributionOf(call.settings),
+          attribution: call.settings,
           selection: { tau: call.tau },
         },
         { store, signal, onProgress: progressOf(onProgress, this.now, (p) => !p.current) },
@@ -355,7 +342,7 @@ export class AnalysisEngine {
     return { ...report, persistent };
   }
 
-  async estimate(request: AnalysisEstimateRequest): Promise<AnalysisEstimate> {
+  async estimateAnalysis(request: AnalysisEstimateRequest): Promise<AnalysisEstimate> {
     const { model, info } = this.loaded();
     const { store, persistent } = await this.store(info);
     const b = await this.engine.benchmark();
@@ -410,7 +397,7 @@ export class AnalysisEngine {
       case 'dataset': {
         const plan = await planDataset(model, request.facts, {
           languages: request.languages,
-          attribution: attributionOf(request.settings),
+          attribution: request.settings,
           selection: { tau: request.tau },
           degenerate: request.degenerate,
           store,
@@ -433,7 +420,7 @@ export class AnalysisEngine {
           splits.flatMap((s) => s.train),
           {
             languages: [request.language],
-            attribution: attributionOf(request.settings),
+            attribution: request.settings,
             selection: { tau: request.tau },
             degenerate: true,
             store,
@@ -464,7 +451,7 @@ class Cost {
     private readonly b: Benchmark,
   ) {}
 
-  private tokens(text: string, object: string, settings: RunSettings): number {
+  private tokens(text: string, object: string, settings: AttributionSettings): number {
     try {
       return encodePrompt(
         this.model.config,
@@ -481,7 +468,7 @@ class Cost {
   }
 
   /** One attribution of `object` in `text`. */
-  attribution(text: string, object: string, settings: RunSettings): void {
+  attribution(text: string, object: string, settings: AttributionSettings): void {
     let enc;
     try {
       enc = encodePrompt(
@@ -495,16 +482,19 @@ class Cost {
       if (e instanceof PromptError) return;
       throw e;
     }
-    const est = estimatePrompt(this.b, this.model.config, enc.ids.length, enc.slots.length, {
-      method: settings.method,
-      steps: settings.steps,
-    });
+    const est = estimatePrompt(
+      this.b,
+      this.model.config,
+      enc.ids.length,
+      enc.slots.length,
+      settings,
+    );
     this.blocks += est.counts.forward + est.counts.backward;
     this.seconds += est.seconds;
   }
 
   /** `rows` forward passes of the prompt through every block and the head. */
-  forward(text: string, object: string, settings: RunSettings, rows: number): void {
+  forward(text: string, object: string, settings: AttributionSettings, rows: number): void {
     const tokens = this.tokens(text, object, settings);
     if (!tokens) return;
     const blocks = rows * this.model.numLayers;
@@ -514,7 +504,7 @@ class Cost {
   }
 
   /** What a dataset run's items still need: attributions, and pair searches (forward only). */
-  plan(items: readonly DatasetItem[], settings: RunSettings): void {
+  plan(items: readonly DatasetItem[], settings: AttributionSettings): void {
     for (const item of items) {
       if (item.estimate.attribution > 0)
         for (const p of item.prompts) this.attribution(p.text, p.object, settings);

@@ -8,28 +8,69 @@
  * `runId` chosen by the caller; `cancel(runId)` aborts them, and they reject with an error
  * named `AbortError`. Every other error reaches the UI as an Error whose message can be shown
  * as it is and whose `name` says what kind of problem it is (see ./errors.ts).
+ *
+ * The analysis calls (issue #6: a fact's language overlap, the degenerate neurons of a prompt,
+ * the intervention lab, weight edits, dataset runs and fact checking) follow the same rules,
+ * with progress at most every 100 ms. Their results are kept in the worker's IndexedDB store
+ * (./idb-store.ts) under the model's key, so a dataset run or fact check resumes after a
+ * reload, and a finished analysis answers at once when asked again. Nothing is kept while a
+ * weight edit is active (ModelInfo.edits): results of the edited model must never pass for the
+ * model's.
  */
-import type { AttributionMethod, AttributionResult } from '../attribution/attribute';
-import type { BlockCounts } from '../attribution/executor';
-import type { TapMode } from '../attribution/model';
+import type { AttributionResult, BlockProgress } from '../attribution/attribute';
+import type { BlockCounts, TapMode } from '../model';
 import type { NeuronEdit, Prediction } from '../attribution/predict';
 import type { MultiTokenMode } from '../attribution/prompt';
+import type { AttributionSettings } from '../attribution/settings';
+import type { DatasetProgress, RunFailure } from '../analysis/dataset';
+import type { EditReport, FactEdit } from '../analysis/edits';
+import type { FactCheckProgress, FactCheckReport } from '../analysis/factcheck';
+import type { InterventionKind } from '../analysis/interventions';
+import type { NeuronSetChoice, NeuronSetSources } from '../analysis/neuron-sets';
 import type { PromotedToken, ProjectionDirection } from '../analysis/projection';
+import type { Neuron } from '../analysis/selection';
+import type {
+  DatasetRun,
+  DegenerateProgress,
+  DegenerateResult,
+  FactOverlap,
+  LabProgress,
+  LabResult,
+  OverlapProgress,
+  PromptRef,
+  ServiceProgress,
+} from '../analysis/services';
+import type { Fact } from '../facts/types';
 import type { BackendRequest, OrtEngine, OrtLogLevel } from '../runtime/backend-choice';
 import type { ProofResult } from '../runtime/proof';
 import type { WebBackendInfo } from '../runtime/web';
-import type { ArchFamily, CachedModel } from '../weights';
-import type { AnalysisApi } from './analysis-api';
+import type { CachedModel, ModelConfig, ModelRef } from '../weights';
 import type { ActiveEdit } from './edit-registry';
 
 export type {
   ActiveEdit,
   AttributionResult,
   BlockCounts,
+  BlockProgress,
   CachedModel,
+  DatasetProgress,
+  DatasetRun,
+  DegenerateProgress,
+  DegenerateResult,
+  EditReport,
+  FactCheckProgress,
+  FactCheckReport,
+  FactEdit,
+  FactOverlap,
+  LabProgress,
+  LabResult,
   NeuronEdit,
+  OverlapProgress,
   Prediction,
   PromotedToken,
+  PromptRef,
+  RunFailure,
+  ServiceProgress,
 };
 
 export interface InitOptions {
@@ -47,39 +88,24 @@ export type EngineInfo = WebBackendInfo;
 /** The pipeline proof's result (see src/runtime/proof.ts). */
 export type SelfTestResult = ProofResult;
 
-/** Names of bundled model folders (under /models/): no path tricks. */
-export const BUNDLED_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-/** Which model to load. */
-export type ModelRequest =
-  /** A demo model shipped with the app, under /models/<name>/. */
-  | { kind: 'bundled'; name: string }
-  /** A Hugging Face Hub model, downloaded once and kept in Cache Storage. */
-  | { kind: 'hub'; id: string; revision?: string }
-  /** The files of a model folder the user picked or dropped (config.json, tokenizer.json, ...). */
-  | { kind: 'files'; files: File[]; label: string };
+/**
+ * Which model to load: its reference, plus, for a picked folder, the folder's files
+ * (config.json, tokenizer.json, ...). A Hub model is downloaded once and kept in Cache Storage.
+ */
+export type ModelRequest = ModelRef & { files?: File[] };
 
 /** A loaded model, as the UI shows it and as results are keyed by. */
 export interface ModelInfo {
-  /** 'demo-gpt2', 'owner/name' (Hub, '@revision' unless main), 'local:<folder>'. */
+  /** modelId of its reference: 'demo-gpt2', 'owner/name' ('@revision' off main), 'local:<folder>'. */
   id: string;
   /**
    * The id plus a digest of the model's config, tokenizer and checkpoint size: results cached
    * under one key stay valid only for the same files (a retrained demo model gets a new key).
    */
   key: string;
-  kind: ModelRequest['kind'];
-  family: ArchFamily;
-  modelType: string;
-  layers: number;
-  /** FFN units per layer: the candidate neurons of each layer. */
-  units: number;
-  hiddenSize: number;
-  heads: number;
-  vocabSize: number;
-  maxPositions: number;
-  activation: string;
-  tiedEmbeddings: boolean;
+  kind: ModelRef['kind'];
+  /** Its config.json as the engine reads it (intermediateSize: the candidate neurons per layer). */
+  config: ModelConfig;
   /** The tokenizer's mask token (masked LMs); users still write [MASK]. */
   maskToken?: string;
   checkpointBytes: number;
@@ -103,15 +129,6 @@ export interface LoadEvent {
   totalBytes: number;
 }
 
-/** How attribution runs. tau is not here: it only selects neurons from a finished map. */
-export interface RunSettings {
-  method: AttributionMethod;
-  /** Path points m (grad-x-act always uses one). */
-  steps: number;
-  tapMode: TapMode;
-  multiToken: MultiTokenMode;
-}
-
 export interface PromptInput {
   prompt: string;
   object: string;
@@ -119,7 +136,7 @@ export interface PromptInput {
 
 export interface EstimateRequest {
   prompts: PromptInput[];
-  settings: RunSettings;
+  settings: AttributionSettings;
 }
 
 /** What one prompt will cost, or why it cannot run. */
@@ -156,13 +173,7 @@ export interface Estimate {
 
 export interface AttributeRequest extends PromptInput {
   runId: string;
-  settings: RunSettings;
-}
-
-export interface AttributeProgress {
-  /** Block evaluations done and planned (forward and backward together). */
-  done: number;
-  total: number;
+  settings: AttributionSettings;
 }
 
 export interface PredictRequest extends PromptInput {
@@ -186,8 +197,139 @@ export interface EngineEvent {
   message: string;
 }
 
-/** The engine's calls: models, attribution and predictions here, the analyses in AnalysisApi. */
-export interface EngineApi extends AnalysisApi {
+// ---------------------------------------------------------------------------------------------
+// Analyses
+
+/** How maps are attributed and each language's tau: what every analysis of KN depends on. */
+export interface AnalysisSettings {
+  settings: AttributionSettings;
+  /** KN threshold per language; languages not listed use the paper's (0.3, 0.2 for zh). */
+  tau: Record<string, number>;
+}
+
+export interface OverlapCall extends AnalysisSettings {
+  runId: string;
+  fact: Fact;
+  /** Maps the page holds already (its result cache); reused where prompt and settings match. */
+  known?: AttributionResult[];
+}
+
+export interface OverlapAnswer {
+  overlap: FactOverlap;
+  /** The maps this call attributed, for the page to keep. */
+  computed: AttributionResult[];
+}
+
+export interface DegenerateCall extends AnalysisSettings {
+  runId: string;
+  prompt: PromptRef;
+  /** The prompt's map, when the page holds it: its KN start the search without attributing. */
+  known?: AttributionResult;
+  /** Top KN searched for pairs (20) and the probability thresholds (0.2, 0.25). */
+  topK?: number;
+  singleDrop?: number;
+  jointDrop?: number;
+}
+
+export interface DegenerateAnswer {
+  result: DegenerateResult;
+  /** The prompt's map when this call attributed it, for the page to keep. */
+  computed: AttributionResult | null;
+}
+
+export interface LabCall {
+  runId: string;
+  /** The targets' facts, and the pool unrelated prompts come from. */
+  facts: Fact[];
+  choice: NeuronSetChoice;
+  targets: { factId: string; sources: NeuronSetSources }[];
+  /** Tap and multi-token mode of the interventions. */
+  settings: AttributionSettings;
+  kinds?: InterventionKind[];
+  topK?: number;
+}
+
+export interface EditCall {
+  runId: string;
+  fact: Fact;
+  neurons: Neuron[];
+  edit: FactEdit;
+  settings: AttributionSettings;
+  /** The neuron set's name, for the list of active edits. */
+  label: string;
+  topK?: number;
+}
+
+export interface EditAnswer {
+  edit: ActiveEdit;
+  /** Every prompt of the fact before and after the edit. */
+  report: EditReport;
+  /** The model as it is now: edited, with a key of its own. */
+  info: ModelInfo;
+}
+
+export interface DatasetCall extends AnalysisSettings {
+  runId: string;
+  facts: Fact[];
+  /** Languages run (default: every language of the facts). */
+  languages?: string[];
+  /** Also search the degenerate pairs of every fact x language. */
+  degenerate: boolean;
+}
+
+export interface DatasetAnswer extends DatasetRun {
+  /** Whether the results were stored (false while an edit is active or storage is refused). */
+  persistent: boolean;
+}
+
+export interface FactCheckCall extends AnalysisSettings {
+  runId: string;
+  facts: Fact[];
+  /** Relations checked (null: facts without one); all when left out. */
+  relations?: (string | null)[];
+  language: string;
+}
+
+export interface FactCheckAnswer extends FactCheckReport {
+  persistent: boolean;
+}
+
+/** What to estimate: a call's request without its run id. */
+export type AnalysisEstimateRequest =
+  | ({ kind: 'degenerate' } & Omit<DegenerateCall, 'runId'>)
+  | ({ kind: 'lab' } & Omit<LabCall, 'runId'>)
+  | ({ kind: 'dataset' } & Omit<DatasetCall, 'runId'>)
+  | ({ kind: 'factcheck' } & Omit<FactCheckCall, 'runId'>);
+
+/** The cost of an analysis before it runs; the same engine counts as `estimate`'s. */
+export interface AnalysisEstimate {
+  /**
+   * Units the call works through: fact x language items (dataset, fact check: its training
+   * items), prompts (lab), suppressed sets (degenerate).
+   */
+  items: number;
+  /** Items found in the result store: a run reuses them. */
+  stored: number;
+  /** The whole answer is stored: the call answers at once, computing nothing. */
+  complete: boolean;
+  /**
+   * Block evaluations still to do, forward and backward together (as DatasetProgress.blocks
+   * counts them); an upper bound where the work depends on what earlier steps find.
+   */
+  blocks: number;
+  /** The blocks timed by this device's benchmark of the model (see Estimate). */
+  seconds: number;
+  /** Fact x language items that cannot run, and why. */
+  failures: RunFailure[];
+  /** Whether results will be stored (see DatasetAnswer.persistent). */
+  persistent: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The calls
+
+/** The engine's calls: models, attribution and predictions, then the analyses. */
+export interface EngineApi {
   /**
    * Starts onnxruntime-web on the requested backend and reports what it uses. Once per worker:
    * calling it again with the same options returns the same info; other options throw (make a
@@ -222,7 +364,7 @@ export interface EngineApi extends AnalysisApi {
   /** Attributes P(object | prompt) to every FFN neuron of the loaded model. Cancellable. */
   attribute(
     request: AttributeRequest,
-    onProgress?: (p: AttributeProgress) => void,
+    onProgress?: (p: BlockProgress) => void,
   ): Promise<AttributionResult>;
   /** The model's predictions at the object's slots, with or without neuron edits. */
   predict(request: PredictRequest): Promise<Prediction[]>;
@@ -230,4 +372,31 @@ export interface EngineApi extends AnalysisApi {
   valueVectorTokens(request: ValueTokensRequest): Promise<PromotedToken[]>;
   /** Aborts the call started with this run id (no-op when it has finished). */
   cancel(runId: string): Promise<void>;
+
+  // Analyses
+  /** KN per language of a fact, LIKN and the exclusive regions. Cancellable. */
+  factOverlap(call: OverlapCall, onProgress?: (p: OverlapProgress) => void): Promise<OverlapAnswer>;
+  /** Degenerate pairs and verified clusters of one prompt. Cancellable. */
+  degenerate(
+    call: DegenerateCall,
+    onProgress?: (p: DegenerateProgress) => void,
+  ): Promise<DegenerateAnswer>;
+  /** Suppresses and enhances a neuron set of each target fact, in every language. Cancellable. */
+  interventionLab(call: LabCall, onProgress?: (p: LabProgress) => void): Promise<LabResult>;
+  /**
+   * Edits the value vectors of `neurons` (erase, or update towards new objects) and predicts
+   * every prompt of the fact before and after. The edit stays until `revertEdit`.
+   */
+  applyEdit(call: EditCall, onProgress?: (p: ServiceProgress) => void): Promise<EditAnswer>;
+  /** Restores the weights an edit changed; returns the model as it is then. */
+  revertEdit(id: string): Promise<ModelInfo>;
+  /** Attribution, KN and optionally DKN of every fact x language, with aggregates. Resumes. */
+  datasetRun(call: DatasetCall, onProgress?: (p: DatasetProgress) => void): Promise<DatasetAnswer>;
+  /** Fact checking with DKN and the top-prediction baseline. Resumes. */
+  factCheck(
+    call: FactCheckCall,
+    onProgress?: (p: FactCheckProgress) => void,
+  ): Promise<FactCheckAnswer>;
+  /** What an analysis will cost, and how much of it is stored already. */
+  estimateAnalysis(request: AnalysisEstimateRequest): Promise<AnalysisEstimate>;
 }

@@ -4,14 +4,18 @@
  * multiply the engine's own counts (estimateCounts) by these timings.
  */
 import {
-  type AttributionMethod,
   type ModelShape,
   type Schedule,
+  type ScheduleOptions,
   estimateCounts,
 } from '../attribution/attribute';
-import type { BlockCounts } from '../attribution/executor';
-import { Executor } from '../attribution/executor';
-import type { Model } from '../attribution/model';
+import {
+  type AttributionMethod,
+  type AttributionSettings,
+  resolveSettings,
+  takesSteps,
+} from '../attribution/settings';
+import { type BlockCounts, Executor, type Model } from '../model';
 import type { Benchmark } from './api';
 
 /** Batch rows and tokens the timings are taken at: a mid-sized staggered batch. */
@@ -90,7 +94,7 @@ function headRows(
   steps: number,
   schedule: Schedule,
 ): number {
-  if (method === 'grad-x-act') return 1;
+  if (!takesSteps(method)) return 1;
   if (schedule === 'per-layer') return layers * (1 + steps);
   return 1 + layers * steps;
 }
@@ -101,15 +105,16 @@ export function estimatePrompt(
   shape: ModelShape,
   tokens: number,
   passes: number,
-  opts: { method: AttributionMethod; steps: number; schedule?: Schedule },
+  settings: Partial<AttributionSettings>,
+  opts: ScheduleOptions = {},
 ): { counts: BlockCounts; seconds: number } {
   const schedule = opts.schedule ?? 'staggered';
-  const steps = opts.method === 'grad-x-act' ? 1 : opts.steps;
-  const counts = estimateCounts(shape, tokens, passes, { ...opts, schedule });
+  const { method, steps } = resolveSettings(settings);
+  const counts = estimateCounts(shape, tokens, passes, settings, { ...opts, schedule });
   // Block cost grows with the tokens each sample carries; the head reads one position per row.
   const scale = tokens / b.tokens;
   const seconds =
     scale * (counts.forward * b.forwardSeconds + counts.backward * b.backwardSeconds) +
-    passes * headRows(shape.numLayers, opts.method, steps, schedule) * b.headSeconds;
+    passes * headRows(shape.numLayers, method, steps, schedule) * b.headSeconds;
   return { counts, seconds };
 }

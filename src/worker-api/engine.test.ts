@@ -6,7 +6,8 @@ import { attribute, estimateCounts } from '../attribution/attribute';
 import type { Runtime } from '../runtime/runtime';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource, type ModelSource, writeSafetensors } from '../weights';
-import type { LoadEvent, ModelRequest, RunSettings } from './api';
+import type { AttributionSettings } from '../attribution/settings';
+import type { LoadEvent, ModelRequest } from './api';
 import { Engine } from './engine';
 import { toUserError } from './errors';
 import { keepBodyErrors } from './model-cache';
@@ -19,9 +20,10 @@ const tokenizerJson = readFileSync(
 const vocabSize = Object.keys(JSON.parse(tokenizerJson).model.vocab).length;
 const config = tinyConfig('gpt2', { vocabSize, maxPositions: 32, intermediateSize: 16 });
 const PROMPT = 'The capital of France is [MASK] .';
-const SETTINGS: RunSettings = {
+const SETTINGS: AttributionSettings = {
   method: 'amig',
   steps: 4,
+  score: 'activation',
   tapMode: 'post-activation',
   multiToken: 'per-token',
 };
@@ -78,10 +80,12 @@ describe('Engine', () => {
     expect(info).toMatchObject({
       id: 'a',
       kind: 'bundled',
-      family: 'gpt2',
-      layers: config.numLayers,
-      units: config.intermediateSize,
-      vocabSize,
+      config: {
+        family: 'gpt2',
+        numLayers: config.numLayers,
+        intermediateSize: config.intermediateSize,
+        vocabSize,
+      },
       backend: 'node',
       checkpointBytes: checkpoint.length,
     });
@@ -98,7 +102,7 @@ describe('Engine', () => {
     const other = await engine.load({ kind: 'bundled', name: 'b' }, signal());
     expect(other.id).toBe('a');
     expect(other.key).not.toBe(info.key);
-    await engine.unload();
+    await engine.unloadModel();
     expect(engine.info).toBeUndefined();
   });
 
@@ -122,7 +126,7 @@ describe('Engine', () => {
     expect(live.size).toBe(0);
     // Cancelled halfway through the checkpoint: the tensors uploaded so far are freed.
     const abort = new AbortController();
-    const slow = engineWith({ a: new MemorySource('a', files(), 1024) }, runtime);
+    const slow = engineWith({ a: new MemorySource('a', files(), { chunkSize: 1024 }) }, runtime);
     const cancelled = slow.load({ kind: 'bundled', name: 'a' }, abort.signal, (e) => {
       if (e.phase === 'read' && live.size > 0) abort.abort(new DOMException('x', 'AbortError'));
     });
@@ -171,7 +175,7 @@ describe('Engine', () => {
       (p) => progress.push(p.done / p.total),
     );
     expect(progress.at(-1)).toBe(1);
-    const { loadModel } = await import('../attribution/model');
+    const { loadModel } = await import('../model');
     const direct = await attribute(
       await loadModel(new MemorySource('a', files()), runtime),
       PROMPT,

@@ -4,16 +4,15 @@
  * `Runtime` (onnxruntime-web in the worker, onnxruntime-node in tests). Model files come from
  * a `SourceFactory`, so Node tests load from memory and the worker from URLs, the Hub or files.
  */
-import { type AttributionResult, attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../attribution/model';
+import { type AttributionResult, type BlockProgress, attribute } from '../attribution/attribute';
+import { type Model, loadModel } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import { type PromotedToken, ValueProjector } from '../analysis/projection';
 import type { Runtime } from '../runtime/runtime';
-import type { LoadProgress, ModelFile, ModelSource } from '../weights';
-import { bytesFile } from '../weights';
+import { type LoadProgress, MemorySource, type ModelSource } from '../weights';
+import { cyrb53 } from '../util/hash';
 import type {
-  AttributeProgress,
   AttributeRequest,
   Benchmark,
   Estimate,
@@ -28,7 +27,8 @@ import type {
 import { benchmarkModel, estimatePrompt } from './benchmark';
 import { EditRegistry, editedKey } from './edit-registry';
 import { EngineError } from './errors';
-import { throttle } from './runs';
+import type { EngineCall, Serves } from './queued-calls';
+import { PROGRESS_MS, throttle } from './runs';
 
 /** Opens the model a request names; `onDownload` reports bytes as files are downloaded. */
 export type SourceFactory = (
@@ -39,42 +39,8 @@ export type SourceFactory = (
 /** Small files read before the checkpoint: they identify the model (see ModelInfo.key). */
 const IDENTITY_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
-/** Progress messages at most this often (ms). */
-const PROGRESS_MS = 100;
-
-/** cyrb53: a fast 53-bit string hash; enough to tell model files apart, not for security. */
-function hash53(bytes: Uint8Array, seed = 0): string {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (const b of bytes) {
-    h1 = Math.imul(h1 ^ b, 2654435761);
-    h2 = Math.imul(h2 ^ b, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
-}
-
-/** A source whose small identity files were read once up front and are served from memory. */
-class PrefetchedSource implements ModelSource {
-  constructor(
-    private readonly inner: ModelSource,
-    private readonly files: Map<string, Uint8Array>,
-  ) {}
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  async has(name: string): Promise<boolean> {
-    return this.files.has(name) || this.inner.has(name);
-  }
-
-  async open(name: string): Promise<ModelFile> {
-    const bytes = this.files.get(name);
-    return bytes ? bytesFile(name, bytes) : this.inner.open(name);
-  }
-}
+/** A short digest of bytes (cyrb53, base 36): enough to tell model files apart. */
+const hash53 = (bytes: Uint8Array): string => cyrb53(bytes).toString(36);
 
 async function prefetch(source: ModelSource): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
@@ -95,7 +61,7 @@ interface Loaded {
   edits: EditRegistry;
 }
 
-export class Engine {
+export class Engine implements Serves<EngineCall> {
   private loaded: Loaded | undefined;
   private readonly benchmarks = new Map<string, Benchmark>();
   private editCount = 0;
@@ -138,7 +104,7 @@ export class Engine {
     return this.loaded;
   }
 
-  async unload(): Promise<void> {
+  async unloadModel(): Promise<void> {
     const l = this.loaded;
     this.loaded = undefined;
     if (l) {
@@ -158,7 +124,7 @@ export class Engine {
     onEvent?: (e: LoadEvent) => void,
   ): Promise<ModelInfo> {
     // Free the old model first: two models may not fit in memory together.
-    await this.unload();
+    await this.unloadModel();
     const t0 = this.now();
     const events = throttle(onEvent, PROGRESS_MS, this.now);
     const source = await this.sources(request, (p) =>
@@ -168,7 +134,10 @@ export class Engine {
     const identity = await prefetch(source);
     let checkpointBytes = 0;
     // loadModel frees what it uploaded when it fails; a model that loaded is released here.
-    const model = await loadModel(new PrefetchedSource(source, identity), this.runtime, {
+    const prefetched = new MemorySource(source.id, Object.fromEntries(identity), {
+      fallback: source,
+    });
+    const model = await loadModel(prefetched, this.runtime, {
       signal,
       onProgress: (p) => {
         checkpointBytes = p.totalBytes;
@@ -190,27 +159,17 @@ export class Engine {
           .join('\n'),
       ),
     );
-    const cfg = model.config;
     const info: ModelInfo = {
       id: source.id,
       key: `${source.id}#${digest}`,
       kind: request.kind,
-      family: cfg.family,
-      modelType: cfg.modelType,
-      layers: cfg.numLayers,
-      units: cfg.intermediateSize,
-      hiddenSize: cfg.hiddenSize,
-      heads: cfg.numHeads,
-      vocabSize: cfg.vocabSize,
-      maxPositions: cfg.maxPositions,
-      activation: cfg.activation,
-      tiedEmbeddings: cfg.tieWordEmbeddings,
+      config: { ...model.config },
       checkpointBytes,
       backend: this.runtime.info.backend,
       loadSeconds: (this.now() - t0) / 1000,
       edits: [],
     };
-    if (cfg.family === 'bert' && model.tokenizer.maskToken)
+    if (model.config.family === 'bert' && model.tokenizer.maskToken)
       info.maskToken = model.tokenizer.maskToken;
     this.loaded = {
       model,
@@ -246,10 +205,13 @@ export class Engine {
           object,
           settings.multiToken,
         );
-        const est = estimatePrompt(benchmark, model.config, enc.ids.length, enc.slots.length, {
-          method: settings.method,
-          steps: settings.steps,
-        });
+        const est = estimatePrompt(
+          benchmark,
+          model.config,
+          enc.ids.length,
+          enc.slots.length,
+          settings,
+        );
         return {
           ok: true,
           tokens: enc.ids.length,
@@ -280,12 +242,11 @@ export class Engine {
   async attribute(
     request: AttributeRequest,
     signal: AbortSignal,
-    onProgress?: (p: AttributeProgress) => void,
+    onProgress?: (p: BlockProgress) => void,
   ): Promise<AttributionResult> {
     const { model } = this.current();
     const progress = throttle(onProgress, PROGRESS_MS, this.now);
-    return attribute(model, request.prompt, request.object, {
-      ...request.settings,
+    return attribute(model, request.prompt, request.object, request.settings, {
       signal,
       onProgress: (p) => progress.push(p, p.done === p.total),
     });

@@ -32,6 +32,9 @@ export class Runs {
   }
 }
 
+/** Progress messages cross the worker boundary at most this often (ms), for every call. */
+export const PROGRESS_MS = 100;
+
 /**
  * Limits progress messages to one per `ms` milliseconds (plus the last one), so that reading
  * a 1 GB checkpoint in 64 KB chunks does not flood the worker's message channel.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttributionResult, attribute } from '../../src/attribution/attribute';
-import { type Model, WeightCollector, loadModel } from '../../src/attribution/model';
+import { type Model, WeightCollector, loadModel } from '../../src/model';
 import { predict, suppress } from '../../src/attribution/predict';
 import { type EncodedPrompt, encodePrompt } from '../../src/attribution/prompt';
 import { createNodeRuntime } from '../../src/runtime/node';

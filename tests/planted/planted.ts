@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EncodedPrompt, encodePrompt } from '../../src/attribution/prompt';
 import { MASK } from '../../src/facts';
+import type { Fact } from '../../src/facts/types';
 import { parseConfig } from '../../src/weights/config';
 import { writeSafetensors } from '../../src/weights/safetensors';
 import { type ModelTokenizer, loadTokenizer } from '../../src/weights/tokenizer';
@@ -349,4 +350,28 @@ function factTruth(
     shared: fact.units.filter((u) => u.role === 'shared').map(ref),
     degenerateGroups: groupNames.map((g) => fact.units.filter((u) => u.group === g).map(ref)),
   };
+}
+
+/**
+ * The planted facts as a fact set, one prompt per language. With `wrongObjects`, each fact also
+ * lists the other facts' objects of its relation as its wrong objects (what fact checking tests).
+ */
+export function plantedFacts(truth: PlantedTruth, opts: { wrongObjects?: boolean } = {}): Fact[] {
+  return truth.facts.map((f) => {
+    const fact: Fact = {
+      id: f.id,
+      relation: f.relation,
+      prompts: LANGUAGES.map((language) => ({
+        language,
+        text: f.prompts[language].prompt,
+        object: f.prompts[language].object,
+      })),
+    };
+    if (!opts.wrongObjects) return fact;
+    const others = truth.facts.filter((g) => g.relation === f.relation && g.id !== f.id);
+    return {
+      ...fact,
+      wrongObjects: Object.fromEntries(LANGUAGES.map((l) => [l, others.map((g) => g.object[l])])),
+    };
+  });
 }

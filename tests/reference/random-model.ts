@@ -1,3 +1,4 @@
+import { hashSeed, mulberry32 } from '../../src/util/random';
 import type { HostTensor, ModelConfig } from '../../src/weights/types';
 import { type LlamaConfigJson, type LlamaShape, readLlamaConfig } from './llama-config';
 
@@ -214,25 +215,9 @@ function bodyAndHeadSpecs(config: ModelConfig): Spec[] {
   return specs;
 }
 
-/** FNV-1a over the name, mixed with the seed: one independent stream per tensor. */
-function hashSeed(seed: number, name: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 /** Standard normal samples: mulberry32 uniforms through Box-Muller. */
-function gaussian(state: number): () => number {
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
+function gaussian(seed: number): () => number {
+  const uniform = mulberry32(seed);
   return () => {
     const u = 1 - uniform(); // (0, 1]: log stays finite
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());

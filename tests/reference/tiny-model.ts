@@ -3,7 +3,7 @@
  * shared setup of the engine and analysis tests.
  */
 import { readFileSync } from 'node:fs';
-import { type Model, modelFromTensors } from '../../src/attribution/model';
+import { type Model, modelFromTensors } from '../../src/model';
 import { createNodeRuntime } from '../../src/runtime/node';
 import type { Runtime } from '../../src/runtime/runtime';
 import { type ModelTokenizer, loadTokenizer } from '../../src/weights/tokenizer';

@@ -3,7 +3,7 @@
  * ONNX graph run in onnxruntime-node: per element (a sample of up to `maxElements` per input)
  * and along a random direction covering every element.
  */
-import { Graph, type Tensor } from '../../src/graph';
+import { Graph, type Tensor, toOnnx } from '../../src/graph';
 import { createNodeRuntime } from '../../src/runtime/node';
 import { normals, rng } from './rng';
 
@@ -55,7 +55,7 @@ export async function gradCheck(
   const grads = g.grad(loss, xs);
   g.output('loss', loss);
   grads.forEach((gr, i) => g.output(`g${i}`, gr));
-  const session = await runtime.createSession(g.toOnnx());
+  const session = await runtime.createSession(toOnnx(g));
 
   const dims = inputs.map((s) => s.feed ?? (s.shape as number[]));
   const values = inputs.map((s, i) =>

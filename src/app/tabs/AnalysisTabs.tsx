@@ -8,7 +8,7 @@
 import type { ReactNode } from 'react';
 import type { Fact } from '../../facts';
 import type { EditAnswer, EngineClient, ModelInfo, ServiceProgress } from '../../worker-api';
-import { factSources } from '../../worker-api/neuron-sets';
+import { factSources } from '../../analysis/neuron-sets';
 import { TABS, type Tab } from '../analysis-state';
 import { useDatasetFacts } from '../dataset-source';
 import type { ExplorerState } from '../state';

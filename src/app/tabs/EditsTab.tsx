@@ -10,11 +10,7 @@ import { RadioGroup } from '../../views/analysis/controls';
 import { NeuronSetChooser, WeightEditView } from '../../views/analysis';
 import { formatProbability } from '../../views/format';
 import type { EditAnswer, FactEdit, ModelInfo, ServiceProgress } from '../../worker-api';
-import {
-  type NeuronSetSources,
-  neuronSetName,
-  resolveNeuronSet,
-} from '../../worker-api/neuron-sets';
+import { type NeuronSetSources, neuronSetName, resolveNeuronSet } from '../../analysis/neuron-sets';
 import type { AnalysisState, EditFormState } from '../analysis-state';
 import { errorText } from '../errors';
 import type { LongCall } from '../useLongCall';
@@ -141,8 +137,8 @@ export function EditsTab(props: EditsTabProps) {
       <div className="kn-analysis-toolbar">
         <NeuronSetChooser
           sources={sources}
-          layers={info.layers}
-          units={info.units}
+          layers={info.config.numLayers}
+          units={info.config.intermediateSize}
           value={form.choice}
           onChange={(choice) => setForm({ ...form, choice })}
           selected={props.selected}

@@ -23,7 +23,7 @@ import {
   type NeuronSetSources,
   factSources,
   sourcesFromDataset,
-} from '../../worker-api/neuron-sets';
+} from '../../analysis/neuron-sets';
 import type { AnalysisState } from '../analysis-state';
 import type { DatasetFacts } from '../dataset-source';
 import { type LongCall, useLongCall } from '../useLongCall';
@@ -202,8 +202,8 @@ export function LabTab(props: LabTabProps) {
           />
           <InterventionLabView
             sources={plan.sources}
-            layers={info.layers}
-            units={info.units}
+            layers={info.config.numLayers}
+            units={info.config.intermediateSize}
             context={{ model: info.id, subject }}
             result={call.state.phase === 'done' ? call.state.result : null}
             factId={plan.shown}

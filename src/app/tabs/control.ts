@@ -5,12 +5,12 @@
  * its whole answer (a reload, a link opened in the same browser).
  */
 import { useEffect, useEffectEvent } from 'react';
+import type { AttributionSettings } from '../../attribution/settings';
 import type {
   AnalysisEstimate,
   AnalysisEstimateRequest,
   EngineClient,
   ModelInfo,
-  RunSettings,
 } from '../../worker-api';
 import type { AnalysisState } from '../analysis-state';
 import type { Action } from '../state';
@@ -21,7 +21,7 @@ import type { Query } from '../useQuery';
 export interface AnalysisContext {
   client: EngineClient | undefined;
   info: ModelInfo | undefined;
-  settings: RunSettings;
+  settings: AttributionSettings;
   tau: Record<string, number>;
   analysis: AnalysisState;
   dispatch: (a: Action) => void;

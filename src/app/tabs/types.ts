@@ -1,7 +1,8 @@
 import type { AttributionResult } from '../../attribution/attribute';
+import type { AttributionSettings } from '../../attribution/settings';
 import type { Neuron } from '../../analysis/selection';
 import type { Fact } from '../../facts';
-import type { EngineClient, ModelInfo, RunSettings } from '../../worker-api';
+import type { EngineClient, ModelInfo } from '../../worker-api';
 import type { AnalysisState } from '../analysis-state';
 import type { Action } from '../state';
 
@@ -10,7 +11,7 @@ export interface TabBase {
   client: EngineClient;
   /** The loaded model as it is now (edited or not). */
   info: ModelInfo;
-  settings: RunSettings;
+  settings: AttributionSettings;
   tau: Record<string, number>;
   analysis: AnalysisState;
   dispatch: (a: Action) => void;

@@ -5,7 +5,7 @@
  * which can be highlighted and whose neurons open the neuron map.
  */
 import { neuronKey } from '../../analysis/selection';
-import type { DegenerateResult } from '../../worker-api/analysis-service';
+import type { DegenerateResult } from '../../analysis/services';
 import { ExportMenu } from '../ExportMenu';
 import { fitText, formatCount, formatProbability, neuronLabel } from '../format';
 import type { Neuron } from '../types';

@@ -6,8 +6,8 @@
  */
 import { useId } from 'react';
 import type { InterventionEffect, PromptEffect } from '../../analysis/interventions';
-import type { LabResult } from '../../worker-api/analysis-service';
-import type { NeuronSetChoice, NeuronSetSources } from '../../worker-api/neuron-sets';
+import type { LabResult } from '../../analysis/services';
+import type { NeuronSetChoice, NeuronSetSources } from '../../analysis/neuron-sets';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount, formatProbability, neuronLabel } from '../format';
 import type { Neuron } from '../types';

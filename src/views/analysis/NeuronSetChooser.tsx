@@ -10,7 +10,7 @@ import {
   type NeuronSetSources,
   parseNeuronList,
   resolveNeuronSet,
-} from '../../worker-api/neuron-sets';
+} from '../../analysis/neuron-sets';
 import { formatCount, neuronLabel } from '../format';
 import type { Neuron } from '../types';
 import { NeuronButtons } from './controls';

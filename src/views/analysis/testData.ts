@@ -8,8 +8,8 @@ import type { InterventionEffect } from '../../analysis/interventions';
 import { languageOverlap } from '../../analysis/overlap';
 import type { Prediction } from '../../attribution/predict';
 import type { Neuron } from '../../analysis/selection';
-import { type DegenerateResult, degenerateGroups } from '../../worker-api/analysis-service';
-import type { LabResult } from '../../worker-api/analysis-service';
+import { type DegenerateResult, degenerateGroups } from '../../analysis/services';
+import type { LabResult } from '../../analysis/services';
 
 export const ns = (...pairs: [number, number][]): Neuron[] =>
   pairs.map(([layer, unit]) => ({ layer, unit }));

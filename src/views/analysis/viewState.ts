@@ -5,7 +5,7 @@
  * equals s for every valid s.
  */
 import type { Neuron } from '../../analysis/selection';
-import type { NeuronSetChoice } from '../../worker-api/neuron-sets';
+import type { NeuronSetChoice } from '../../analysis/neuron-sets';
 import type { ColorTransform, UnitRange } from '../types';
 
 /** What a dataset view shows: all relations together (null) or one relation (its id, or null

@@ -3,51 +3,26 @@
  * units and degenerate groups are known by construction: each service must return exactly them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LANGUAGES,
-  type NeuronRef,
-  type PlantedTruth,
-  plantedModel,
-} from '../../tests/planted/planted';
+import { LANGUAGES, type NeuronRef, plantedFacts, plantedModel } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../attribution/model';
-import { type DatasetProgress, MemoryResultStore } from '../analysis/dataset';
-import type { PairSearchResult } from '../analysis/degenerate';
-import type { Fact } from '../facts/types';
+import { type Model, loadModel } from '../model';
+import { type DatasetProgress, MemoryResultStore } from './dataset';
+import type { PairSearchResult } from './degenerate';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
+import { type NeuronSetSources, sourcesFromDataset } from './neuron-sets';
 import {
-  type NeuronSetSources,
   degenerateForPrompt,
   degenerateGroups,
   factCheckRelations,
   factOverlap,
   interventionLab,
   runDatasetService,
-  sourcesFromDataset,
-} from './analysis-service';
-import { prefixEnd } from './idb-store';
+} from './services';
 
 const runtime = createNodeRuntime({ threads: 1 });
 const keys = (ns: readonly NeuronRef[]) => ns.map((n) => `${n.layer}:${n.unit}`).sort();
 const n = (layer: number, unit: number) => ({ layer, unit });
-
-/** The planted facts, with the other facts' objects of the same relation as wrong objects. */
-function plantedFacts(truth: PlantedTruth): Fact[] {
-  return truth.facts.map((f) => {
-    const others = truth.facts.filter((g) => g.relation === f.relation && g.id !== f.id);
-    return {
-      id: f.id,
-      relation: f.relation,
-      prompts: LANGUAGES.map((language) => ({
-        language,
-        text: f.prompts[language].prompt,
-        object: f.prompts[language].object,
-      })),
-      wrongObjects: Object.fromEntries(LANGUAGES.map((l) => [l, others.map((g) => g.object[l])])),
-    };
-  });
-}
 
 describe('degenerateGroups', () => {
   const search: PairSearchResult = {
@@ -89,23 +64,11 @@ describe('degenerateGroups', () => {
   });
 });
 
-describe('prefixEnd (IndexedDB key ranges)', () => {
-  it('is the least string above every string with the prefix', () => {
-    expect(prefixEnd('kn/v1/')).toBe('kn/v10');
-    expect(prefixEnd('a\uffff')).toBe('b');
-    expect(prefixEnd('')).toBeNull();
-    expect(prefixEnd('\uffff\uffff')).toBeNull();
-    for (const key of ['kn/v1/', 'kn/v1/x', 'kn/v1/\uffff\uffff'])
-      expect(key < prefixEnd('kn/v1/')!).toBe(true);
-    expect('kn/v10' < prefixEnd('kn/v1/')!).toBe(false);
-  });
-});
-
 for (const family of ['gpt2', 'bert'] as const) {
   describe(`services on the planted ${family} model`, () => {
     const planted = plantedModel({ family });
     const { truth } = planted;
-    const facts = plantedFacts(truth);
+    const facts = plantedFacts(truth, { wrongObjects: true });
     let model: Model;
     beforeAll(async () => {
       model = await loadModel(new MemorySource(`planted-${family}`, planted.files), runtime);

@@ -1,5 +1,5 @@
 /**
- * Worker-side services behind the analysis views (issue #6): language overlap of a fact,
+ * The analyses as the views and the worker use them (issue #6): language overlap of a fact,
  * intervention-lab runs, degenerate pairs and clusters of a prompt, fact checking, and dataset
  * runs. Each is a plain function of a loaded `Model` and serialisable arguments that returns a
  * serialisable result (plain objects and typed arrays, which structured clone carries), takes an
@@ -7,10 +7,10 @@
  * planted models (tests/planted).
  */
 import { type AttributionResult, attribute, estimateCounts } from '../attribution/attribute';
-import type { Model, TapMode } from '../attribution/model';
+import type { Model, TapMode } from '../model';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
+import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import {
-  type AttributionSettings,
   type DatasetAggregates,
   type DatasetOptions,
   type DatasetProgress,
@@ -20,26 +20,26 @@ import {
   aggregateDataset,
   languagesOf,
   runDataset,
-} from '../analysis/dataset';
+} from './dataset';
 import {
   type ClusterResult,
   type LinkMode,
   type PairSearchResult,
   findDegenerateClusters,
   searchDegeneratePairs,
-} from '../analysis/degenerate';
+} from './degenerate';
 import {
   type FactCheckOptions,
   type FactCheckProgress,
   type FactCheckReport,
   factCheck,
-} from '../analysis/factcheck';
+} from './factcheck';
 import {
   type InterventionEffect,
   type InterventionKind,
   interventionEffects,
-} from '../analysis/interventions';
-import { type LanguageOverlap, languageOverlap } from '../analysis/overlap';
+} from './interventions';
+import { type LanguageOverlap, languageOverlap } from './overlap';
 import {
   type KnowledgeNeuronOptions,
   type LanguageNeurons,
@@ -48,7 +48,7 @@ import {
   byPosition,
   knowledgeNeuronsByLanguage,
   neuronKey,
-} from '../analysis/selection';
+} from './selection';
 import type { Fact } from '../facts/types';
 import {
   type NeuronSetChoice,
@@ -56,8 +56,6 @@ import {
   neuronSetName,
   resolveNeuronSet,
 } from './neuron-sets';
-
-export * from './neuron-sets';
 
 /** How far a service is: `done` of `total` units of work (block evaluations, prompts, items). */
 export interface ServiceProgress {
@@ -82,7 +80,7 @@ export interface PromptRef {
 
 export interface OverlapRequest {
   fact: Fact;
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   /** Per-language tau and the paraphrase share p (defaults: the paper's). */
   selection?: KnowledgeNeuronOptions;
   /**
@@ -127,18 +125,6 @@ export interface OverlapOptions extends ServiceOptions<OverlapProgress> {
   onAttribution?: (result: AttributionResult) => void;
 }
 
-/** The settings an attribution ran with, defaults filled in, to compare a cached map's. */
-export function attributionKey(a: AttributionSettings = {}) {
-  const method = a.method ?? 'amig';
-  return JSON.stringify([
-    method,
-    method === 'grad-x-act' ? 1 : (a.steps ?? 20),
-    a.score ?? 'activation',
-    a.tapMode ?? 'post-activation',
-    a.multiToken ?? 'per-token',
-  ]);
-}
-
 /**
  * Attributes each prompt of a fact (reusing maps the caller has), selects each language's
  * knowledge neurons with its tau, and intersects them: LIKN and the exclusive regions that the
@@ -150,10 +136,10 @@ export async function factOverlap(
   opts: OverlapOptions = {},
 ): Promise<FactOverlap> {
   const { fact } = request;
-  const settings = attributionKey(request.attribution);
+  const settings = settingsKey(request.attribution);
   const known = (request.known ?? []).filter(
     (r) =>
-      r.layers === model.numLayers && r.units === model.numUnits && attributionKey(r) === settings,
+      r.layers === model.numLayers && r.units === model.numUnits && settingsKey(r) === settings,
   );
   const failures: RunFailure[] = [];
   const jobs: { prompt: PromptRef; cached?: AttributionResult; estimate: number }[] = [];
@@ -168,9 +154,7 @@ export async function factOverlap(
         p.object,
         request.attribution?.multiToken,
       );
-      const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, {
-        ...request.attribution,
-      });
+      const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, request.attribution);
       jobs.push({ prompt, cached, estimate: cached ? 0 : c.forward + c.backward });
     } catch (e) {
       if (!(e instanceof PromptError)) throw e;
@@ -185,8 +169,7 @@ export async function factOverlap(
     let result = job.cached;
     if (!result) {
       const base = done;
-      result = await attribute(model, job.prompt.text, job.prompt.object, {
-        ...request.attribution,
+      result = await attribute(model, job.prompt.text, job.prompt.object, request.attribution, {
         signal: opts.signal,
         onProgress: (p) => opts.onProgress?.({ done: base + p.done, total, current: job.prompt }),
       });
@@ -319,7 +302,7 @@ export interface DegenerateRequest {
   prompt: PromptRef;
   /** The prompt's KN, highest score first; when left out, attributed and selected here. */
   kn?: ScoredNeuron[];
-  attribution?: AttributionSettings;
+  attribution?: Partial<AttributionSettings>;
   selection?: KnowledgeNeuronOptions;
   /** Top K KN searched for pairs (20), and the two probability thresholds (0.2, 0.25). */
   topK?: number;
@@ -373,8 +356,7 @@ export async function degenerateForPrompt(
   const multiToken = request.attribution?.multiToken;
   let kn = request.kn;
   if (!kn) {
-    const r = await attribute(model, prompt.text, prompt.object, {
-      ...request.attribution,
+    const r = await attribute(model, prompt.text, prompt.object, request.attribution, {
       signal: opts.signal,
       onProgress: (p) => opts.onProgress?.({ phase: 'attribution', ...p }),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DknRecord, KnRecord } from '../analysis/dataset';
+import type { DknRecord, KnRecord } from './dataset';
 import {
   type NeuronSetSources,
   neuronSetName,

@@ -3,9 +3,9 @@
  * applies to every fact of a relation. Pure data and functions, shared by the lab's service
  * (which resolves a choice per fact) and the views (the chooser shows what a choice selects).
  */
-import type { DknRecord, KnRecord } from '../analysis/dataset';
-import { languageIndependent } from '../analysis/overlap';
-import { type Neuron, byPosition, neuronKey } from '../analysis/selection';
+import type { DknRecord, KnRecord } from './dataset';
+import { languageIndependent } from './overlap';
+import { type Neuron, byPosition, neuronKey } from './selection';
 
 /**
  * A language's KN, the LIKN, a degenerate group (by its index, or all groups together), or

@@ -3,7 +3,8 @@
  * results on the device, and counts the block evaluations it executes (one sample through one
  * block) so schedules can be compared.
  */
-import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { Tensor } from 'onnxruntime-common';
+import type { GraphFeeds, GraphName, GraphResults } from '../arch';
 import type { Model, Sessions, TapMode } from './model';
 
 export interface BlockCounts {
@@ -37,11 +38,13 @@ export class Executor {
     return t;
   }
 
-  private async run(
-    session: InferenceSession,
-    feeds: Record<string, Tensor>,
+  /** Runs graph G with `feeds` and the weights it reads (the global ones, or `layer`'s). */
+  private async run<G extends GraphName>(
+    graph: G,
+    feeds: GraphFeeds<G, Tensor>,
     layer: number | null,
-  ): Promise<InferenceSession.OnnxValueMapType> {
+  ): Promise<GraphResults<G, Tensor>> {
+    const session = this.s[graph];
     const w = this.model.weights;
     const all: Record<string, Tensor> = { ...feeds };
     for (const name of session.inputNames) {
@@ -50,13 +53,13 @@ export class Executor {
       if (!t) throw new Error(`graph input ${name} has no tensor (layer ${layer})`);
       all[name] = t;
     }
-    return session.run(all);
+    return (await session.run(all)) as GraphResults<G, Tensor>;
   }
 
   async embed(ids: BigInt64Array, positions: BigInt64Array, rows: number): Promise<Tensor> {
     const T = ids.length / rows;
     const out = await this.run(
-      this.s.embed,
+      'embed',
       { ids: this.input(ids, [rows, T]), positions: this.input(positions, [rows, T]) },
       null,
     );
@@ -72,7 +75,7 @@ export class Executor {
   ): Promise<{ h: Tensor; found: Tensor }> {
     this.counts.forward += h.dims[0];
     const out = await this.run(
-      this.s.block,
+      'block',
       { h, bias: ctx.bias, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd },
       layer,
     );
@@ -89,7 +92,7 @@ export class Executor {
   ): Promise<{ gH: Tensor; gTap: Tensor }> {
     this.counts.backward += h.dims[0];
     const out = await this.run(
-      this.s.blockVjp,
+      'blockVjp',
       { h, bias: ctx.bias, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd, g_out: gOut },
       layer,
     );
@@ -99,7 +102,7 @@ export class Executor {
   async blockGrow(layer: number, h: Tensor, ctx: RunContext, spawnAdd: Tensor): Promise<Tensor> {
     this.counts.forward += h.dims[0] + spawnAdd.dims[0];
     const out = await this.run(
-      this.s.blockGrow,
+      'blockGrow',
       { h, bias: ctx.bias, tap_pos: ctx.tapPos, spawn_add: spawnAdd },
       layer,
     );
@@ -115,7 +118,7 @@ export class Executor {
   ): Promise<{ gH: Tensor; gSpawn: Tensor }> {
     this.counts.backward += h.dims[0] + spawnAdd.dims[0];
     const out = await this.run(
-      this.s.blockGrowVjp,
+      'blockGrowVjp',
       { h, bias: ctx.bias, tap_pos: ctx.tapPos, spawn_add: spawnAdd, g_out: gOut },
       layer,
     );
@@ -123,7 +126,7 @@ export class Executor {
   }
 
   async head(h: Tensor, targetPos: Tensor): Promise<Tensor> {
-    return (await this.run(this.s.head, { h, target_pos: targetPos }, null)).log_probs;
+    return (await this.run('head', { h, target_pos: targetPos }, null)).log_probs;
   }
 
   async headVjp(
@@ -132,7 +135,7 @@ export class Executor {
     objectIds: Tensor,
   ): Promise<{ prob: Tensor; gH: Tensor }> {
     const out = await this.run(
-      this.s.headVjp,
+      'headVjp',
       { h, target_pos: targetPos, object_ids: objectIds },
       null,
     );
