@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import type { Fact } from '../../facts';
-import { RadioGroup } from '../../views/analysis/controls';
+import { RadioGroup } from '../../views/kit/controls';
 import { NeuronSetChooser, WeightEditView } from '../../views/analysis';
 import { formatProbability } from '../../views/format';
 import type { EditAnswer, FactEdit, ModelInfo, ServiceProgress } from '../../worker-api';

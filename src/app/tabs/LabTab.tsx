@@ -7,7 +7,7 @@
  */
 import { useMemo } from 'react';
 import type { Fact } from '../../facts';
-import { RadioGroup } from '../../views/analysis/controls';
+import { RadioGroup } from '../../views/kit/controls';
 import { InterventionLabView } from '../../views/analysis';
 import type {
   AnalysisEstimate,

@@ -8,24 +8,22 @@ import { neuronKey } from '../../analysis/selection';
 import type { DegenerateResult } from '../../worker-api/analysis-service';
 import { ExportMenu } from '../ExportMenu';
 import { fitText, formatCount, formatProbability, neuronLabel } from '../format';
-import type { Neuron } from '../types';
-import { useControllable } from '../useControllable';
+import { NeuronButtons, RadioGroup } from '../kit/controls';
 import {
   CaptionBlock,
-  ColorBar,
-  type FigureContext,
   Figure,
-  INK,
-  MUTED,
-  SwatchLegend,
+  type FigureContext,
   TITLE_HEIGHT,
   TitleBlock,
   captionHeight,
+  contextLine,
   figureBasename,
-  swatchRows,
   wrapCaption,
-} from './chart';
-import { NeuronButtons, RadioGroup } from './controls';
+} from '../kit/figure';
+import { ColorLegend, SwatchLegend, swatchRows } from '../kit/legend';
+import { INK, MUTED } from '../kit/style';
+import type { Neuron } from '../types';
+import { useControllable } from '../useControllable';
 import { toCsv } from './csv';
 import { edgePath, layeredLayout } from './degenerateLayout';
 import { formatShare, shareColor, textOn } from './scales';
@@ -174,11 +172,11 @@ export function DegenerateGraphFigure({
     >
       <TitleBlock
         title="Degenerate knowledge neurons"
-        subtitle={`${context.subject} · ${context.model}`}
+        subtitle={contextLine(context)}
         width={width}
       />
       <SwatchLegend x={24} y={keyY + 6} items={legend} maxWidth={width - 24} />
-      <ColorBar
+      <ColorLegend
         x={24}
         y={barY + 4}
         w={220}
@@ -296,10 +294,10 @@ export function SuppressionMatrixFigure({
     >
       <TitleBlock
         title="Single and joint suppression"
-        subtitle={`${context.subject} · ${context.model}`}
+        subtitle={contextLine(context)}
         width={width}
       />
-      <ColorBar
+      <ColorLegend
         x={16}
         y={TITLE_HEIGHT + 6}
         w={260}

@@ -12,16 +12,17 @@ import {
   aggregateEffects,
 } from '../../analysis/interventions';
 import { formatCount } from '../format';
-import { BarPanel, barPanelHeight } from './BarPanel';
 import {
   CaptionBlock,
-  type FigureContext,
   Figure,
+  type FigureContext,
   TITLE_HEIGHT,
   TitleBlock,
   captionHeight,
+  contextLine,
   wrapCaption,
-} from './chart';
+} from '../kit/figure';
+import { BarPanel, barPanelHeight } from './BarPanel';
 import { relationLabel } from './controls';
 import { formatChange } from './scales';
 
@@ -115,7 +116,7 @@ export function EffectBarsFigure({
     >
       <TitleBlock
         title={`Intervention effects · ${name}`}
-        subtitle={`${context.subject} · ${context.model}`}
+        subtitle={contextLine(context)}
         width={width}
       />
       {kinds.map((kind, k) =>

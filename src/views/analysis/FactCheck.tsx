@@ -8,22 +8,23 @@ import { interpolateBlues } from 'd3';
 import type { CheckMetrics, FactCheckReport, RelationCheck } from '../../analysis/factcheck';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount } from '../format';
-import type { Neuron } from '../types';
-import { useControllable } from '../useControllable';
-import { BarPanel, barPanelHeight } from './BarPanel';
+import { NeuronButtons } from '../kit/controls';
 import {
   CaptionBlock,
-  type FigureContext,
   Figure,
-  INK,
-  MUTED,
+  type FigureContext,
   TITLE_HEIGHT,
   TitleBlock,
   captionHeight,
+  contextLine,
   figureBasename,
   wrapCaption,
-} from './chart';
-import { NeuronButtons, ScopePicker, relationLabel, scopeLabel } from './controls';
+} from '../kit/figure';
+import { INK, MUTED } from '../kit/style';
+import type { Neuron } from '../types';
+import { useControllable } from '../useControllable';
+import { BarPanel, barPanelHeight } from './BarPanel';
+import { ScopePicker, relationLabel, scopeLabel } from './controls';
 import { toCsv } from './csv';
 import { formatMetric, textOn } from './scales';
 import { DEFAULT_FACT_CHECK_STATE, type FactCheckViewState, type Scope } from './viewState';
@@ -183,7 +184,7 @@ export function ConfusionFigure({ report, context, scope, width = 560 }: FactChe
     >
       <TitleBlock
         title={`Fact checking · ${scopeLabel(scope)}`}
-        subtitle={`${context.subject} · ${context.model}`}
+        subtitle={contextLine(context)}
         width={width}
       />
       <Confusion
@@ -243,7 +244,7 @@ export function F1BarsFigure({
     >
       <TitleBlock
         title="Fact-check F1 per relation"
-        subtitle={`${context.subject} · ${context.model}`}
+        subtitle={contextLine(context)}
         width={width}
       />
       <BarPanel

@@ -8,21 +8,21 @@ import { useId } from 'react';
 import type { LanguageOverlap } from '../../analysis/overlap';
 import { ExportMenu } from '../ExportMenu';
 import { fitText, formatCount } from '../format';
-import type { Neuron } from '../types';
-import { useControllable } from '../useControllable';
+import { NeuronButtons, RadioGroup } from '../kit/controls';
 import {
   CaptionBlock,
-  type FigureContext,
   Figure,
-  INK,
-  MUTED,
+  type FigureContext,
   TITLE_HEIGHT,
   TitleBlock,
   captionHeight,
+  contextLine,
   figureBasename,
   wrapCaption,
-} from './chart';
-import { NeuronButtons, RadioGroup } from './controls';
+} from '../kit/figure';
+import { INK, MUTED } from '../kit/style';
+import type { Neuron } from '../types';
+import { useControllable } from '../useControllable';
 import { toCsv } from './csv';
 import {
   type Region,
@@ -87,7 +87,7 @@ const VENN_HEIGHT = 310;
 export function OverlapFigure(props: OverlapFigureProps) {
   const { overlap, context, layout, width = 560 } = props;
   const title = 'Language overlap of knowledge neurons';
-  const subtitle = `${context.subject} · ${context.model}`;
+  const subtitle = contextLine(context);
   const label = `${title}: ${overlap.languages.join(', ')}`;
   if (layout === 'venn') {
     const lines = wrapCaption(overlapCaption(overlap, 'venn', props.taus), width);

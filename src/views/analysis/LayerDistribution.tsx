@@ -7,21 +7,23 @@ import type { DatasetAggregates, LayerAggregate } from '../../analysis/dataset';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount } from '../format';
 import { layerTicks } from '../grid';
-import { useControllable } from '../useControllable';
-import type { BarSeries } from './bars';
-import { BarPanel, barPanelHeight } from './BarPanel';
+import { RadioGroup } from '../kit/controls';
 import {
   CaptionBlock,
-  type FigureContext,
   Figure,
-  INK,
+  type FigureContext,
   TITLE_HEIGHT,
   TitleBlock,
   captionHeight,
+  contextLine,
   figureBasename,
   wrapCaption,
-} from './chart';
-import { RadioGroup, ScopePicker, capitalise, relationLabel, scopeLabel } from './controls';
+} from '../kit/figure';
+import { INK } from '../kit/style';
+import { useControllable } from '../useControllable';
+import type { BarSeries } from './bars';
+import { BarPanel, barPanelHeight } from './BarPanel';
+import { ScopePicker, capitalise, relationLabel, scopeLabel } from './controls';
 import { toCsv } from './csv';
 import { formatShare, seriesColor } from './scales';
 import {
@@ -142,7 +144,7 @@ export function LayerDistributionFigure(props: LayerDistributionFigureProps) {
     >
       <TitleBlock
         title={`Layer distribution of knowledge neurons · ${scopeLabel(scope)}`}
-        subtitle={`${context.subject} · ${context.model}`}
+        subtitle={contextLine(context)}
         width={width}
       />
       {list.map((p, i) => (

@@ -9,19 +9,20 @@ import type { EditReport, EditedPrompt } from '../../analysis/edits';
 import type { PromptEffect } from '../../analysis/interventions';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount, formatProbability, neuronLabel } from '../format';
-import type { Neuron } from '../types';
-import { BarPanel, barPanelHeight } from './BarPanel';
+import { NeuronButtons } from '../kit/controls';
 import {
   CaptionBlock,
-  type FigureContext,
   Figure,
+  type FigureContext,
   TITLE_HEIGHT,
   TitleBlock,
   captionHeight,
+  contextLine,
   figureBasename,
   wrapCaption,
-} from './chart';
-import { NeuronButtons } from './controls';
+} from '../kit/figure';
+import type { Neuron } from '../types';
+import { BarPanel, barPanelHeight } from './BarPanel';
 import { toCsv } from './csv';
 import { PromptColumn, topTokens } from './InterventionLab';
 import { seriesColor } from './scales';
@@ -111,7 +112,7 @@ export function WeightEditFigure({ report, context, width = 560 }: WeightEditFig
     >
       <TitleBlock
         title={`Weight edit · ${report.kind} · ${formatCount(report.neurons.length)} neurons`}
-        subtitle={`${context.subject} · ${context.model}`}
+        subtitle={contextLine(context)}
         width={width}
       />
       <BarPanel

@@ -1,0 +1,82 @@
+/**
+ * Controls the views share: a radio group, and a row of neuron buttons (each selects its neuron
+ * in the neuron map).
+ */
+import { useId } from 'react';
+import { neuronKey } from '../../analysis/selection';
+import { formatCount, neuronLabel, neuronSpoken } from '../format';
+import type { Neuron } from '../types';
+
+export function RadioGroup<T extends string>({
+  legend,
+  value,
+  options,
+  onChange,
+}: {
+  legend: string;
+  value: T;
+  options: readonly (readonly [T, string])[];
+  onChange: (value: T) => void;
+}) {
+  const name = useId(); // two groups on a page (two views, two maps) must not merge
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {options.map(([v, label]) => (
+        <label key={v} className="kn-radio">
+          <input
+            type="radio"
+            name={name}
+            value={v}
+            checked={value === v}
+            onChange={() => onChange(v)}
+          />
+          {label}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** A titled row of neurons, each a button that selects it. */
+export function NeuronButtons({
+  title,
+  neurons,
+  selected,
+  onSelectNeuron,
+  testId,
+}: {
+  /** Shown before the buttons with the count; left out, the buttons stand alone. */
+  title?: string;
+  neurons: readonly Neuron[];
+  selected?: Neuron | null;
+  onSelectNeuron?: (layer: number, unit: number) => void;
+  testId?: string;
+}) {
+  return (
+    <div className="kn-shared" data-testid={testId}>
+      {title !== undefined && (
+        <>
+          <strong>
+            {title}: {formatCount(neurons.length)} neuron{neurons.length === 1 ? '' : 's'}
+          </strong>{' '}
+        </>
+      )}
+      {neurons.map((n) => {
+        const isSelected = selected?.layer === n.layer && selected?.unit === n.unit;
+        return (
+          <button
+            key={neuronKey(n)}
+            type="button"
+            className="kn-link"
+            aria-pressed={isSelected}
+            aria-label={`Select ${neuronSpoken(n)}`}
+            onClick={() => onSelectNeuron?.(n.layer, n.unit)}
+          >
+            {neuronLabel(n)}
+          </button>
+        );
+      })}
+    </div>
+  );
+}
