@@ -41,7 +41,7 @@ export function MapOverlay({
   transform: ColorTransform;
   model: MapModel;
   layout: MapLayout;
-  selected: Neuron | null | undefined;
+  selected?: Neuron | null;
 }) {
   const { threshold, domain } = model;
   const legend = layout.legend;

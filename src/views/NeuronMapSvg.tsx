@@ -57,7 +57,7 @@ export function prepareMap(props: NeuronMapSvgProps): PreparedMap {
 
 /** The map's drawing as a group: NeuronMapSvg wraps one, a figure of several stacks them. */
 export function NeuronMapFigure(props: NeuronMapSvgProps & { prepared: PreparedMap }) {
-  const { map, language, tau, transform = 'linear', selected, prepared } = props;
+  const { transform = 'linear', prepared } = props;
   const { model, lines, layout } = prepared;
   return (
     <g>
@@ -67,15 +67,7 @@ export function NeuronMapFigure(props: NeuronMapSvgProps & { prepared: PreparedM
         domain={model.domain}
         transform={transform}
       />
-      <MapOverlay
-        map={map}
-        language={language}
-        tau={tau}
-        transform={transform}
-        model={model}
-        layout={layout}
-        selected={selected}
-      />
+      <MapOverlay {...props} transform={transform} model={model} layout={layout} />
       <CaptionBlock lines={lines} y={layout.captionY - 10} width={layout.width} />
     </g>
   );

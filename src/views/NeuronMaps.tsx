@@ -146,48 +146,35 @@ export function NeuronMaps({
         />
       )}
       <div className="kn-maps-grid">
-        {maps.map((m, i) => (
-          <div className="kn-maps-cell" key={m.language}>
-            <NeuronMap
-              map={m.map}
-              language={m.language}
-              tau={m.tau}
-              domain={domains[i]}
-              transform={transform}
-              range={range}
-              onRangeChange={setRange}
-              selected={selected}
-              onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
-              width={mapWidth}
-            />
-            <ExportMenu
-              label={`Export the ${m.language} map`}
-              basename={exportBasename(m.map, m.language)}
-              figure={() => (
-                <NeuronMapSvg
-                  map={m.map}
-                  language={m.language}
-                  tau={m.tau}
-                  domain={domains[i]}
-                  scaleMode={scaleMode}
-                  transform={transform}
-                  range={range}
-                  selected={selected}
-                />
-              )}
-              csv={() => scoresCsv(m.map, m.tau)}
-              json={() => scoresJson(m.map, { language: m.language, tau: m.tau })}
-            />
-            <KnowledgeNeuronList
-              language={m.language}
-              neurons={perLanguage[i].neurons}
-              maxScore={perLanguage[i].max}
-              shared={maps.length > 1 ? sharedKeys : undefined}
-              selected={selected}
-              onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
-            />
-          </div>
-        ))}
+        {maps.map((m, i) => {
+          // What the map shows: the view and its export alike.
+          const shown = { ...m, domain: domains[i], transform, range, selected };
+          return (
+            <div className="kn-maps-cell" key={m.language}>
+              <NeuronMap
+                {...shown}
+                onRangeChange={setRange}
+                onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+                width={mapWidth}
+              />
+              <ExportMenu
+                label={`Export the ${m.language} map`}
+                basename={exportBasename(m.map, m.language)}
+                figure={() => <NeuronMapSvg {...shown} scaleMode={scaleMode} />}
+                csv={() => scoresCsv(m.map, m.tau)}
+                json={() => scoresJson(m.map, { language: m.language, tau: m.tau })}
+              />
+              <KnowledgeNeuronList
+                language={m.language}
+                neurons={perLanguage[i].neurons}
+                maxScore={perLanguage[i].max}
+                shared={maps.length > 1 ? sharedKeys : undefined}
+                selected={selected}
+                onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+              />
+            </div>
+          );
+        })}
       </div>
     </section>
   );

@@ -7,9 +7,9 @@
 import { ticks as d3ticks } from 'd3';
 import { type MouseEvent, useMemo, useState } from 'react';
 import { ExportMenu } from '../ExportMenu';
-import { formatCount, neuronLabel, neuronSpoken } from '../format';
+import { formatCount, neuronLabel } from '../format';
 import { binUnits, clampRange, fullRange } from '../grid';
-import { RadioGroup } from '../kit/controls';
+import { NeuronButton, RadioGroup, isSelected } from '../kit/controls';
 import {
   CaptionBlock,
   type FigureContext,
@@ -308,21 +308,14 @@ export function SelectionFrequencyView(props: SelectionFrequencyViewProps) {
           {top.map((n) => (
             <tr
               key={`${n.layer}:${n.unit}`}
-              className={
-                props.selected?.layer === n.layer && props.selected?.unit === n.unit
-                  ? 'kn-row-selected'
-                  : undefined
-              }
+              className={isSelected(n, props.selected) ? 'kn-row-selected' : undefined}
             >
               <td>
-                <button
-                  type="button"
-                  className="kn-link"
-                  aria-label={`Select ${neuronSpoken(n)}`}
-                  onClick={() => props.onSelectNeuron?.(n.layer, n.unit)}
-                >
-                  {neuronLabel(n)}
-                </button>
+                <NeuronButton
+                  neuron={n}
+                  selected={props.selected}
+                  onSelectNeuron={props.onSelectNeuron}
+                />
               </td>
               <td className="kn-num">
                 {formatCount(n.count)} of {formatCount(map.facts)}

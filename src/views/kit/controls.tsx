@@ -1,6 +1,6 @@
 /**
- * Controls the views share: a radio group, and a row of neuron buttons (each selects its neuron
- * in the neuron map).
+ * Controls the views share: a radio group, and neuron buttons (each selects its neuron in the
+ * neuron map), alone or in a titled row.
  */
 import { useId } from 'react';
 import { neuronKey } from '../../analysis/selection';
@@ -62,21 +62,41 @@ export function NeuronButtons({
           </strong>{' '}
         </>
       )}
-      {neurons.map((n) => {
-        const isSelected = selected?.layer === n.layer && selected?.unit === n.unit;
-        return (
-          <button
-            key={neuronKey(n)}
-            type="button"
-            className="kn-link"
-            aria-pressed={isSelected}
-            aria-label={`Select ${neuronSpoken(n)}`}
-            onClick={() => onSelectNeuron?.(n.layer, n.unit)}
-          >
-            {neuronLabel(n)}
-          </button>
-        );
-      })}
+      {neurons.map((n) => (
+        <NeuronButton
+          key={neuronKey(n)}
+          neuron={n}
+          selected={selected}
+          onSelectNeuron={onSelectNeuron}
+        />
+      ))}
     </div>
+  );
+}
+
+/** Whether `n` is the selected neuron. */
+export const isSelected = (n: Neuron, selected: Neuron | null | undefined): boolean =>
+  selected?.layer === n.layer && selected?.unit === n.unit;
+
+/** A neuron's label as a button that selects it (pressed while it is the selected one). */
+export function NeuronButton({
+  neuron,
+  selected,
+  onSelectNeuron,
+}: {
+  neuron: Neuron;
+  selected?: Neuron | null;
+  onSelectNeuron?: (layer: number, unit: number) => void;
+}) {
+  return (
+    <button
+      type="button"
+      className="kn-link"
+      aria-pressed={isSelected(neuron, selected)}
+      aria-label={`Select ${neuronSpoken(neuron)}`}
+      onClick={() => onSelectNeuron?.(neuron.layer, neuron.unit)}
+    >
+      {neuronLabel(neuron)}
+    </button>
   );
 }

@@ -143,3 +143,37 @@ export function CaptionBlock({
     </g>
   );
 }
+
+/**
+ * The usual figure: its title and what it is about on top, the drawing, and the caption's
+ * paragraphs wrapped under `bottom`; its height follows from the caption.
+ */
+export function TitledFigure({
+  width,
+  bottom,
+  label,
+  title,
+  context,
+  caption,
+  children,
+}: {
+  width: number;
+  /** Where the drawing ends and the caption starts. */
+  bottom: number;
+  /** The accessible name. */
+  label: string;
+  title: string;
+  context: FigureContext;
+  /** Paragraphs: the first in ink, the rest muted. */
+  caption: readonly string[];
+  children: ReactNode;
+}) {
+  const lines = wrapCaption(caption, width);
+  return (
+    <Figure width={width} height={bottom + captionHeight(lines)} label={label}>
+      <TitleBlock title={title} subtitle={contextLine(context)} width={width} />
+      {children}
+      <CaptionBlock lines={lines} y={bottom} width={width} />
+    </Figure>
+  );
+}

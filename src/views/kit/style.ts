@@ -9,3 +9,5 @@ export const MUTED = '#4f5868'; // 7:1 on white
 export const GRID = '#e3e6eb';
 /** Thin rules: a heatmap's frame, the line between stacked maps. */
 export const RULE = '#c5cad3';
+/** What the user picked: a region, a group. */
+export const HIGHLIGHT = '#ffd54f';
