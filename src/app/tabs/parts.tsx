@@ -43,7 +43,7 @@ export function FactPicker({
 }
 
 /** What an analysis will cost, and what of it is stored from an earlier run. */
-export function EstimateNote({
+function EstimateNote({
   estimate,
   backend,
   unit,
