@@ -4,7 +4,8 @@
  * it, so the list is also the keyboard route to the strongest neurons.
  */
 import { useState } from 'react';
-import { formatCount, formatScore, neuronLabel, neuronSpoken } from './format';
+import { formatCount, formatScore } from './format';
+import { NeuronButton, isSelected } from './kit/controls';
 import type { Neuron, ScoredNeuron } from './types';
 import { ValueBar } from './ValueBar';
 
@@ -53,19 +54,10 @@ export function KnowledgeNeuronList({
         <tbody>
           {rows.map((n) => {
             const key = `${n.layer}:${n.unit}`;
-            const isSelected = selected?.layer === n.layer && selected?.unit === n.unit;
             return (
-              <tr key={key} className={isSelected ? 'kn-row-selected' : undefined}>
+              <tr key={key} className={isSelected(n, selected) ? 'kn-row-selected' : undefined}>
                 <td>
-                  <button
-                    type="button"
-                    className="kn-link"
-                    aria-pressed={isSelected}
-                    aria-label={`Select ${neuronSpoken(n)}`}
-                    onClick={() => onSelectNeuron?.(n.layer, n.unit)}
-                  >
-                    {neuronLabel(n)}
-                  </button>
+                  <NeuronButton neuron={n} selected={selected} onSelectNeuron={onSelectNeuron} />
                 </td>
                 <td className="kn-num">{formatScore(n.score)}</td>
                 <td className="kn-num">

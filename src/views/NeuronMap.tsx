@@ -6,21 +6,12 @@
  * Keyboard: the map is one focus stop; arrows move a cursor cell, Enter selects, + and - zoom
  * around the cursor, 0 shows all units.
  */
-import {
-  type KeyboardEvent,
-  type MouseEvent,
-  useEffect,
-  useId,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
-import { levelOf, levelPalette, maxAbs, maxScore, scorePosition } from './color';
+import { type KeyboardEvent, type MouseEvent, useId, useMemo, useState } from 'react';
+import { maxAbs, maxScore } from './color';
 import { formatCount, formatScore, neuronLabel, neuronSpoken } from './format';
 import {
   type BinnedMap,
   binUnits,
-  cellPixels,
   clampRange,
   columnOf,
   columnUnits,
@@ -29,10 +20,11 @@ import {
   knowledgeNeurons,
   scoreRanker,
 } from './grid';
-import { INK, mapLayout, rowY } from './layout';
-import { LayerAxis, MapHeader, Ring, UnitAxis } from './MapParts';
-import { type MapModel, mapSubtitle, mapTitle, markers, methodShort } from './mapModel';
-import { SelectedBox } from './NeuronMapSvg';
+import { CellCanvas, cellAt, cellBox } from './kit/heatmap';
+import { FONT, INK } from './kit/style';
+import { mapLayout } from './layout';
+import type { MapModel } from './mapModel';
+import { MapOverlay } from './MapOverlay';
 import { useControllable } from './useControllable';
 import { Overview } from './Overview';
 import type { ColorTransform, Neuron, NeuronMapData, UnitRange } from './types';
@@ -86,7 +78,7 @@ export function NeuronMap({
   const setRange = (r: UnitRange) => setRawRange(clampRange(r, map.units));
 
   const layout = mapLayout(width, map.layers);
-  const { plot, rowHeight } = layout;
+  const { plot } = layout;
   const colorDomain = domain ?? maxAbs(map.scores);
   const columns = Math.max(1, Math.floor(plot.w));
   const { start, end } = range;
@@ -111,15 +103,6 @@ export function NeuronMap({
     threshold: max > 0 ? tau * max : undefined,
     domain: colorDomain,
   };
-  const colW = plot.w / binned.columns;
-
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const ctx = canvasRef.current?.getContext('2d');
-    if (!ctx) return;
-    const pixels = cellPixels(binned, colorDomain, transform);
-    ctx.putImageData(new ImageData(pixels, binned.columns, binned.layers), 0, 0);
-  }, [binned, colorDomain, transform]);
 
   const [hover, setHover] = useState<Probe | null>(null);
   const [cursor, setCursor] = useState<Neuron | null>(null);
@@ -138,6 +121,7 @@ export function NeuronMap({
       ? { ...cursor, column: columnOf(binned, cursor.unit) }
       : null;
   const probe = hover ?? (keyboard ? cursorProbe : null);
+  const probeBox = probe && cellBox(layout, binned, probe.layer, probe.column);
 
   const describe = (n: Neuron) => {
     const i = n.layer * map.units + n.unit;
@@ -157,12 +141,8 @@ export function NeuronMap({
 
   const pointerCell = (e: MouseEvent<HTMLDivElement>): Probe | null => {
     const box = e.currentTarget.getBoundingClientRect();
-    const x = e.clientX - box.left - plot.x;
-    const y = e.clientY - box.top - plot.y;
-    if (x < 0 || y < 0 || x >= plot.w || y >= plot.h) return null;
-    const column = Math.min(binned.columns - 1, Math.floor(x / colW));
-    const layer = map.layers - 1 - Math.min(map.layers - 1, Math.floor(y / rowHeight));
-    return probeAt(layer, column);
+    const cell = cellAt(layout, binned, e.clientX - box.left, e.clientY - box.top);
+    return cell && probeAt(cell.layer, cell.column);
   };
 
   /** Zooms by a factor, keeping the unit `around` at the same place in the view. */
@@ -213,8 +193,6 @@ export function NeuronMap({
     return kn ? { ...kn, column: columnOf(binned, kn.unit) } : probeAt(map.layers - 1, 0);
   };
 
-  const { hex } = levelPalette();
-  const selectedVisible = selected && selected.unit >= start && selected.unit < end;
   const zoomed = !isFullRange(range, map.units);
   const helpId = useId();
 
@@ -253,70 +231,31 @@ export function NeuronMap({
         onBlur={() => setKeyboard(false)}
         onKeyDown={onKeyDown}
       >
-        <canvas
-          ref={canvasRef}
-          width={binned.columns}
-          height={binned.layers}
-          style={{
-            position: 'absolute',
-            left: plot.x,
-            top: plot.y,
-            width: plot.w,
-            height: plot.h,
-            imageRendering: 'pixelated',
-          }}
-        />
+        <CellCanvas binned={binned} domain={colorDomain} transform={transform} box={plot} />
         <svg
           className="kn-map-overlay"
           width={width}
           height={layout.height}
           style={OVERLAY}
           aria-hidden="true"
+          fontFamily={FONT}
         >
-          <MapHeader
-            layout={layout}
-            title={mapTitle(language, map)}
-            subtitle={mapSubtitle(map)}
-            knCount={neurons.length}
+          <MapOverlay
+            map={map}
+            language={language}
             tau={tau}
-            threshold={model.threshold}
-            domain={colorDomain}
             transform={transform}
-            method={methodShort(map)}
+            model={model}
+            layout={layout}
+            selected={selected}
           />
-          <LayerAxis layout={layout} layers={map.layers} />
-          <UnitAxis layout={layout} range={range} units={map.units} />
-          <g data-role="markers">
-            {markers(model, layout, map.layers).map((m) => (
-              <Ring key={`${m.layer}:${m.unit}`} cx={m.cx} cy={m.cy} r={m.r} />
-            ))}
-          </g>
-          {selectedVisible && (
-            <SelectedBox
-              x={plot.x + columnOf(binned, selected.unit) * colW}
-              y={rowY(layout, map.layers, selected.layer)}
-              w={colW}
-              h={rowHeight}
-              fill={
-                hex[
-                  levelOf(
-                    scorePosition(
-                      map.scores[selected.layer * map.units + selected.unit],
-                      colorDomain,
-                      transform,
-                    ),
-                  )
-                ]
-              }
-            />
-          )}
-          {probe && (
+          {probeBox && (
             <rect
               data-role="cursor"
-              x={plot.x + probe.column * colW - 1.5}
-              y={rowY(layout, map.layers, probe.layer) - 1.5}
-              width={Math.max(colW, 3) + 3}
-              height={rowHeight + 3}
+              x={probeBox.x - 1.5}
+              y={probeBox.y - 1.5}
+              width={Math.max(probeBox.w, 3) + 3}
+              height={probeBox.h + 3}
               fill="none"
               stroke={INK}
               strokeWidth={1.5}
@@ -324,15 +263,15 @@ export function NeuronMap({
             />
           )}
         </svg>
-        {probe && (
+        {probe && probeBox && (
           <Tooltip
             map={map}
             probe={probe}
             binned={binned}
             rank={rank}
             isKnowledge={knKeys.has(probe.layer * map.units + probe.unit)}
-            x={plot.x + (probe.column + 0.5) * colW}
-            y={rowY(layout, map.layers, probe.layer) + rowHeight}
+            x={probeBox.x + probeBox.w / 2}
+            y={probeBox.y + probeBox.h}
             width={width}
           />
         )}

@@ -3,19 +3,12 @@
  * PNG/SVG exports serialise. Small maps get one cell per neuron; above `maxColumns` visible units,
  * columns hold the maximum over bins of units, and the caption says so.
  */
-import { levelOf, levelPalette, scorePosition } from './color';
-import { colorRuns, columnOf } from './grid';
-import { INK, type MapLayout, mapLayout, rowY } from './layout';
-import { Caption, LayerAxis, MapHeader, Ring, UnitAxis } from './MapParts';
-import {
-  type MapModel,
-  captionLines,
-  mapModel,
-  mapSubtitle,
-  mapTitle,
-  markers,
-  methodShort,
-} from './mapModel';
+import { CaptionBlock, type CaptionLine, Figure, wrapCaption } from './kit/figure';
+import { HeatmapCells } from './kit/heatmap';
+import { RULE } from './kit/style';
+import { type MapLayout, mapLayout } from './layout';
+import { type MapModel, captionLines, mapModel } from './mapModel';
+import { MapOverlay } from './MapOverlay';
 import type { ColorTransform, NeuronMapData, Neuron, ScaleMode, UnitRange } from './types';
 
 export interface NeuronMapSvgProps {
@@ -41,13 +34,14 @@ export const DEFAULT_WIDTH = 800;
 
 export interface PreparedMap {
   model: MapModel;
-  lines: string[];
+  lines: CaptionLine[];
   layout: MapLayout;
 }
 
 /** Everything a map's drawing needs, computed once (its size included, for stacking). */
 export function prepareMap(props: NeuronMapSvgProps): PreparedMap {
   const { map, tau, domain, range, scaleMode = 'per-map' } = props;
+  const width = props.width ?? DEFAULT_WIDTH;
   const model = mapModel(map, {
     tau,
     domain,
@@ -55,131 +49,40 @@ export function prepareMap(props: NeuronMapSvgProps): PreparedMap {
     maxColumns: props.maxColumns ?? DEFAULT_MAX_COLUMNS,
   });
   const lines =
-    props.caption === false ? [] : captionLines(map, props.language, tau, model, scaleMode);
-  return {
-    model,
-    lines,
-    layout: mapLayout(props.width ?? DEFAULT_WIDTH, map.layers, lines.length),
-  };
+    props.caption === false
+      ? []
+      : wrapCaption(captionLines(map, props.language, tau, model, scaleMode), width);
+  return { model, lines, layout: mapLayout(width, map.layers, lines.length) };
 }
 
 /** The map's drawing as a group: NeuronMapSvg wraps one, a figure of several stacks them. */
 export function NeuronMapFigure(props: NeuronMapSvgProps & { prepared: PreparedMap }) {
-  const { map, language, tau, transform = 'linear', selected, prepared } = props;
+  const { transform = 'linear', prepared } = props;
   const { model, lines, layout } = prepared;
-  const { plot, rowHeight } = layout;
-  const { binned } = model;
-  const colW = plot.w / binned.columns;
-  const { hex } = levelPalette();
-  const showSelected =
-    selected && selected.unit >= model.range.start && selected.unit < model.range.end;
   return (
     <g>
-      <rect width={layout.width} height={layout.height} fill="#ffffff" />
-      <MapHeader
+      <HeatmapCells
         layout={layout}
-        title={mapTitle(language, map)}
-        subtitle={mapSubtitle(map)}
-        knCount={model.neurons.length}
-        tau={tau}
-        threshold={model.threshold}
+        binned={model.binned}
         domain={model.domain}
         transform={transform}
-        method={methodShort(map)}
       />
-      <g data-role="cells" shapeRendering="crispEdges">
-        {colorRuns(binned, model.domain, transform).map((run) => (
-          <rect
-            key={`${run.layer}:${run.column}`}
-            x={plot.x + run.column * colW}
-            y={rowY(layout, map.layers, run.layer)}
-            width={run.length * colW}
-            height={rowHeight}
-            fill={hex[run.level]}
-          />
-        ))}
-      </g>
-      <LayerAxis layout={layout} layers={map.layers} />
-      <UnitAxis layout={layout} range={model.range} units={map.units} />
-      <g data-role="markers">
-        {markers(model, layout, map.layers).map((m) => (
-          <Ring key={`${m.layer}:${m.unit}`} cx={m.cx} cy={m.cy} r={m.r} />
-        ))}
-      </g>
-      {showSelected && (
-        <SelectedBox
-          x={plot.x + columnOf(binned, selected.unit) * colW}
-          y={rowY(layout, map.layers, selected.layer)}
-          w={colW}
-          h={rowHeight}
-          fill={
-            hex[
-              levelOf(
-                scorePosition(
-                  map.scores[selected.layer * map.units + selected.unit],
-                  model.domain,
-                  transform,
-                ),
-              )
-            ]
-          }
-        />
-      )}
-      <Caption layout={layout} lines={lines} />
-    </g>
-  );
-}
-
-/**
- * The selected neuron: a square at least 10 px wide on its cell, filled with the cell's colour
- * (so a one-pixel column still shows it), outlined dark on a white halo.
- */
-export function SelectedBox({
-  x,
-  y,
-  w,
-  h,
-  fill,
-}: {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  fill: string;
-}) {
-  const size = Math.max(10, Math.min(w, h));
-  const left = x + w / 2 - size / 2;
-  const top = y + h / 2 - size / 2;
-  return (
-    <g data-role="selected">
-      <rect
-        x={left}
-        y={top}
-        width={size}
-        height={size}
-        fill={fill}
-        stroke="#ffffff"
-        strokeWidth={4}
-      />
-      <rect x={left} y={top} width={size} height={size} fill="none" stroke={INK} strokeWidth={2} />
+      <MapOverlay {...props} transform={transform} model={model} layout={layout} />
+      <CaptionBlock lines={lines} y={layout.captionY - 10} width={layout.width} />
     </g>
   );
 }
 
 export function NeuronMapSvg(props: NeuronMapSvgProps) {
   const prepared = prepareMap(props);
-  const { width, height } = prepared.layout;
   return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label={`Neuron map, ${props.language}: ${props.map.prompt} → ${props.map.object}`}
+    <Figure
+      width={prepared.layout.width}
+      height={prepared.layout.height}
+      label={`Neuron map, ${props.language}: ${props.map.prompt} → ${props.map.object}`}
     >
       <NeuronMapFigure {...props} prepared={prepared} />
-    </svg>
+    </Figure>
   );
 }
 
@@ -200,23 +103,19 @@ export function NeuronMapsSvg({
   );
   const height = offsets[offsets.length - 1] + prepared[prepared.length - 1].layout.height;
   return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
+    <Figure
       width={width}
       height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label={`Neuron maps: ${maps.map((m) => m.language).join(', ')}`}
+      label={`Neuron maps: ${maps.map((m) => m.language).join(', ')}`}
     >
-      <rect width={width} height={height} fill="#ffffff" />
       {maps.map((m, i) => (
         <g key={m.language} transform={`translate(0,${offsets[i]})`}>
           {i > 0 && (
-            <line x1={8} x2={width - 8} y1={-STACK_GAP / 2} y2={-STACK_GAP / 2} stroke="#c5cad3" />
+            <line x1={8} x2={width - 8} y1={-STACK_GAP / 2} y2={-STACK_GAP / 2} stroke={RULE} />
           )}
           <NeuronMapFigure {...shared} {...m} prepared={prepared[i]} />
         </g>
       ))}
-    </svg>
+    </Figure>
   );
 }

@@ -4,14 +4,14 @@
  * of knowledge neurons; the neurons every language shares (language-independent) are listed
  * first. Maps wrap: side by side on wide screens, stacked on narrow ones.
  */
-import { useId, useMemo } from 'react';
+import { useMemo } from 'react';
 import { languageIndependent } from '../analysis/overlap';
 import { defaultTau, neuronKey } from '../analysis/selection';
 import { colorDomains, maxScore } from './color';
 import { exportBasename, scoresCsv, scoresJson } from './export';
 import { ExportMenu } from './ExportMenu';
-import { formatCount, neuronLabel, neuronSpoken } from './format';
 import { fullRange, knowledgeNeurons } from './grid';
+import { NeuronButtons, RadioGroup } from './kit/controls';
 import { KnowledgeNeuronList } from './KnowledgeNeuronList';
 import { NeuronMap } from './NeuronMap';
 import { NeuronMapSvg, NeuronMapsSvg } from './NeuronMapSvg';
@@ -90,28 +90,24 @@ export function NeuronMaps({
   return (
     <section className="kn-maps" aria-label="Neuron maps by language">
       <div className="kn-maps-toolbar">
-        <fieldset>
-          <legend>Colour scale</legend>
-          <Radio
-            value={scaleMode}
-            onChange={setScaleMode}
-            options={[
-              ['common', 'common max'],
-              ['per-map', 'per map'],
-            ]}
-          />
-        </fieldset>
-        <fieldset>
-          <legend>Colour by</legend>
-          <Radio
-            value={transform}
-            onChange={setTransform}
-            options={[
-              ['linear', 'score'],
-              ['sqrt', '√ score'],
-            ]}
-          />
-        </fieldset>
+        <RadioGroup
+          legend="Colour scale"
+          value={scaleMode}
+          onChange={setScaleMode}
+          options={[
+            ['common', 'common max'],
+            ['per-map', 'per map'],
+          ]}
+        />
+        <RadioGroup
+          legend="Colour by"
+          value={transform}
+          onChange={setTransform}
+          options={[
+            ['linear', 'score'],
+            ['sqrt', '√ score'],
+          ]}
+        />
         <fieldset className="kn-taus">
           <legend>Threshold τ (knowledge neuron: score &gt; τ × max)</legend>
           {maps.map((m) => (
@@ -141,96 +137,45 @@ export function NeuronMaps({
         )}
       </div>
       {maps.length > 1 && (
-        <div className="kn-shared" data-testid="shared-neurons">
-          <strong>
-            Shared by all {maps.length} languages: {formatCount(shared.length)} neuron
-            {shared.length === 1 ? '' : 's'}
-          </strong>{' '}
-          {shared.map((n) => (
-            <button
-              key={neuronKey(n)}
-              type="button"
-              className="kn-link"
-              aria-label={`Select ${neuronSpoken(n)}`}
-              onClick={() => onSelectNeuron?.(n.layer, n.unit, first.language)}
-            >
-              {neuronLabel(n)}
-            </button>
-          ))}
-        </div>
+        <NeuronButtons
+          title={`Shared by all ${maps.length} languages`}
+          neurons={shared}
+          selected={selected}
+          onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, first.language)}
+          testId="shared-neurons"
+        />
       )}
       <div className="kn-maps-grid">
-        {maps.map((m, i) => (
-          <div className="kn-maps-cell" key={m.language}>
-            <NeuronMap
-              map={m.map}
-              language={m.language}
-              tau={m.tau}
-              domain={domains[i]}
-              transform={transform}
-              range={range}
-              onRangeChange={setRange}
-              selected={selected}
-              onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
-              width={mapWidth}
-            />
-            <ExportMenu
-              label={`Export the ${m.language} map`}
-              basename={exportBasename(m.map, m.language)}
-              figure={() => (
-                <NeuronMapSvg
-                  map={m.map}
-                  language={m.language}
-                  tau={m.tau}
-                  domain={domains[i]}
-                  scaleMode={scaleMode}
-                  transform={transform}
-                  range={range}
-                  selected={selected}
-                />
-              )}
-              csv={() => scoresCsv(m.map, m.tau)}
-              json={() => scoresJson(m.map, { language: m.language, tau: m.tau })}
-            />
-            <KnowledgeNeuronList
-              language={m.language}
-              neurons={perLanguage[i].neurons}
-              maxScore={perLanguage[i].max}
-              shared={maps.length > 1 ? sharedKeys : undefined}
-              selected={selected}
-              onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
-            />
-          </div>
-        ))}
+        {maps.map((m, i) => {
+          // What the map shows: the view and its export alike.
+          const shown = { ...m, domain: domains[i], transform, range, selected };
+          return (
+            <div className="kn-maps-cell" key={m.language}>
+              <NeuronMap
+                {...shown}
+                onRangeChange={setRange}
+                onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+                width={mapWidth}
+              />
+              <ExportMenu
+                label={`Export the ${m.language} map`}
+                basename={exportBasename(m.map, m.language)}
+                figure={() => <NeuronMapSvg {...shown} scaleMode={scaleMode} />}
+                csv={() => scoresCsv(m.map, m.tau)}
+                json={() => scoresJson(m.map, { language: m.language, tau: m.tau })}
+              />
+              <KnowledgeNeuronList
+                language={m.language}
+                neurons={perLanguage[i].neurons}
+                maxScore={perLanguage[i].max}
+                shared={maps.length > 1 ? sharedKeys : undefined}
+                selected={selected}
+                onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+              />
+            </div>
+          );
+        })}
       </div>
     </section>
-  );
-}
-
-function Radio<T extends string>({
-  value,
-  onChange,
-  options,
-}: {
-  value: T;
-  onChange: (value: T) => void;
-  options: [T, string][];
-}) {
-  const name = useId(); // radio groups of two NeuronMaps on a page must not merge
-  return (
-    <>
-      {options.map(([v, label]) => (
-        <label key={v} className="kn-radio">
-          <input
-            type="radio"
-            name={name}
-            value={v}
-            checked={value === v}
-            onChange={() => onChange(v)}
-          />
-          {label}
-        </label>
-      ))}
-    </>
   );
 }

@@ -4,8 +4,9 @@
  */
 import { type BrushBehavior, brushX, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
-import { binUnits, cellPixels, clampRange, fullRange, isFullRange } from './grid';
-import { INK } from './layout';
+import { binUnits, clampRange, fullRange, isFullRange } from './grid';
+import { CellCanvas } from './kit/heatmap';
+import { INK } from './kit/style';
 import { MAX_MARKERS } from './mapModel';
 import type { ColorTransform, Neuron, NeuronMapData, UnitRange } from './types';
 
@@ -22,7 +23,7 @@ export interface OverviewProps {
   width: number;
 }
 
-/** The strip's canvas and brush lie on top of each other (inline: needed to work at all). */
+/** The brush lies on the strip's canvas (inline: needed to work at all). */
 const LAYER = { position: 'absolute', left: 0, top: 0 } as const;
 
 export function Overview({
@@ -41,7 +42,6 @@ export function Overview({
     () => binUnits(map.scores, map.layers, map.units, fullRange(map.units), columns),
     [map, columns],
   );
-  const canvasRef = useRef<HTMLCanvasElement>(null);
   const groupRef = useRef<SVGGElement>(null);
   const { start, end } = range;
   // The brush is bound once per size; it reports through the latest callback.
@@ -49,13 +49,6 @@ export function Overview({
   useEffect(() => {
     onChange.current = onRangeChange;
   });
-
-  useEffect(() => {
-    const ctx = canvasRef.current?.getContext('2d');
-    if (!ctx) return;
-    const pixels = cellPixels(binned, domain, transform);
-    ctx.putImageData(new ImageData(pixels, binned.columns, binned.layers), 0, 0);
-  }, [binned, domain, transform]);
 
   // The brush is bound once per size; moving it to follow `range` is the second effect's job.
   const brushRef = useRef<BrushBehavior<unknown> | null>(null);
@@ -108,12 +101,11 @@ export function Overview({
 
   return (
     <div className="kn-overview" style={{ position: 'relative', marginLeft: x, width, height }}>
-      <canvas
-        ref={canvasRef}
-        width={binned.columns}
-        height={binned.layers}
-        style={{ ...LAYER, width, height, imageRendering: 'pixelated' }}
-        aria-hidden="true"
+      <CellCanvas
+        binned={binned}
+        domain={domain}
+        transform={transform}
+        box={{ x: 0, y: 0, w: width, h: height }}
       />
       <svg
         width={width}

@@ -3,15 +3,12 @@
  * look the same: a header (title, fact, marker key; colour legend on the right), the plot (one row
  * per layer, deepest on top), the unit axis, and in exports a caption.
  */
+import { CAPTION_LINE } from './kit/figure';
 
-export const FONT = 'sans-serif';
-export const INK = '#1d2330';
-export const MUTED = '#4f5868'; // 7:1 on white
 export const MARGIN_LEFT = 56;
 export const MARGIN_RIGHT = 16;
 export const HEADER_HEIGHT = 66;
 export const AXIS_HEIGHT = 40;
-export const CAPTION_LINE = 15;
 
 export interface Box {
   x: number;

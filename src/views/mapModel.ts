@@ -1,19 +1,11 @@
 /**
  * What a neuron map shows, computed from data and options alone: the knowledge neurons at tau,
- * the visible columns, marker positions, and the texts. Both the canvas view and the SVG export
+ * the visible columns, and the texts. Both the canvas view and the SVG export
  * derive everything from here, so changing tau re-marks without touching the scores.
  */
 import { maxAbs, maxScore } from './color';
 import { formatCount, formatProbability, formatScore, methodLabel } from './format';
-import {
-  type BinnedMap,
-  binUnits,
-  clampRange,
-  columnOf,
-  fullRange,
-  knowledgeNeurons,
-} from './grid';
-import { type MapLayout, rowY } from './layout';
+import { type BinnedMap, binUnits, clampRange, fullRange, knowledgeNeurons } from './grid';
 import type { NeuronMapData, ScoredNeuron, ScaleMode, UnitRange } from './types';
 
 /** More markers than this stop telling anything (tau near 0): the strongest are drawn. */
@@ -48,41 +40,6 @@ export function mapModel(map: NeuronMapData, opts: MapOptions): MapModel {
     threshold: max > 0 ? opts.tau * max : undefined,
     domain: opts.domain ?? maxAbs(map.scores),
   };
-}
-
-export interface Marker {
-  layer: number;
-  unit: number;
-  cx: number;
-  cy: number;
-  r: number;
-}
-
-/**
- * One ring per visible knowledge neuron, at most MAX_MARKERS, strongest first. In a binned map
- * several neurons can share a column: they share one ring.
- */
-export function markers(model: MapModel, layout: MapLayout, layers: number): Marker[] {
-  const { binned, range } = model;
-  const colW = layout.plot.w / binned.columns;
-  const r = Math.max(3.5, Math.min(6, layout.rowHeight * 0.35));
-  const seen = new Set<number>();
-  const out: Marker[] = [];
-  for (const n of model.neurons.slice(0, MAX_MARKERS)) {
-    if (n.unit < range.start || n.unit >= range.end) continue;
-    const c = columnOf(binned, n.unit);
-    const key = n.layer * binned.columns + c;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({
-      layer: n.layer,
-      unit: n.unit,
-      cx: layout.plot.x + (c + 0.5) * colW,
-      cy: rowY(layout, layers, n.layer) + layout.rowHeight / 2,
-      r,
-    });
-  }
-  return out;
 }
 
 export const mapTitle = (language: string, map: NeuronMapData): string =>

@@ -25,8 +25,8 @@ import { formatCount } from '../format';
 import { type LongCall, useLongCall } from '../useLongCall';
 import { type Query, useQuery } from '../useQuery';
 import { type AnalysisContext, markRan, resultKey, useRestorable } from './control';
-import { CallStatus, EstimateNote } from './parts';
-import { type TabBase, backendName } from './types';
+import { RunShell } from './parts';
+import type { TabBase } from './types';
 
 export interface DatasetOutcome {
   run: DatasetAnswer;
@@ -134,35 +134,20 @@ export function DatasetTab(props: DatasetTabProps) {
         />{' '}
         Also search degenerate pairs (the DKN of the layer distributions; slower)
       </label>
-      {request && !outcome && (
-        <>
-          <EstimateNote
-            estimate={estimate}
-            backend={backendName(info)}
-            unit="fact × language items"
-          />
-          {resumable && (
-            <p className="note" data-testid="dataset-resumable">
-              A run of this data set stopped after {formatCount(e.stored)} of {formatCount(e.items)}{' '}
-              items; they are stored in this browser.
-            </p>
-          )}
-          <button
-            type="button"
-            className="primary"
-            disabled={running || !e}
-            onClick={control.run}
-            data-testid="run-dataset"
-          >
-            {resumable
-              ? `Resume (${formatCount(e.items - e.stored)} items left)`
-              : 'Run the data set'}
-          </button>
-        </>
-      )}
-      <CallStatus
-        call={call.state}
-        onCancel={call.cancel}
+      <RunShell
+        call={call}
+        info={info}
+        estimate={estimate}
+        unit="fact × language items"
+        canRun={!!request}
+        action={{
+          label: resumable
+            ? `Resume (${formatCount(e.items - e.stored)} items left)`
+            : 'Run the data set',
+          testId: 'run-dataset',
+          run: control.run,
+          disabled: !e,
+        }}
         cancelledNote="The items finished so far are stored: running again resumes from them."
         measure={(p) => ({
           done: p.done,
@@ -176,7 +161,14 @@ export function DatasetTab(props: DatasetTabProps) {
             </span>
           ),
         })}
-      />
+      >
+        {resumable && (
+          <p className="note" data-testid="dataset-resumable">
+            A run of this data set stopped after {formatCount(e.stored)} of {formatCount(e.items)}{' '}
+            items; they are stored in this browser.
+          </p>
+        )}
+      </RunShell>
       {outcome && data && (
         <DatasetResults
           info={info}

@@ -18,8 +18,8 @@ import { type AnalysisState, DEFAULT_ANALYSIS } from '../analysis-state';
 import { type LongCall, useLongCall } from '../useLongCall';
 import type { Query } from '../useQuery';
 import { type AnalysisContext, markRan, resultKey, useRestorable } from './control';
-import { CallStatus, EstimateNote } from './parts';
-import { type HeldMaps, type TabBase, backendName } from './types';
+import { RunShell } from './parts';
+import type { HeldMaps, TabBase } from './types';
 
 export type DegenerateCall = LongCall<DegenerateAnswer, DegenerateProgress>;
 
@@ -87,7 +87,6 @@ export function DegenerateTab(props: TabBase & { fact: Fact; control: Degenerate
   const { call, prompt, estimate } = control;
   const state = analysis.degenerate;
   const update = (u: Partial<AnalysisState>) => dispatch({ type: 'analysis', update: u });
-  const running = call.state.phase === 'running';
   const result = call.state.phase === 'done' ? call.state.result.result : null;
   const languages = [...new Set(fact.prompts.map((p) => p.language))];
   return (
@@ -116,27 +115,12 @@ export function DegenerateTab(props: TabBase & { fact: Fact; control: Degenerate
           {control.held ? ' (its map is held: no attribution needed)' : ''}
         </p>
       </div>
-      {!result && (
-        <>
-          <EstimateNote
-            estimate={estimate}
-            backend={backendName(info)}
-            unit="suppressed sets at most"
-          />
-          <button
-            type="button"
-            className="primary"
-            disabled={running}
-            onClick={control.run}
-            data-testid="run-degenerate"
-          >
-            Search degenerate neurons
-          </button>
-        </>
-      )}
-      <CallStatus
-        call={call.state}
-        onCancel={call.cancel}
+      <RunShell
+        call={call}
+        info={info}
+        estimate={estimate}
+        unit="suppressed sets at most"
+        action={{ label: 'Search degenerate neurons', testId: 'run-degenerate', run: control.run }}
         measure={(p) => ({ done: p.done, total: p.total, text: PHASES[p.phase] })}
       />
       {result && (

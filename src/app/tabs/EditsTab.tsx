@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import type { Fact } from '../../facts';
-import { RadioGroup } from '../../views/analysis/controls';
+import { RadioGroup } from '../../views/kit/controls';
 import { NeuronSetChooser, WeightEditView } from '../../views/analysis';
 import { formatProbability } from '../../views/format';
 import type { EditAnswer, FactEdit, ModelInfo, ServiceProgress } from '../../worker-api';
@@ -15,7 +15,7 @@ import type { AnalysisState, EditFormState } from '../analysis-state';
 import { errorText } from '../errors';
 import type { LongCall } from '../useLongCall';
 import { type OverlapControl, factSubject } from './OverlapTab';
-import { CallStatus } from './parts';
+import { CallStatus, NeedsOverlap } from './parts';
 import type { TabBase } from './types';
 
 export type EditCall = LongCall<EditAnswer, ServiceProgress>;
@@ -112,27 +112,13 @@ export function EditsTab(props: EditsTabProps) {
   return (
     <div className="analysis-tab" data-testid="edits-tab">
       {props.overlap.call.state.phase !== 'done' && (
-        <div className="analysis-needs" data-testid="edit-needs-overlap">
-          <p className="note">
-            {info.edits.length
-              ? 'The model is edited: its knowledge neurons are found again on the edited weights. '
-              : ''}
-            The sets of knowledge neurons come from the fact’s language overlap; hand-picked neurons
-            need none.
-          </p>
-          <button
-            type="button"
-            disabled={props.overlap.call.state.phase === 'running'}
-            onClick={props.overlap.run}
-          >
-            Find the fact’s knowledge neurons
-          </button>
-          <CallStatus
-            call={props.overlap.call.state}
-            onCancel={props.overlap.call.cancel}
-            measure={(p) => p}
-          />
-        </div>
+        <NeedsOverlap overlap={props.overlap} testId="edit-needs-overlap">
+          {info.edits.length
+            ? 'The model is edited: its knowledge neurons are found again on the edited weights. '
+            : ''}
+          The sets of knowledge neurons come from the fact’s language overlap; hand-picked neurons
+          need none.
+        </NeedsOverlap>
       )}
       <div className="kn-analysis-toolbar">
         <NeuronSetChooser

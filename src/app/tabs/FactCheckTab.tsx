@@ -20,8 +20,8 @@ import { formatCount } from '../format';
 import { type LongCall, useLongCall } from '../useLongCall';
 import type { Query } from '../useQuery';
 import { type AnalysisContext, markRan, resultKey, useRestorable } from './control';
-import { CallStatus, EstimateNote } from './parts';
-import { type TabBase, backendName } from './types';
+import { RunShell } from './parts';
+import type { TabBase } from './types';
 
 export type FactCheckCall = LongCall<FactCheckAnswer, FactCheckProgress>;
 
@@ -142,27 +142,13 @@ export function FactCheckTab(props: TabBase & { data: DatasetFacts; control: Fac
           (the bundled fact set has them).
         </p>
       )}
-      {relations.length > 0 && !report && (
-        <>
-          <EstimateNote
-            estimate={estimate}
-            backend={backendName(info)}
-            unit="training items (the test statements come on top)"
-          />
-          <button
-            type="button"
-            className="primary"
-            disabled={running}
-            onClick={control.run}
-            data-testid="run-factcheck"
-          >
-            Check the facts
-          </button>
-        </>
-      )}
-      <CallStatus
-        call={call.state}
-        onCancel={call.cancel}
+      <RunShell
+        call={call}
+        info={info}
+        estimate={estimate}
+        unit="training items (the test statements come on top)"
+        canRun={relations.length > 0}
+        action={{ label: 'Check the facts', testId: 'run-factcheck', run: control.run }}
         cancelledNote="What finished is stored: checking again resumes from it."
         measure={(p) => ({
           done: p.done,

@@ -7,7 +7,7 @@
  */
 import { useMemo } from 'react';
 import type { Fact } from '../../facts';
-import { RadioGroup } from '../../views/analysis/controls';
+import { RadioGroup } from '../../views/kit/controls';
 import { InterventionLabView } from '../../views/analysis';
 import type {
   AnalysisEstimate,
@@ -31,8 +31,8 @@ import type { Query } from '../useQuery';
 import { type AnalysisContext, resultKey, useRestorable } from './control';
 import { type OverlapControl, factSubject } from './OverlapTab';
 import { factLabel } from '../ResultsPanel';
-import { CallStatus, EstimateNote } from './parts';
-import { type TabBase, backendName } from './types';
+import { NeedsOverlap, RunShell } from './parts';
+import type { TabBase } from './types';
 
 export type LabCall = LongCall<LabResult, LabProgress>;
 
@@ -130,7 +130,6 @@ export function LabTab(props: LabTabProps) {
   const { call, plan, estimate } = control;
   const state = analysis.lab;
   const update = (u: Partial<AnalysisState>) => dispatch({ type: 'analysis', update: u });
-  const overlap = props.overlap.call.state;
   const running = call.state.phase === 'running';
   // Facts of the bundled set have opaque ids: name them by their subject.
   const labelOf = (id: string) => {
@@ -152,22 +151,11 @@ export function LabTab(props: LabTabProps) {
           onChange={(target) => update({ lab: { ...state, target } })}
         />
       </div>
-      {state.target === 'fact' && fact && overlap.phase !== 'done' && (
-        <div className="analysis-needs" data-testid="lab-needs-overlap">
-          <p className="note">
-            The sets of knowledge neurons come from the fact’s language overlap (and the degenerate
-            groups from its degenerate search). Hand-picked neurons need neither.
-          </p>
-          <button
-            type="button"
-            disabled={overlap.phase === 'running'}
-            onClick={props.overlap.run}
-            data-testid="lab-find-kn"
-          >
-            Find the fact’s knowledge neurons
-          </button>
-          <CallStatus call={overlap} onCancel={props.overlap.call.cancel} measure={(p) => p} />
-        </div>
+      {state.target === 'fact' && fact && props.overlap.call.state.phase !== 'done' && (
+        <NeedsOverlap overlap={props.overlap} testId="lab-needs-overlap" buttonTestId="lab-find-kn">
+          The sets of knowledge neurons come from the fact’s language overlap (and the degenerate
+          groups from its degenerate search). Hand-picked neurons need neither.
+        </NeedsOverlap>
       )}
       {state.target === 'dataset' && !props.hasDataset && (
         <p className="note" data-testid="lab-needs-dataset">
@@ -188,12 +176,12 @@ export function LabTab(props: LabTabProps) {
               below are {labelOf(plan.shown)}’s.
             </p>
           )}
-          {call.state.phase !== 'done' && state.view.choice && (
-            <EstimateNote estimate={estimate} backend={backendName(info)} unit="prompts" />
-          )}
-          <CallStatus
-            call={call.state}
-            onCancel={call.cancel}
+          <RunShell
+            call={call}
+            info={info}
+            estimate={estimate}
+            unit="prompts"
+            canRun={!!state.view.choice}
             measure={(p) => ({
               done: p.facts.done + (p.total ? p.done / p.total : 0),
               total: Math.max(1, p.facts.total),

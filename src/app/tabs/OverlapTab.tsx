@@ -15,7 +15,7 @@ import type { Job } from '../state';
 import { type EstimateState, useEstimate } from '../useEstimate';
 import { type LongCall, useLongCall } from '../useLongCall';
 import { type AnalysisContext, resultKey } from './control';
-import { CallStatus } from './parts';
+import { RunShell } from './parts';
 import { type HeldMaps, type TabBase, backendName } from './types';
 
 export interface OverlapControl {
@@ -84,46 +84,36 @@ export function OverlapTab(props: TabBase & { fact: Fact; control: OverlapContro
   const result = call.state.phase === 'done' ? call.state.result.overlap : null;
   return (
     <div className="analysis-tab" data-testid="overlap-tab">
-      {!result && pending.length > 0 && (
-        <>
-          <p>
-            {formatCount(pending.length)} of the fact’s {formatCount(fact.prompts.length)} prompts
-            have no map yet ({pending.map((j) => j.prompt.language).join(', ')}): they are
-            attributed first.
-          </p>
-          {estimate.phase === 'ready' && (
-            <p className="note" data-testid="analysis-estimate">
-              About {formatCount(estimate.estimate.total.counts.forward)} forward and{' '}
-              {formatCount(estimate.estimate.total.counts.backward)} backward block evaluations,{' '}
-              <strong>{formatSeconds(estimate.estimate.total.seconds)}</strong> on{' '}
-              {backendName(info)} here.
-            </p>
-          )}
-          {estimate.phase === 'error' && (
-            <p className="error" role="alert">
-              {estimate.error}
-            </p>
-          )}
-          <button
-            type="button"
-            className="primary"
-            disabled={call.state.phase === 'running'}
-            onClick={control.run}
-            data-testid="run-overlap"
-          >
-            Compare the languages
-          </button>
-        </>
-      )}
-      <CallStatus
-        call={call.state}
-        onCancel={call.cancel}
+      <RunShell
+        call={call}
+        info={info}
+        canRun={pending.length > 0}
+        action={{ label: 'Compare the languages', testId: 'run-overlap', run: control.run }}
         measure={(p) => ({
           done: p.done,
           total: p.total,
           text: p.current && `Attributing ${p.current.language}: ${p.current.text}`,
         })}
-      />
+      >
+        <p>
+          {formatCount(pending.length)} of the fact’s {formatCount(fact.prompts.length)} prompts
+          have no map yet ({pending.map((j) => j.prompt.language).join(', ')}): they are attributed
+          first.
+        </p>
+        {estimate.phase === 'ready' && (
+          <p className="note" data-testid="analysis-estimate">
+            About {formatCount(estimate.estimate.total.counts.forward)} forward and{' '}
+            {formatCount(estimate.estimate.total.counts.backward)} backward block evaluations,{' '}
+            <strong>{formatSeconds(estimate.estimate.total.seconds)}</strong> on {backendName(info)}{' '}
+            here.
+          </p>
+        )}
+        {estimate.phase === 'error' && (
+          <p className="error" role="alert">
+            {estimate.error}
+          </p>
+        )}
+      </RunShell>
       {result && (
         <>
           {result.failures.length > 0 && (

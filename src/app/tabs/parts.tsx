@@ -1,15 +1,18 @@
 /**
- * Pieces every analysis tab uses: the shown fact's picker, an analysis's estimate, and a running
- * call's progress with Cancel, its error or its cancellation.
+ * Pieces every analysis tab uses: the shown fact's picker, the run shell (an analysis's estimate
+ * and run button, then its call's progress with Cancel, its error or its cancellation), and the
+ * prompt to find the fact's knowledge neurons first.
  */
 import type { ReactNode } from 'react';
 import type { Fact } from '../../facts';
-import type { AnalysisEstimate } from '../../worker-api';
+import type { AnalysisEstimate, ModelInfo } from '../../worker-api';
 import { formatCount, formatPercent, formatSeconds } from '../format';
 import { factLabel } from '../ResultsPanel';
 import type { Action } from '../state';
-import type { CallState } from '../useLongCall';
+import type { CallState, LongCall } from '../useLongCall';
 import type { Query } from '../useQuery';
+import type { OverlapControl } from './OverlapTab';
+import { backendName } from './types';
 
 /** Which of the explorer's facts the tab is about (the same fact as the neuron map's). */
 export function FactPicker({
@@ -40,7 +43,7 @@ export function FactPicker({
 }
 
 /** What an analysis will cost, and what of it is stored from an earlier run. */
-export function EstimateNote({
+function EstimateNote({
   estimate,
   backend,
   unit,
@@ -141,4 +144,105 @@ export function CallStatus<R, P>({
       </p>
     );
   return null;
+}
+
+/** The button that starts an analysis. */
+export interface RunAction {
+  label: string;
+  testId: string;
+  run: () => void;
+  /** Disabled for another reason than a running call (it always is then). */
+  disabled?: boolean;
+}
+
+/**
+ * An analysis's run: until it has an answer (and while it can run), the worker's estimate, what
+ * else the tab says about the run (`children`) and the button that starts it; then the call's
+ * progress with Cancel, its error or "Cancelled".
+ */
+export function RunShell<R, P>({
+  call,
+  info,
+  estimate,
+  unit,
+  canRun = true,
+  action,
+  children,
+  measure,
+  cancelledNote,
+}: {
+  call: LongCall<R, P>;
+  info: ModelInfo;
+  /** Left out where `children` say what the run costs. */
+  estimate?: Query<AnalysisEstimate>;
+  /** What the estimate's items are. */
+  unit?: string;
+  /** Whether there is anything to run (a data set with facts, a chosen set...). */
+  canRun?: boolean;
+  /** Left out where the view has the button. */
+  action?: RunAction;
+  children?: ReactNode;
+  measure: (p: P) => { done: number; total: number; text?: ReactNode };
+  cancelledNote?: string;
+}) {
+  return (
+    <>
+      {canRun && call.state.phase !== 'done' && (
+        <>
+          {estimate && <EstimateNote estimate={estimate} backend={backendName(info)} unit={unit} />}
+          {children}
+          {action && (
+            <button
+              type="button"
+              className="primary"
+              disabled={call.state.phase === 'running' || action.disabled}
+              onClick={action.run}
+              data-testid={action.testId}
+            >
+              {action.label}
+            </button>
+          )}
+        </>
+      )}
+      <CallStatus
+        call={call.state}
+        onCancel={call.cancel}
+        measure={measure}
+        cancelledNote={cancelledNote}
+      />
+    </>
+  );
+}
+
+/**
+ * What a tab that works on the fact's neuron sets shows until its overlap is computed: why, and
+ * the button that computes it, with the call's progress.
+ */
+export function NeedsOverlap({
+  overlap,
+  testId,
+  buttonTestId,
+  children,
+}: {
+  overlap: OverlapControl;
+  testId: string;
+  buttonTestId?: string;
+  /** Why the tab needs it. */
+  children: ReactNode;
+}) {
+  const { state, cancel } = overlap.call;
+  return (
+    <div className="analysis-needs" data-testid={testId}>
+      <p className="note">{children}</p>
+      <button
+        type="button"
+        disabled={state.phase === 'running'}
+        onClick={overlap.run}
+        data-testid={buttonTestId}
+      >
+        Find the fact’s knowledge neurons
+      </button>
+      <CallStatus call={state} onCancel={cancel} measure={(p) => p} />
+    </div>
+  );
 }

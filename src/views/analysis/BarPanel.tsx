@@ -4,6 +4,9 @@
  * views stack these.
  */
 import { fitText } from '../format';
+import { ValueAxis } from '../kit/axes';
+import { SwatchLegend, swatchRows } from '../kit/legend';
+import { INK, MUTED } from '../kit/style';
 import {
   type BarRect,
   type BarSeries,
@@ -11,7 +14,6 @@ import {
   groupLabelHeight,
   groupedBars,
 } from './bars';
-import { INK, MUTED, SwatchLegend, ValueAxis, placeSwatches } from './chart';
 import { textOn } from './scales';
 
 export interface BarPanelProps {
@@ -49,10 +51,9 @@ export function barPanelHeight(
   );
 }
 
-function keyRows(p: Pick<BarPanelProps, 'width' | 'series' | 'title'>): number {
-  const items = p.series.map((s) => ({ label: s.label, color: s.color }));
-  return items.length > 1 ? placeSwatches(items, p.width - PANEL_LEFT).at(-1)!.row + 1 : 0;
-}
+/** Lines of the series key: none for a single series. */
+const keyRows = (p: Pick<BarPanelProps, 'width' | 'series'>): number =>
+  p.series.length > 1 ? swatchRows(p.series, p.width - PANEL_LEFT) : 0;
 
 export function BarPanel(p: BarPanelProps) {
   const rows = keyRows(p);
@@ -82,7 +83,7 @@ export function BarPanel(p: BarPanelProps) {
         <SwatchLegend
           x={plot.x}
           y={p.y + TITLE + 4}
-          items={p.series.map((s) => ({ label: s.label, color: s.color }))}
+          items={p.series}
           maxWidth={p.width - PANEL_LEFT}
         />
       )}

@@ -8,24 +8,12 @@ import { neuronKey } from '../../analysis/selection';
 import type { DegenerateResult } from '../../analysis/services';
 import { ExportMenu } from '../ExportMenu';
 import { fitText, formatCount, formatProbability, neuronLabel } from '../format';
+import { NeuronButtons, RadioGroup } from '../kit/controls';
+import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
+import { ColorLegend, SwatchLegend, swatchRows } from '../kit/legend';
+import { HIGHLIGHT, INK, MUTED } from '../kit/style';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
-import {
-  CaptionBlock,
-  ColorBar,
-  type FigureContext,
-  Figure,
-  INK,
-  MUTED,
-  SwatchLegend,
-  TITLE_HEIGHT,
-  TitleBlock,
-  captionHeight,
-  figureBasename,
-  swatchRows,
-  wrapCaption,
-} from './chart';
-import { NeuronButtons, RadioGroup } from './controls';
 import { toCsv } from './csv';
 import { edgePath, layeredLayout } from './degenerateLayout';
 import { formatShare, shareColor, textOn } from './scales';
@@ -34,7 +22,6 @@ import { DEFAULT_DEGENERATE_STATE, type DegenerateViewState } from './viewState'
 export const PAIR_COLOR = '#D55E00';
 export const LINK_COLOR = '#0072B2';
 export const UNVERIFIED_COLOR = '#9aa3b2';
-export const HIGHLIGHT = '#ffd54f';
 
 const lostLabel = 'P(object) lost when suppressed (1 − P / p0)';
 
@@ -154,31 +141,26 @@ export function DegenerateGraphFigure({
   const visible = edges.filter(
     (e) => show === 'both' || (show === 'pairs' ? e.kind === 'pair' : e.kind !== 'pair'),
   );
-  const lines = wrapCaption(
-    [
-      `${result.language} · ${result.text} → ${result.object} · p0 = ${formatProbability(result.p0)}. ` +
-        `Nodes: the pair search’s top ${formatCount(result.pairs.neurons.length)} KN and the clusters’ members, by layer; fill: ${lostLabel} alone.`,
-      `A pair is degenerate when each alone loses at most ${formatShare(result.pairs.singleDrop)} of p0 and both together more than ${formatShare(result.pairs.jointDrop)}. ` +
-        (result.clusters
-          ? `Cluster links: connection strength ≥ ${result.clusters.minStrength.toFixed(2)} (${result.clusters.links}).`
-          : 'No clustering was run.'),
-    ],
-    width,
-  );
+  const caption = [
+    `${result.language} · ${result.text} → ${result.object} · p0 = ${formatProbability(result.p0)}. ` +
+      `Nodes: the pair search’s top ${formatCount(result.pairs.neurons.length)} KN and the clusters’ members, by layer; fill: ${lostLabel} alone.`,
+    `A pair is degenerate when each alone loses at most ${formatShare(result.pairs.singleDrop)} of p0 and both together more than ${formatShare(result.pairs.jointDrop)}. ` +
+      (result.clusters
+        ? `Cluster links: connection strength ≥ ${result.clusters.minStrength.toFixed(2)} (${result.clusters.links}).`
+        : 'No clustering was run.'),
+  ];
   const bottom = plot.y + plot.h + 40;
   return (
-    <Figure
+    <TitledFigure
       width={width}
-      height={bottom + captionHeight(lines)}
+      bottom={bottom}
       label={`Degenerate knowledge neurons: ${result.text} → ${result.object}`}
+      title="Degenerate knowledge neurons"
+      context={context}
+      caption={caption}
     >
-      <TitleBlock
-        title="Degenerate knowledge neurons"
-        subtitle={`${context.subject} · ${context.model}`}
-        width={width}
-      />
       <SwatchLegend x={24} y={keyY + 6} items={legend} maxWidth={width - 24} />
-      <ColorBar
+      <ColorLegend
         x={24}
         y={barY + 4}
         w={220}
@@ -255,8 +237,7 @@ export function DegenerateGraphFigure({
           </g>
         );
       })}
-      <CaptionBlock lines={lines} y={bottom} width={width} />
-    </Figure>
+    </TitledFigure>
   );
 }
 
@@ -278,28 +259,23 @@ export function SuppressionMatrixFigure({
   const highlighted = new Set(
     group !== null ? (result.groups[group]?.neurons ?? []).map(neuronKey) : [],
   );
-  const lines = wrapCaption(
-    [
-      `Share of P(object) lost (p0 = ${formatProbability(p0)}) when neurons are suppressed: one alone on the diagonal, two together elsewhere.`,
-      `Outlined: degenerate pairs (each alone ≤ ${formatShare(pairs.singleDrop)} lost, together > ${formatShare(pairs.jointDrop)}). ` +
-        'Grey labels: neurons that lose too much alone to be candidates.',
-    ],
-    width,
-  );
+  const caption = [
+    `Share of P(object) lost (p0 = ${formatProbability(p0)}) when neurons are suppressed: one alone on the diagonal, two together elsewhere.`,
+    `Outlined: degenerate pairs (each alone ≤ ${formatShare(pairs.singleDrop)} lost, together > ${formatShare(pairs.jointDrop)}). ` +
+      'Grey labels: neurons that lose too much alone to be candidates.',
+  ];
   const bottom = top + K * cell + 12;
   const showText = cell >= 30;
   return (
-    <Figure
+    <TitledFigure
       width={width}
-      height={bottom + captionHeight(lines)}
+      bottom={bottom}
       label={`Suppression matrix of ${K} neurons: ${result.text} → ${result.object}`}
+      title="Single and joint suppression"
+      context={context}
+      caption={caption}
     >
-      <TitleBlock
-        title="Single and joint suppression"
-        subtitle={`${context.subject} · ${context.model}`}
-        width={width}
-      />
-      <ColorBar
+      <ColorLegend
         x={16}
         y={TITLE_HEIGHT + 6}
         w={260}
@@ -388,8 +364,7 @@ export function SuppressionMatrixFigure({
           ) : null,
         ),
       )}
-      <CaptionBlock lines={lines} y={bottom} width={width} />
-    </Figure>
+    </TitledFigure>
   );
 }
 

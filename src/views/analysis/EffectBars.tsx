@@ -12,16 +12,8 @@ import {
   aggregateEffects,
 } from '../../analysis/interventions';
 import { formatCount } from '../format';
+import { type FigureContext, TITLE_HEIGHT, TitledFigure } from '../kit/figure';
 import { BarPanel, barPanelHeight } from './BarPanel';
-import {
-  CaptionBlock,
-  type FigureContext,
-  Figure,
-  TITLE_HEIGHT,
-  TitleBlock,
-  captionHeight,
-  wrapCaption,
-} from './chart';
 import { relationLabel } from './controls';
 import { formatChange } from './scales';
 
@@ -95,29 +87,24 @@ export function EffectBarsFigure({
   });
   const facts = new Set(effects.map((e) => e.factId)).size;
   const dropped = rows.filter((r) => r.relation === '*').reduce((s, r) => s + r.dropped, 0);
-  const lines = wrapCaption(
-    [
-      `Mean relative change of P(object), (after − before) / before: per fact over its prompts, then over ${formatCount(facts)} facts. ` +
-        'Related: the fact’s own prompts; unrelated: a random other fact’s, under the same intervention.',
-      mode === 'reference'
-        ? `Reference aggregation: suppression effects above ${REFERENCE_OUTLIERS.suppress} and enhancement effects of ${REFERENCE_OUTLIERS.enhance} or more dropped as outliers (${formatCount(dropped)} dropped).`
-        : `Every finite effect counted${dropped ? ` (${formatCount(dropped)} not finite, left out)` : ''}.`,
-    ],
-    width,
-  );
+  const caption = [
+    `Mean relative change of P(object), (after − before) / before: per fact over its prompts, then over ${formatCount(facts)} facts. ` +
+      'Related: the fact’s own prompts; unrelated: a random other fact’s, under the same intervention.',
+    mode === 'reference'
+      ? `Reference aggregation: suppression effects above ${REFERENCE_OUTLIERS.suppress} and enhancement effects of ${REFERENCE_OUTLIERS.enhance} or more dropped as outliers (${formatCount(dropped)} dropped).`
+      : `Every finite effect counted${dropped ? ` (${formatCount(dropped)} not finite, left out)` : ''}.`,
+  ];
   const top = TITLE_HEIGHT + 4;
   const bottom = top + kinds.length * (panelH + 12);
   return (
-    <Figure
+    <TitledFigure
       width={width}
-      height={bottom + captionHeight(lines)}
+      bottom={bottom}
       label={`Intervention effects of ${name} per relation`}
+      title={`Intervention effects · ${name}`}
+      context={context}
+      caption={caption}
     >
-      <TitleBlock
-        title={`Intervention effects · ${name}`}
-        subtitle={`${context.subject} · ${context.model}`}
-        width={width}
-      />
       {kinds.map((kind, k) =>
         languages.map((language, i) => (
           <BarPanel
@@ -135,7 +122,6 @@ export function EffectBarsFigure({
           />
         )),
       )}
-      <CaptionBlock lines={lines} y={bottom} width={width} />
-    </Figure>
+    </TitledFigure>
   );
 }

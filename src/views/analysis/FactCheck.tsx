@@ -8,22 +8,13 @@ import { interpolateBlues } from 'd3';
 import type { CheckMetrics, FactCheckReport, RelationCheck } from '../../analysis/factcheck';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount } from '../format';
+import { NeuronButtons } from '../kit/controls';
+import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
+import { INK, MUTED } from '../kit/style';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
 import { BarPanel, barPanelHeight } from './BarPanel';
-import {
-  CaptionBlock,
-  type FigureContext,
-  Figure,
-  INK,
-  MUTED,
-  TITLE_HEIGHT,
-  TitleBlock,
-  captionHeight,
-  figureBasename,
-  wrapCaption,
-} from './chart';
-import { NeuronButtons, ScopePicker, relationLabel, scopeLabel } from './controls';
+import { ScopePicker, relationLabel, scopeLabel } from './controls';
 import { toCsv } from './csv';
 import { formatMetric, textOn } from './scales';
 import { DEFAULT_FACT_CHECK_STATE, type FactCheckViewState, type Scope } from './viewState';
@@ -164,28 +155,23 @@ export interface FactCheckFigureProps {
 /** Both confusion matrices of a scope, side by side. */
 export function ConfusionFigure({ report, context, scope, width = 560 }: FactCheckFigureProps) {
   const m = scopedMetrics(report, scope);
-  const lines = wrapCaption(
-    [
-      `Positive class: ${POSITIVE_CLASS}. Each test fact is stated twice, with its object and with a wrong one; ` +
-        'TP: a true statement judged true, FP: a wrong one judged true; precision is undefined (–) when nothing is judged true.',
-      `With DKN: judged true when the mean attribution over the relation’s degenerate neurons D_r is ≥ ${report.threshold.toExponential()}. ` +
-        `Baseline: judged true when the object is the model’s top prediction. ${report.language}, seed ${report.seed}, ${formatCount(Math.round(report.testShare * 100))}% of each relation held out.`,
-    ],
-    width,
-  );
+  const caption = [
+    `Positive class: ${POSITIVE_CLASS}. Each test fact is stated twice, with its object and with a wrong one; ` +
+      'TP: a true statement judged true, FP: a wrong one judged true; precision is undefined (–) when nothing is judged true.',
+    `With DKN: judged true when the mean attribution over the relation’s degenerate neurons D_r is ≥ ${report.threshold.toExponential()}. ` +
+      `Baseline: judged true when the object is the model’s top prediction. ${report.language}, seed ${report.seed}, ${formatCount(Math.round(report.testShare * 100))}% of each relation held out.`,
+  ];
   const top = TITLE_HEIGHT + 6;
   const bottom = top + 48 + 2 * CELL + 30;
   return (
-    <Figure
+    <TitledFigure
       width={width}
-      height={bottom + captionHeight(lines)}
+      bottom={bottom}
       label={`Fact-check confusion matrices, ${scopeLabel(scope)}`}
+      title={`Fact checking · ${scopeLabel(scope)}`}
+      context={context}
+      caption={caption}
     >
-      <TitleBlock
-        title={`Fact checking · ${scopeLabel(scope)}`}
-        subtitle={`${context.subject} · ${context.model}`}
-        width={width}
-      />
       <Confusion
         x={16}
         y={top}
@@ -200,8 +186,7 @@ export function ConfusionFigure({ report, context, scope, width = 560 }: FactChe
         metrics={m.baseline}
         emptyNote=""
       />
-      <CaptionBlock lines={lines} y={bottom} width={width} />
-    </Figure>
+    </TitledFigure>
   );
 }
 
@@ -226,26 +211,21 @@ export function F1BarsFigure({
   ];
   const plotHeight = 140;
   const panelH = barPanelHeight({ width, plotHeight, groups, series, title: '' });
-  const lines = wrapCaption(
-    [
-      `F1 = 2TP / (2TP + FP + FN), positive class: ${POSITIVE_CLASS}. ` +
-        '“all” sums the relations that have degenerate neurons (both methods on the same statements); ' +
-        '– : no value (no D_r, or no statement judged true and none true).',
-    ],
-    width,
-  );
+  const caption = [
+    `F1 = 2TP / (2TP + FP + FN), positive class: ${POSITIVE_CLASS}. ` +
+      '“all” sums the relations that have degenerate neurons (both methods on the same statements); ' +
+      '– : no value (no D_r, or no statement judged true and none true).',
+  ];
   const top = TITLE_HEIGHT + 4;
   return (
-    <Figure
+    <TitledFigure
       width={width}
-      height={top + panelH + captionHeight(lines)}
+      bottom={top + panelH}
       label="F1 per relation, with and without DKN"
+      title="Fact-check F1 per relation"
+      context={context}
+      caption={caption}
     >
-      <TitleBlock
-        title="Fact-check F1 per relation"
-        subtitle={`${context.subject} · ${context.model}`}
-        width={width}
-      />
       <BarPanel
         x={0}
         y={top}
@@ -258,8 +238,7 @@ export function F1BarsFigure({
         valueLabels
         domain={[0, 1]}
       />
-      <CaptionBlock lines={lines} y={top + panelH} width={width} />
-    </Figure>
+    </TitledFigure>
   );
 }
 

@@ -8,21 +8,11 @@ import { useId } from 'react';
 import type { LanguageOverlap } from '../../analysis/overlap';
 import { ExportMenu } from '../ExportMenu';
 import { fitText, formatCount } from '../format';
+import { NeuronButtons, RadioGroup } from '../kit/controls';
+import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
+import { HIGHLIGHT, INK, MUTED } from '../kit/style';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
-import {
-  CaptionBlock,
-  type FigureContext,
-  Figure,
-  INK,
-  MUTED,
-  TITLE_HEIGHT,
-  TitleBlock,
-  captionHeight,
-  figureBasename,
-  wrapCaption,
-} from './chart';
-import { NeuronButtons, RadioGroup } from './controls';
 import { toCsv } from './csv';
 import {
   type Region,
@@ -87,31 +77,31 @@ const VENN_HEIGHT = 310;
 export function OverlapFigure(props: OverlapFigureProps) {
   const { overlap, context, layout, width = 560 } = props;
   const title = 'Language overlap of knowledge neurons';
-  const subtitle = `${context.subject} · ${context.model}`;
   const label = `${title}: ${overlap.languages.join(', ')}`;
-  if (layout === 'venn') {
-    const lines = wrapCaption(overlapCaption(overlap, 'venn', props.taus), width);
-    const height = TITLE_HEIGHT + VENN_HEIGHT + captionHeight(lines);
+  const frame = { label, title, context };
+  if (layout === 'venn')
     return (
-      <Figure width={width} height={height} label={label}>
-        <TitleBlock title={title} subtitle={subtitle} width={width} />
+      <TitledFigure
+        {...frame}
+        width={width}
+        bottom={TITLE_HEIGHT + VENN_HEIGHT}
+        caption={overlapCaption(overlap, 'venn', props.taus)}
+      >
         <g transform={`translate(0,${TITLE_HEIGHT})`}>
           <Venn {...props} width={width} />
         </g>
-        <CaptionBlock lines={lines} y={TITLE_HEIGHT + VENN_HEIGHT} width={width} />
-      </Figure>
+      </TitledFigure>
     );
-  }
   const up = upsetLayout(overlap, 16, TITLE_HEIGHT + 10);
-  const w = Math.max(width, up.width + 40);
-  const lines = wrapCaption(overlapCaption(overlap, 'upset', props.taus, up.hidden), w);
-  const top = TITLE_HEIGHT + 10 + up.height + 26;
   return (
-    <Figure width={w} height={top + captionHeight(lines)} label={label}>
-      <TitleBlock title={title} subtitle={subtitle} width={w} />
+    <TitledFigure
+      {...frame}
+      width={Math.max(width, up.width + 40)}
+      bottom={TITLE_HEIGHT + 10 + up.height + 26}
+      caption={overlapCaption(overlap, 'upset', props.taus, up.hidden)}
+    >
       <Upset {...props} />
-      <CaptionBlock lines={lines} y={top} width={w} />
-    </Figure>
+    </TitledFigure>
   );
 }
 
@@ -132,7 +122,7 @@ function Venn({ overlap, region, onRegion, width = 560 }: OverlapFigureProps) {
     <rect
       width={width}
       height={VENN_HEIGHT}
-      fill="#ffd54f"
+      fill={HIGHLIGHT}
       fillOpacity={0.55}
       mask={`url(#${id}-m)`}
     />,
@@ -263,6 +253,13 @@ function Upset({ overlap, region, onRegion }: OverlapFigureProps) {
         const isSelected = regionKey(c.languages) === selected;
         const filled = new Set(c.languages);
         const ys = up.rows.filter((r) => filled.has(r.language)).map((r) => r.y);
+        // The column from its bar to the matrix: highlighted when selected, clickable.
+        const column = {
+          x: c.x - up.column / 2,
+          y: up.bars.y,
+          width: up.column,
+          height: up.matrix.y + up.matrix.h - up.bars.y,
+        };
         return (
           <g
             key={regionKey(c.languages)}
@@ -271,26 +268,8 @@ function Upset({ overlap, region, onRegion }: OverlapFigureProps) {
             style={onRegion ? { cursor: 'pointer' } : undefined}
           >
             <title>{`${regionLabel(c.languages, overlap.languages)}: ${c.count}`}</title>
-            {isSelected && (
-              <rect
-                x={c.x - up.column / 2}
-                y={up.bars.y}
-                width={up.column}
-                height={up.matrix.y + up.matrix.h - up.bars.y}
-                fill="#ffd54f"
-                fillOpacity={0.55}
-              />
-            )}
-            {onRegion && (
-              <rect
-                x={c.x - up.column / 2}
-                y={up.bars.y}
-                width={up.column}
-                height={up.matrix.y + up.matrix.h - up.bars.y}
-                fill="#ffffff"
-                fillOpacity={0}
-              />
-            )}
+            {isSelected && <rect {...column} fill={HIGHLIGHT} fillOpacity={0.55} />}
+            {onRegion && <rect {...column} fill="#ffffff" fillOpacity={0} />}
             <rect
               x={c.x - barW / 2}
               y={up.bars.y + up.bars.h - h}

@@ -7,21 +7,13 @@ import type { DatasetAggregates, LayerAggregate } from '../../analysis/dataset';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount } from '../format';
 import { layerTicks } from '../grid';
+import { RadioGroup } from '../kit/controls';
+import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
+import { INK } from '../kit/style';
 import { useControllable } from '../useControllable';
 import type { BarSeries } from './bars';
 import { BarPanel, barPanelHeight } from './BarPanel';
-import {
-  CaptionBlock,
-  type FigureContext,
-  Figure,
-  INK,
-  TITLE_HEIGHT,
-  TitleBlock,
-  captionHeight,
-  figureBasename,
-  wrapCaption,
-} from './chart';
-import { RadioGroup, ScopePicker, capitalise, relationLabel, scopeLabel } from './controls';
+import { ScopePicker, capitalise, relationLabel, scopeLabel } from './controls';
 import { toCsv } from './csv';
 import { formatShare, seriesColor } from './scales';
 import {
@@ -130,21 +122,19 @@ export function LayerDistributionFigure(props: LayerDistributionFigureProps) {
   const heights = list.map((p) =>
     barPanelHeight({ ...p, width, plotHeight: PLOT_HEIGHT, groups, groupAxisLabel: 'Layer' }),
   );
-  const lines = wrapCaption(layerDistributionCaption(agg, scope, measure), width);
+  const caption = layerDistributionCaption(agg, scope, measure);
   const top = TITLE_HEIGHT + 4;
   const bottom = top + heights.reduce((a, b) => a + b + 14, 0);
   const format = measure === 'count' ? formatCount : formatShare;
   return (
-    <Figure
+    <TitledFigure
       width={width}
-      height={bottom + captionHeight(lines)}
+      bottom={bottom}
       label={`Layer distribution of KN, LIKN and DKN, ${scopeLabel(scope)}`}
+      title={`Layer distribution of knowledge neurons · ${scopeLabel(scope)}`}
+      context={context}
+      caption={caption}
     >
-      <TitleBlock
-        title={`Layer distribution of knowledge neurons · ${scopeLabel(scope)}`}
-        subtitle={`${context.subject} · ${context.model}`}
-        width={width}
-      />
       {list.map((p, i) => (
         <BarPanel
           key={p.title}
@@ -164,8 +154,7 @@ export function LayerDistributionFigure(props: LayerDistributionFigureProps) {
           domain={measure === 'share' ? [0, 1] : undefined}
         />
       ))}
-      <CaptionBlock lines={lines} y={bottom} width={width} />
-    </Figure>
+    </TitledFigure>
   );
 }
 

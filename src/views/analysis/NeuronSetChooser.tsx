@@ -12,8 +12,8 @@ import {
   resolveNeuronSet,
 } from '../../analysis/neuron-sets';
 import { formatCount, neuronLabel } from '../format';
+import { NeuronButtons } from '../kit/controls';
 import type { Neuron } from '../types';
-import { NeuronButtons } from './controls';
 
 export interface NeuronSetChooserProps {
   sources: NeuronSetSources;

@@ -6,24 +6,26 @@
  */
 import { ticks as d3ticks } from 'd3';
 import { type MouseEvent, useMemo, useState } from 'react';
-import { levelPalette } from '../color';
 import { ExportMenu } from '../ExportMenu';
-import { formatCount, neuronLabel, neuronSpoken } from '../format';
-import { binUnits, clampRange, colorRuns, columnOf, fullRange } from '../grid';
-import { type MapLayout, mapLayout, rowY } from '../layout';
-import { LayerAxis, Ring, UnitAxis } from '../MapParts';
-import type { ColorTransform, Neuron, UnitRange } from '../types';
-import { useControllable } from '../useControllable';
+import { formatCount, neuronLabel } from '../format';
+import { binUnits, clampRange, fullRange } from '../grid';
+import { NeuronButton, RadioGroup, isSelected } from '../kit/controls';
 import {
   CaptionBlock,
-  ColorBar,
   type FigureContext,
   Figure,
   TitleBlock,
+  contextLine,
   figureBasename,
   wrapCaption,
-} from './chart';
-import { RadioGroup, ScopePicker, scopeLabel } from './controls';
+} from '../kit/figure';
+import { HeatmapCells, HeatmapMarks, cellAt } from '../kit/heatmap';
+import { ColorLegend } from '../kit/legend';
+import { RULE } from '../kit/style';
+import { mapLayout } from '../layout';
+import type { ColorTransform, Neuron, UnitRange } from '../types';
+import { useControllable } from '../useControllable';
+import { ScopePicker, scopeLabel } from './controls';
 import { toCsv } from './csv';
 import { countColor } from './scales';
 import {
@@ -88,16 +90,13 @@ export function frequencyModel(props: FrequencyFigureProps) {
     ],
     width,
   );
-  return { range, max, binned, lines, layout: mapLayout(width, map.layers, lines.length) };
+  return { max, binned, lines, layout: mapLayout(width, map.layers, lines.length) };
 }
 
 export function FrequencyFigure(props: FrequencyFigureProps) {
   const { map, context, transform, selected } = props;
-  const { range, max, binned, lines, layout } = frequencyModel(props);
-  const { plot, rowHeight } = layout;
-  const colW = plot.w / binned.columns;
-  const { hex } = levelPalette();
-  const ticks = countTicks(max, transform);
+  const { max, binned, lines, layout } = frequencyModel(props);
+  const { plot } = layout;
   return (
     <Figure
       width={layout.width}
@@ -106,61 +105,35 @@ export function FrequencyFigure(props: FrequencyFigureProps) {
     >
       <TitleBlock
         title={`Selection frequency · ${props.language} · ${scopeLabel(props.scope)}`}
-        subtitle={`${context.subject} · ${context.model}`}
-        width={layout.legend.x - 8}
+        subtitle={contextLine(context)}
+        width={layout.legend.x}
       />
-      <ColorBar
-        x={layout.legend.x}
-        y={layout.legend.y}
-        w={layout.legend.w}
+      <ColorLegend
+        {...layout.legend}
         label={`Facts selecting the neuron${transform === 'sqrt' ? ', √ scale' : ''}`}
         color={(t) => countColor(transform === 'sqrt' ? t * t : t, 1, 'linear')}
-        ticks={ticks}
+        ticks={countTicks(max, transform)}
       />
-      <g shapeRendering="crispEdges">
-        {colorRuns(binned, max, transform).map((run) => (
-          <rect
-            key={`${run.layer}:${run.column}`}
-            x={plot.x + run.column * colW}
-            y={rowY(layout, map.layers, run.layer)}
-            width={run.length * colW}
-            height={rowHeight}
-            fill={hex[run.level]}
-          />
-        ))}
-      </g>
+      <HeatmapCells layout={layout} binned={binned} domain={max} transform={transform} />
       <rect
         x={plot.x}
         y={plot.y}
         width={plot.w}
         height={plot.h}
         fill="none"
-        stroke="#c5cad3"
+        stroke={RULE}
         strokeWidth={0.5}
       />
-      <g data-role="markers">
-        {ringed(map)
-          .filter((n) => n.unit >= range.start && n.unit < range.end)
-          .map((n) => (
-            <Ring
-              key={`${n.layer}:${n.unit}`}
-              cx={plot.x + (columnOf(binned, n.unit) + 0.5) * colW}
-              cy={rowY(layout, map.layers, n.layer) + rowHeight / 2}
-              r={Math.max(3.5, Math.min(6, rowHeight * 0.35))}
-            />
-          ))}
-      </g>
-      <LayerAxis layout={layout} layers={map.layers} />
-      <UnitAxis layout={layout} range={range} units={map.units} />
-      {selected && selected.unit >= range.start && selected.unit < range.end && (
-        <SelectedMark
-          layout={layout}
-          layers={map.layers}
-          colW={colW}
-          column={columnOf(binned, selected.unit)}
-          layer={selected.layer}
-        />
-      )}
+      <HeatmapMarks
+        layout={layout}
+        binned={binned}
+        units={map.units}
+        rings={ringed(map)}
+        selected={selected}
+        values={map.counts}
+        domain={max}
+        transform={transform}
+      />
       <CaptionBlock lines={lines} y={layout.captionY - 10} width={layout.width} />
     </Figure>
   );
@@ -172,30 +145,6 @@ export function countTicks(max: number, transform: ColorTransform): { t: number;
   const at = (v: number) => (transform === 'sqrt' ? Math.sqrt(v / max) : v / max);
   const values = d3ticks(0, max, 4).filter((v) => Number.isInteger(v) && at(max) - at(v) > 0.12);
   return [...values, max].map((v) => ({ t: at(v), label: formatCount(v) }));
-}
-
-function SelectedMark({
-  layout,
-  layers,
-  colW,
-  column,
-  layer,
-}: {
-  layout: MapLayout;
-  layers: number;
-  colW: number;
-  column: number;
-  layer: number;
-}) {
-  const size = Math.max(10, Math.min(colW, layout.rowHeight));
-  const x = layout.plot.x + (column + 0.5) * colW - size / 2;
-  const y = rowY(layout, layers, layer) + layout.rowHeight / 2 - size / 2;
-  return (
-    <g data-role="selected">
-      <rect x={x} y={y} width={size} height={size} fill="none" stroke="#ffffff" strokeWidth={4} />
-      <rect x={x} y={y} width={size} height={size} fill="none" stroke="#1d2330" strokeWidth={2} />
-    </g>
-  );
 }
 
 /** Neurons by count (most first; ties by position), those selected at least once. */
@@ -282,11 +231,9 @@ export function SelectionFrequencyView(props: SelectionFrequencyViewProps) {
   const top = useMemo(() => mostFrequent(map, 12), [map]);
   const pointer = (e: MouseEvent<HTMLDivElement>): (Neuron & { count: number }) | null => {
     const box = e.currentTarget.getBoundingClientRect();
-    const x = e.clientX - box.left - layout.plot.x;
-    const y = e.clientY - box.top - layout.plot.y;
-    if (x < 0 || y < 0 || x >= layout.plot.w || y >= layout.plot.h) return null;
-    const column = Math.min(binned.columns - 1, Math.floor((x / layout.plot.w) * binned.columns));
-    const layer = layers - 1 - Math.min(layers - 1, Math.floor(y / layout.rowHeight));
+    const cell = cellAt(layout, binned, e.clientX - box.left, e.clientY - box.top);
+    if (!cell) return null;
+    const { layer, column } = cell;
     const unit = binned.argmax[layer * binned.columns + column];
     return { layer, unit, count: map.counts[layer * units + unit] };
   };
@@ -361,21 +308,14 @@ export function SelectionFrequencyView(props: SelectionFrequencyViewProps) {
           {top.map((n) => (
             <tr
               key={`${n.layer}:${n.unit}`}
-              className={
-                props.selected?.layer === n.layer && props.selected?.unit === n.unit
-                  ? 'kn-row-selected'
-                  : undefined
-              }
+              className={isSelected(n, props.selected) ? 'kn-row-selected' : undefined}
             >
               <td>
-                <button
-                  type="button"
-                  className="kn-link"
-                  aria-label={`Select ${neuronSpoken(n)}`}
-                  onClick={() => props.onSelectNeuron?.(n.layer, n.unit)}
-                >
-                  {neuronLabel(n)}
-                </button>
+                <NeuronButton
+                  neuron={n}
+                  selected={props.selected}
+                  onSelectNeuron={props.onSelectNeuron}
+                />
               </td>
               <td className="kn-num">
                 {formatCount(n.count)} of {formatCount(map.facts)}

@@ -9,19 +9,10 @@ import type { EditReport, EditedPrompt } from '../../analysis/edits';
 import type { PromptEffect } from '../../analysis/interventions';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount, formatProbability, neuronLabel } from '../format';
+import { NeuronButtons } from '../kit/controls';
+import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
 import type { Neuron } from '../types';
 import { BarPanel, barPanelHeight } from './BarPanel';
-import {
-  CaptionBlock,
-  type FigureContext,
-  Figure,
-  TITLE_HEIGHT,
-  TitleBlock,
-  captionHeight,
-  figureBasename,
-  wrapCaption,
-} from './chart';
-import { NeuronButtons } from './controls';
 import { toCsv } from './csv';
 import { PromptColumn, topTokens } from './InterventionLab';
 import { seriesColor } from './scales';
@@ -95,25 +86,20 @@ export function WeightEditFigure({ report, context, width = 560 }: WeightEditFig
   const panel = { width, plotHeight, groups, series: bars, title: '', groupAxisLabel: 'Prompt' };
   const top = TITLE_HEIGHT + 4;
   const bottom = top + barPanelHeight(panel) + 8;
-  const lines = wrapCaption(
-    [
-      editSummary(report),
-      `Neurons: ${report.neurons.map(neuronLabel).join(', ')}. ` +
-        'Each prompt of the fact, predicted with the unedited and the edited weights.',
-    ],
-    width,
-  );
+  const caption = [
+    editSummary(report),
+    `Neurons: ${report.neurons.map(neuronLabel).join(', ')}. ` +
+      'Each prompt of the fact, predicted with the unedited and the edited weights.',
+  ];
   return (
-    <Figure
+    <TitledFigure
       width={width}
-      height={bottom + captionHeight(lines)}
+      bottom={bottom}
       label={`Weight edit (${report.kind}) of fact ${report.factId}`}
+      title={`Weight edit · ${report.kind} · ${formatCount(report.neurons.length)} neurons`}
+      context={context}
+      caption={caption}
     >
-      <TitleBlock
-        title={`Weight edit · ${report.kind} · ${formatCount(report.neurons.length)} neurons`}
-        subtitle={`${context.subject} · ${context.model}`}
-        width={width}
-      />
       <BarPanel
         x={0}
         y={top}
@@ -124,8 +110,7 @@ export function WeightEditFigure({ report, context, width = 560 }: WeightEditFig
         axisLabel="P"
         domain={[0, 1]}
       />
-      <CaptionBlock lines={lines} y={bottom} width={width} />
-    </Figure>
+    </TitledFigure>
   );
 }
 

@@ -1,86 +1,10 @@
 /**
- * Small controls the analysis views share: a row of neuron buttons (into the neuron map), a
- * radio group, and the scope picker of the dataset views (all relations, or one).
+ * The scope of the dataset views (all relations, or one): its picker and how it reads. The
+ * controls every view uses are in ../kit/controls.
  */
 import { useId } from 'react';
-import { neuronKey } from '../../analysis/selection';
-import { formatCount, neuronLabel, neuronSpoken } from '../format';
-import type { Neuron } from '../types';
+import { formatCount } from '../format';
 import type { Scope } from './viewState';
-
-/** A titled row of neurons, each a button that selects it. */
-export function NeuronButtons({
-  title,
-  neurons,
-  selected,
-  onSelectNeuron,
-  testId,
-}: {
-  /** Shown before the buttons with the count; left out, the buttons stand alone. */
-  title?: string;
-  neurons: readonly Neuron[];
-  selected?: Neuron | null;
-  onSelectNeuron?: (layer: number, unit: number) => void;
-  testId?: string;
-}) {
-  return (
-    <div className="kn-shared" data-testid={testId}>
-      {title !== undefined && (
-        <>
-          <strong>
-            {title}: {formatCount(neurons.length)} neuron{neurons.length === 1 ? '' : 's'}
-          </strong>{' '}
-        </>
-      )}
-      {neurons.map((n) => {
-        const isSelected = selected?.layer === n.layer && selected?.unit === n.unit;
-        return (
-          <button
-            key={neuronKey(n)}
-            type="button"
-            className="kn-link"
-            aria-pressed={isSelected}
-            aria-label={`Select ${neuronSpoken(n)}`}
-            onClick={() => onSelectNeuron?.(n.layer, n.unit)}
-          >
-            {neuronLabel(n)}
-          </button>
-        );
-      })}
-    </div>
-  );
-}
-
-export function RadioGroup<T extends string>({
-  legend,
-  value,
-  options,
-  onChange,
-}: {
-  legend: string;
-  value: T;
-  options: readonly (readonly [T, string])[];
-  onChange: (value: T) => void;
-}) {
-  const name = useId();
-  return (
-    <fieldset>
-      <legend>{legend}</legend>
-      {options.map(([v, label]) => (
-        <label key={v} className="kn-radio">
-          <input
-            type="radio"
-            name={name}
-            value={v}
-            checked={value === v}
-            onChange={() => onChange(v)}
-          />
-          {label}
-        </label>
-      ))}
-    </fieldset>
-  );
-}
 
 /** How a relation reads in pickers and figures (facts without one have null). */
 export const relationLabel = (relation: string | null): string => relation ?? '(no relation)';

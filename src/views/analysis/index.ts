@@ -5,7 +5,7 @@
  * also its export, and a JSON view state the app can keep in a link. Import './analysis.css'
  * once in the app, after '../views.css'.
  */
-export type { FigureContext } from './chart';
+export type { FigureContext } from '../kit/figure';
 export * from './viewState';
 export {
   LanguageOverlapView,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { colorAt } from '../color';
+import { figureBasename, wrapText } from '../kit/figure';
+import { placeSwatches } from '../kit/legend';
 import { groupedBars, MAX_BAR } from './bars';
-import { figureBasename, placeSwatches, wrapText } from './chart';
 import { csvCell, toCsv } from './csv';
 import { degenerateCsv, degenerateGraph } from './Degenerate';
 import { edgePath, layeredLayout } from './degenerateLayout';
