@@ -14,9 +14,9 @@ import { type NeuronSetSources, neuronSetName, resolveNeuronSet } from '../../an
 import type { AnalysisState, EditFormState } from '../analysis-state';
 import { errorText } from '../errors';
 import type { LongCall } from '../useLongCall';
-import { type OverlapControl, factSubject } from './OverlapTab';
+import { factSubject } from './OverlapTab';
 import { CallStatus, NeedsOverlap } from './parts';
-import type { TabBase } from './types';
+import type { OverlapControl, TabBase } from './types';
 
 export type EditCall = LongCall<EditAnswer, ServiceProgress>;
 

@@ -29,10 +29,10 @@ import type { DatasetFacts } from '../dataset-source';
 import { type LongCall, useLongCall } from '../useLongCall';
 import type { Query } from '../useQuery';
 import { type AnalysisContext, resultKey, useRestorable } from './control';
-import { type OverlapControl, factSubject } from './OverlapTab';
+import { factSubject } from './OverlapTab';
 import { factLabel } from '../ResultsPanel';
 import { NeedsOverlap, RunShell } from './parts';
-import type { TabBase } from './types';
+import type { OverlapControl, TabBase } from './types';
 
 export type LabCall = LongCall<LabResult, LabProgress>;
 

@@ -12,19 +12,11 @@ import { LanguageOverlapView } from '../../views/analysis';
 import type { OverlapAnswer, OverlapProgress } from '../../worker-api';
 import { formatCount, formatSeconds } from '../format';
 import type { Job } from '../state';
-import { type EstimateState, useEstimate } from '../useEstimate';
-import { type LongCall, useLongCall } from '../useLongCall';
+import { useEstimate } from '../useEstimate';
+import { useLongCall } from '../useLongCall';
 import { type AnalysisContext, resultKey } from './control';
 import { RunShell } from './parts';
-import { type HeldMaps, type TabBase, backendName } from './types';
-
-export interface OverlapControl {
-  call: LongCall<OverlapAnswer, OverlapProgress>;
-  /** The fact's prompts without a map: attributed first. */
-  pending: Job[];
-  estimate: EstimateState;
-  run(): void;
-}
+import { type HeldMaps, type OverlapControl, type TabBase, backendName } from './types';
 
 const NONE: Job[] = [];
 

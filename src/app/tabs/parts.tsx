@@ -11,8 +11,7 @@ import { factLabel } from '../ResultsPanel';
 import type { Action } from '../state';
 import type { CallState, LongCall } from '../useLongCall';
 import type { Query } from '../useQuery';
-import type { OverlapControl } from './OverlapTab';
-import { backendName } from './types';
+import { type OverlapControl, backendName } from './types';
 
 /** Which of the explorer's facts the tab is about (the same fact as the neuron map's). */
 export function FactPicker({

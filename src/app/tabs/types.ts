@@ -2,9 +2,11 @@ import type { AttributionResult } from '../../attribution/attribute';
 import type { AttributionSettings } from '../../attribution/settings';
 import type { Neuron } from '../../analysis/selection';
 import type { Fact } from '../../facts';
-import type { EngineClient, ModelInfo } from '../../worker-api';
+import type { EngineClient, ModelInfo, OverlapAnswer, OverlapProgress } from '../../worker-api';
 import type { AnalysisState } from '../analysis-state';
-import type { Action } from '../state';
+import type { Action, Job } from '../state';
+import type { EstimateState } from '../useEstimate';
+import type { LongCall } from '../useLongCall';
 
 /** What every analysis tab gets from the app. */
 export interface TabBase {
@@ -29,3 +31,12 @@ export interface HeldMaps {
 
 export const backendName = (info: ModelInfo): string =>
   info.backend === 'webgpu' ? 'WebGPU' : info.backend === 'wasm' ? 'WASM' : info.backend;
+
+/** The overlap of the shown fact, which the lab and the edits choose neurons from. */
+export interface OverlapControl {
+  call: LongCall<OverlapAnswer, OverlapProgress>;
+  /** The fact's prompts without a map: attributed first. */
+  pending: Job[];
+  estimate: EstimateState;
+  run(): void;
+}
