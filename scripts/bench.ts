@@ -22,7 +22,7 @@ import { encodePrompt } from '../src/attribution/prompt';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
 import type { ModelConfig } from '../src/weights/types';
-import { writeRandomModelFolder } from './lib/random-model-folder';
+import { writeRandomModelFolderApart } from './lib/random-model-folder';
 import {
   type TorchAvailability,
   TorchBaseline,
@@ -58,7 +58,8 @@ const selected = (name: ModelName) =>
 
 /**
  * Engine and PyTorch scores differ by float32 round-off (summation order, GELU and softmax
- * kernels): about 1e-5 of the largest score. Ten times the worst seen is a real disagreement.
+ * kernels). On demo-gpt2 each float32 side is about 1e-4 of the largest score from a float64 run
+ * and 3.5e-5 from the other; ten times that is a real disagreement.
  */
 const AGREEMENT_LIMIT = 1e-3;
 
@@ -257,7 +258,7 @@ function randomFolder(parent: string, name: string, config: ModelConfig, tokeniz
   const folder = join(parent, name);
   mkdirSync(folder);
   const t0 = performance.now();
-  const bytes = writeRandomModelFolder(folder, config, 1, tokenizerFrom);
+  const bytes = writeRandomModelFolderApart(folder, config, 1, tokenizerFrom);
   console.log(
     `\n(random weights written to ${folder} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
       `${(bytes / 2 ** 20).toFixed(0)} MiB; ${tokenizerFrom}'s tokenizer supplies the token ids)`,

@@ -7,7 +7,11 @@ import { createNodeRuntime } from '../../src/runtime/node';
 import { parseConfig } from '../../src/weights/config';
 import { NodeFolderSource } from '../../src/weights/node-source';
 import { randomModel, tinyConfig } from '../../tests/reference/random-model';
-import { hfConfigJson, writeRandomModelFolder } from './random-model-folder';
+import {
+  hfConfigJson,
+  writeRandomModelFolder,
+  writeRandomModelFolderApart,
+} from './random-model-folder';
 
 const folders: string[] = [];
 afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
@@ -41,5 +45,21 @@ describe('random model folders', () => {
     } finally {
       await model.release();
     }
+  });
+
+  it('a child process writes the same folder', () => {
+    const [here, apart] = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'random-model-folder-')));
+    folders.push(here, apart);
+    const config = tinyConfig('bert', { vocabSize: 1112 });
+    writeRandomModelFolder(here, config, 9, 'public/models/demo-bert');
+    const bytes = writeRandomModelFolderApart(apart, config, 9, 'public/models/demo-bert');
+    for (const name of [
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ])
+      expect(readFileSync(join(apart, name))).toEqual(readFileSync(join(here, name)));
+    expect(bytes).toBe(readFileSync(join(here, 'model.safetensors')).length);
   });
 });

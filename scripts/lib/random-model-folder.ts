@@ -1,9 +1,13 @@
 /**
  * A randomly initialised model written as a Hugging Face folder (config.json, model.safetensors,
  * and a borrowed tokenizer), so the engine and other implementations load the very same weights.
+ *
+ *   node --import tsx scripts/lib/random-model-folder.ts <folder> <ModelConfig JSON> <seed> <tokenizer folder>
  */
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSafetensors } from '../../src/weights/safetensors';
 import type { ModelConfig } from '../../src/weights/types';
 import { randomModel } from '../../tests/reference/random-model';
@@ -61,4 +65,28 @@ export function writeRandomModelFolder(
     if (existsSync(join(tokenizerFolder, name)))
       copyFileSync(join(tokenizerFolder, name), join(folder, name));
   return bytes.length;
+}
+
+/**
+ * writeRandomModelFolder in a child process: the generated tensors and the serialised file never
+ * enter the caller's heap, so its resident memory afterwards still measures only what it loads.
+ */
+export function writeRandomModelFolderApart(
+  folder: string,
+  config: ModelConfig,
+  seed: number,
+  tokenizerFolder: string,
+): number {
+  const self = fileURLToPath(import.meta.url);
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', self, folder, JSON.stringify(config), String(seed), tokenizerFolder],
+    { stdio: 'inherit' },
+  );
+  return statSync(join(folder, 'model.safetensors')).size;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [folder, config, seed, tokenizerFolder] = process.argv.slice(2);
+  writeRandomModelFolder(folder, JSON.parse(config) as ModelConfig, Number(seed), tokenizerFolder);
 }
