@@ -4,16 +4,19 @@
  * onnxruntime-node, and against a PyTorch implementation of the authors' per-layer schedule
  * (scripts/torch/amig_baseline.py) on the very same weights, for the bundled demo models and for
  * randomly initialised models with mBERT-base's and GPT-2 small's shapes (written to a temporary
- * Hugging Face folder that both load). Prints ratios; not a test.
+ * Hugging Face folder that both load). Each model runs in a process of its own, so memory figures
+ * start clean. Prints ratios; not a test.
  *
  *   npm run bench                              # all four models, AMIG with m = 20
  *   npm run bench -- --only demo               # the demo models (demo-bert, demo-gpt2) alone
  *   npm run bench -- --only mbert,gpt2         # the full-size shapes alone
  *   npm run bench -- --no-torch                # without the PyTorch column
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type WeightSpec, architectures } from '../src/arch';
 import { type AttributionResult, attribute } from '../src/attribution/attribute';
@@ -40,6 +43,8 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '20' },
     repeats: { type: 'string', default: '3' },
     'no-torch': { type: 'boolean', default: false },
+    /** Internal: run the one model --only names in this process, without the header. */
+    section: { type: 'boolean', default: false },
   },
 });
 const steps = Number(args.steps);
@@ -266,73 +271,97 @@ function randomFolder(parent: string, name: string, config: ModelConfig, tokeniz
   return folder;
 }
 
-async function startTorch(): Promise<TorchBaseline | null> {
-  const found: TorchAvailability = args['no-torch']
-    ? { available: false, reason: '--no-torch' }
-    : await detectTorch();
-  if (!found.available) {
-    console.log(`PyTorch per-layer column skipped: ${found.reason}`);
-    return null;
-  }
-  const env = found.environment;
-  console.log(
-    `PyTorch baseline: ${found.python}, torch ${env.torch}, ${env.threads} threads, ` +
-      `OMP_WAIT_POLICY ${env.ompWaitPolicy ?? 'unset'}, ${env.blas.kind} BLAS (${env.blas.libraries.join(', ')})`,
-  );
-  for (const w of found.warnings) console.log(`\n!!! WARNING: ${w}\n`);
-  return TorchBaseline.start(found.python);
+interface BenchCase {
+  label: string;
+  prompt: string;
+  object: string;
+  /** A model folder, or a random model's config and the folder whose tokenizer it borrows. */
+  model: { folder: string } | { random: ModelConfig; tokenizerFrom: string };
 }
 
-async function main() {
-  console.log(
-    `# bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, onnxruntime-node ${JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version}`,
-  );
-  const torch = await startTorch();
+const CASES: Record<ModelName, BenchCase> = {
+  'demo-bert': {
+    label: 'demo-bert (bundled)',
+    prompt: 'The capital of France is [MASK] .',
+    object: 'Paris',
+    model: { folder: 'public/models/demo-bert' },
+  },
+  'demo-gpt2': {
+    label: 'demo-gpt2 (bundled)',
+    prompt: 'The capital of France is [MASK]',
+    object: 'Paris',
+    model: { folder: 'public/models/demo-gpt2' },
+  },
+  mbert: {
+    label: 'random model with mBERT-base shapes',
+    prompt: 'The capital of France is [MASK] .',
+    object: 'Paris',
+    model: { random: MBERT_BASE, tokenizerFrom: 'public/models/demo-bert' },
+  },
+  gpt2: {
+    label: 'random model with GPT-2 small shapes',
+    // 14 tokens with the demo GPT-2 tokenizer; the object is one token.
+    prompt: 'The official language of the French Republic, a country in Europe, is [MASK]',
+    object: 'French',
+    model: { random: GPT2_SMALL, tokenizerFrom: 'public/models/demo-gpt2' },
+  },
+};
+
+async function findTorch(): Promise<TorchAvailability> {
+  return args['no-torch'] ? { available: false, reason: '--no-torch' } : detectTorch();
+}
+
+/** One model in this process: the engine, and PyTorch when it is installed. */
+async function benchSection(name: ModelName) {
+  const found = await findTorch();
+  if (!found.available) console.log(`PyTorch per-layer column skipped: ${found.reason}`);
+  const torch = found.available ? TorchBaseline.start(found.python) : null;
   const temp = mkdtempSync(join(tmpdir(), 'kn-bench-'));
   try {
-    if (selected('demo-bert'))
-      await benchFolder(
-        'demo-bert (bundled)',
-        'public/models/demo-bert',
-        'The capital of France is [MASK] .',
-        'Paris',
-        torch,
-      );
-    if (selected('demo-gpt2'))
-      await benchFolder(
-        'demo-gpt2 (bundled)',
-        'public/models/demo-gpt2',
-        'The capital of France is [MASK]',
-        'Paris',
-        torch,
-      );
-    if (selected('mbert')) {
-      const folder = randomFolder(temp, 'mbert-base', MBERT_BASE, 'public/models/demo-bert');
-      await benchFolder(
-        'random model with mBERT-base shapes',
-        folder,
-        'The capital of France is [MASK] .',
-        'Paris',
-        torch,
-      );
-      rmSync(folder, { recursive: true });
-    }
-    if (selected('gpt2')) {
-      const folder = randomFolder(temp, 'gpt2-small', GPT2_SMALL, 'public/models/demo-gpt2');
-      await benchFolder(
-        'random model with GPT-2 small shapes',
-        folder,
-        'The official language of the French Republic, a country in Europe, is [MASK]',
-        'French',
-        torch,
-      );
-      rmSync(folder, { recursive: true });
-    }
+    const c = CASES[name];
+    const folder =
+      'folder' in c.model
+        ? c.model.folder
+        : randomFolder(temp, name, c.model.random, c.model.tokenizerFrom);
+    await benchFolder(c.label, folder, c.prompt, c.object, torch);
   } finally {
     await torch?.close();
     rmSync(temp, { recursive: true, force: true });
   }
   if (disagreement) process.exitCode = 1;
+}
+
+async function main() {
+  if (args.section) {
+    if (only?.length !== 1 || only[0] === 'demo')
+      throw new Error('--section runs one model: give it --only with one model name');
+    return benchSection(only[0] as ModelName);
+  }
+  console.log(
+    `# bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, onnxruntime-node ${JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version}`,
+  );
+  const found = await findTorch();
+  if (found.available) {
+    const env = found.environment;
+    console.log(
+      `PyTorch baseline: ${found.python}, torch ${env.torch}, ${env.threads} threads, ` +
+        `OMP_WAIT_POLICY ${env.ompWaitPolicy ?? 'unset'}, ${env.blas.kind} BLAS (${env.blas.libraries.join(', ')})`,
+    );
+    for (const w of found.warnings) console.log(`\n!!! WARNING: ${w}\n`);
+  } else console.log(`PyTorch per-layer column skipped: ${found.reason}`);
+  // Each model in a fresh process: memory a previous model freed but the allocator kept would
+  // otherwise count as the next model's baseline.
+  const forward = ['--steps', String(steps), '--repeats', String(repeats)];
+  if (args['no-torch']) forward.push('--no-torch');
+  for (const name of MODELS.filter(selected)) {
+    const self = fileURLToPath(import.meta.url);
+    const section = spawnSync(
+      process.execPath,
+      [...process.execArgv, self, '--section', '--only', name, ...forward],
+      { stdio: 'inherit' },
+    );
+    if (section.status !== 0) process.exitCode = 1;
+  }
 }
 
 await main();
