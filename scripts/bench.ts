@@ -314,7 +314,9 @@ async function findTorch(): Promise<TorchAvailability> {
 /** One model in this process: the engine, and PyTorch when it is installed. */
 async function benchSection(name: ModelName) {
   const found = await findTorch();
-  if (!found.available) console.log(`PyTorch per-layer column skipped: ${found.reason}`);
+  // The parent printed why the column is skipped, and passes --no-torch in that case.
+  if (!found.available && !args['no-torch'])
+    console.log(`PyTorch per-layer column skipped: ${found.reason}`);
   const torch = found.available ? TorchBaseline.start(found.python) : null;
   const temp = mkdtempSync(join(tmpdir(), 'kn-bench-'));
   try {
@@ -352,7 +354,7 @@ async function main() {
   // Each model in a fresh process: memory a previous model freed but the allocator kept would
   // otherwise count as the next model's baseline.
   const forward = ['--steps', String(steps), '--repeats', String(repeats)];
-  if (args['no-torch']) forward.push('--no-torch');
+  if (!found.available) forward.push('--no-torch');
   for (const name of MODELS.filter(selected)) {
     const self = fileURLToPath(import.meta.url);
     const section = spawnSync(
