@@ -26,7 +26,8 @@ A request: {"model": folder, "ids": [...], "slots": [{"position": t, "token_id":
 "tap": "post-activation" | "pre-activation" | "gate", "multi_token": "per-token" | "reference",
 "score": "activation" | "difference", "repeats": 1}. Positions and token ids are 0-based.
 The reply: {"layers", "units", "scores" (layers x units), "probability", "slot_probabilities",
-"seconds" (one per repeat, excluding the load), "load_seconds", "threads", "torch", "blas"}.
+"seconds" (one per repeat, excluding the load), "load_seconds", "torch", "threads",
+"omp_wait_policy", "blas"}; a request that fails gets {"error": message}.
 """
 
 import json
@@ -734,7 +735,7 @@ def layer_scores(model, ids, layer, slot, req):
     probability = logits[slot["position"]].softmax(-1)[slot["token_id"]].item()
     a = a.detach()
     points, baseline = path_points(
-        model, ids, layer, tap, slot, req["baseline_token"], req["method"], steps, a, model.causal
+        model, ids, layer, tap, slot, req.get("baseline_token"), req["method"], steps, a, model.causal
     )
     points = points.detach().requires_grad_(True)
     grad_sum = torch.zeros_like(a)
@@ -879,8 +880,17 @@ def main(argv):
     if len(argv) != 1 or argv[0].startswith("--"):
         print(__doc__, file=sys.stderr)
         return 2
-    text = sys.stdin.read() if argv[0] == "-" else open(argv[0]).read()
-    print(json.dumps(server.handle(json.loads(text))))
+    if argv[0] == "-":
+        text = sys.stdin.read()
+    else:
+        with open(argv[0]) as f:
+            text = f.read()
+    try:
+        reply = server.handle(json.loads(text))
+    except (ValueError, OSError, IndexError) as e:
+        print(f"amig_baseline.py: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(reply))
     return 0
 
 
