@@ -1,29 +1,51 @@
 /**
  * `npm run bench`: per-prompt attribution time and block evaluations of the staggered schedule
  * against the authors' per-layer schedule, measured side by side in one run on
- * onnxruntime-node, for the bundled demo model and for a randomly initialised model with
- * mBERT-base's shapes. Prints ratios; not a test.
+ * onnxruntime-node, and against a PyTorch implementation of the authors' per-layer schedule
+ * (scripts/torch/amig_baseline.py) on the very same weights, for the bundled demo models and for
+ * randomly initialised models with mBERT-base's and GPT-2 small's shapes (written to a temporary
+ * Hugging Face folder that both load). Each model runs in a process of its own, so memory figures
+ * start clean. Prints ratios; not a test.
  *
- *   npm run bench                    # both models, AMIG with m = 20
- *   npm run bench -- --only demo     # the demo model alone
+ *   npm run bench                              # all four models, AMIG with m = 20
+ *   npm run bench -- --only demo               # the demo models (demo-bert, demo-gpt2) alone
+ *   npm run bench -- --only mbert,gpt2         # the full-size shapes alone
+ *   npm run bench -- --no-torch                # without the PyTorch column
  */
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type WeightSpec, architectures } from '../src/arch';
 import { type AttributionResult, attribute } from '../src/attribution/attribute';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
-import { type Model, loadModel, modelFromTensors } from '../src/model';
+import { encodePrompt } from '../src/attribution/prompt';
+import { type Model, loadModel } from '../src/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
 import type { ModelConfig } from '../src/weights/types';
-import { randomModel } from '../tests/reference/random-model';
-import { type WeightSpec, architectures } from '../src/arch';
+import { writeRandomModelFolderApart } from './lib/bench-model-folder';
+import {
+  type TorchAvailability,
+  TorchBaseline,
+  type TorchResult,
+  detectTorch,
+  torchRequest,
+} from './lib/torch-baseline';
+
+const MODELS = ['demo-bert', 'demo-gpt2', 'mbert', 'gpt2'] as const;
+type ModelName = (typeof MODELS)[number];
 
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
     steps: { type: 'string', default: String(DEFAULT_SETTINGS.steps) },
     repeats: { type: 'string', default: '3' },
+    'no-torch': { type: 'boolean', default: false },
+    /** Internal: run the one model --only names in this process, without the header. */
+    section: { type: 'boolean', default: false },
   },
 });
 const steps = Number(args.steps);
@@ -31,6 +53,21 @@ const steps = Number(args.steps);
 const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 const repeats = Number(args.repeats);
 const runtime = createNodeRuntime();
+
+/** --only takes a comma-separated list of MODELS; "demo" stands for both demo models. */
+const only = args.only?.split(',').map((s) => s.trim());
+for (const name of only ?? [])
+  if (name !== 'demo' && !(MODELS as readonly string[]).includes(name))
+    throw new Error(`--only ${name}: unknown model; use demo, ${MODELS.join(', ')}`);
+const selected = (name: ModelName) =>
+  !only || only.includes(name) || (only.includes('demo') && name.startsWith('demo-'));
+
+/**
+ * Engine and PyTorch scores differ by float32 round-off (summation order, GELU and softmax
+ * kernels). On demo-gpt2 each float32 side is about 1e-4 of the largest score from a float64 run
+ * and 3.5e-5 from the other; ten times that is a real disagreement.
+ */
+const AGREEMENT_LIMIT = 1e-3;
 
 const MBERT_BASE: ModelConfig = {
   family: 'bert',
@@ -44,6 +81,22 @@ const MBERT_BASE: ModelConfig = {
   layerNormEps: 1e-12,
   activation: 'gelu',
   typeVocabSize: 2,
+  positionOffset: 0,
+  tieWordEmbeddings: true,
+};
+
+const GPT2_SMALL: ModelConfig = {
+  family: 'gpt2',
+  modelType: 'gpt2',
+  vocabSize: 50257,
+  hiddenSize: 768,
+  numLayers: 12,
+  numHeads: 12,
+  intermediateSize: 3072,
+  maxPositions: 1024,
+  layerNormEps: 1e-5,
+  activation: 'gelu_new',
+  typeVocabSize: 0,
   positionOffset: 0,
   tieWordEmbeddings: true,
 };
@@ -93,48 +146,81 @@ function weightBytes(cfg: ModelConfig): number {
   );
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Set when PyTorch and the engine disagree on some model: the bench then exits with 1. */
+let disagreement = false;
+
 /**
- * `baseline`: resident memory of the process before the model was made, so the peak over it is
- * the weights plus what a run adds (onnxruntime-node keeps both in host memory).
+ * Benchmarks one Hugging Face folder: the engine (staggered and per-layer schedules) and, when
+ * `torch` is running, the PyTorch per-layer baseline on the same folder, alternating in each
+ * repeat. Any family both sides load can come through here (a LLaMA-family folder, once the
+ * engine implements the family). Memory is measured over the process before the model loaded.
  */
-async function benchModel(
+async function benchFolder(
   label: string,
-  model: Model,
+  folder: string,
   prompt: string,
   object: string,
-  baseline: number,
+  torch: TorchBaseline | null,
 ) {
+  collectGarbage();
+  const baseline = process.memoryUsage().rss;
+  const model = await loadModel(new NodeFolderSource(folder), runtime);
   const cfg = model.config;
   console.log(
     `\n## ${label}: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, FFN ${cfg.intermediateSize}, vocabulary ${cfg.vocabSize}`,
   );
-  // Warm-up: session creation and first-run allocations are not part of a prompt's cost.
+  const enc = encodePrompt(cfg, model.tokenizer, prompt, object);
+  const request = torchRequest(folder, enc, { steps, repeats: 1 });
+  // Warm-up: session creation, the model load and first-run allocations are not part of a
+  // prompt's cost (gradient x activation touches every kernel the path does).
   await attribute(model, prompt, object, { steps: 2 });
-  // Alternating repeats, median per schedule: load on the machine hits both alike.
+  const loadSeconds = (await torch?.attribute({ ...request, method: 'grad-x-act' }))?.loadSeconds;
+  // Alternating repeats, median per schedule: load on the machine hits all alike.
   const runs: Record<'staggered' | 'per-layer', Timed[]> = { staggered: [], 'per-layer': [] };
-  for (let r = 0; r < repeats; r++)
+  const torchRuns: TorchResult[] = [];
+  for (let r = 0; r < repeats; r++) {
     for (const schedule of ['staggered', 'per-layer'] as const)
       runs[schedule].push(await timed(model, prompt, object, schedule));
-  const median = (ts: Timed[]) => [...ts].sort((a, b) => a.seconds - b.seconds)[ts.length >> 1];
-  const staggered = median(runs.staggered);
-  const perLayer = median(runs['per-layer']);
+    if (torch) torchRuns.push(await torch.attribute(request));
+  }
+  const byTime = (ts: Timed[]) => [...ts].sort((a, b) => a.seconds - b.seconds)[ts.length >> 1];
+  const staggered = byTime(runs.staggered);
+  const perLayer = byTime(runs['per-layer']);
   const s = staggered.result.counts;
   const p = perLayer.result.counts;
+  const torchSeconds = torchRuns.length ? median(torchRuns.map((t) => t.seconds[0])) : NaN;
+  const withTorch = (cells: (string | number)[], torchCells: string[]) =>
+    torch ? [...cells, ...torchCells] : cells;
   const rows = [
-    ['', 'staggered', 'per-layer', 'ratio'],
-    ['forward block evaluations', s.forward, p.forward, (s.forward / p.forward).toFixed(3)],
-    ['backward block evaluations', s.backward, p.backward, (s.backward / p.backward).toFixed(3)],
-    [
-      `seconds per prompt (median of ${repeats})`,
-      staggered.seconds.toFixed(2),
-      perLayer.seconds.toFixed(2),
-      (staggered.seconds / perLayer.seconds).toFixed(3),
-    ],
+    withTorch(
+      ['', 'staggered', 'per-layer', 'ratio'],
+      ['PyTorch per-layer', 'staggered / PyTorch'],
+    ),
+    withTorch(
+      ['forward block evaluations', s.forward, p.forward, (s.forward / p.forward).toFixed(3)],
+      ['', ''],
+    ),
+    withTorch(
+      ['backward block evaluations', s.backward, p.backward, (s.backward / p.backward).toFixed(3)],
+      ['', ''],
+    ),
+    withTorch(
+      [
+        `seconds per prompt (median of ${repeats})`,
+        staggered.seconds.toFixed(2),
+        perLayer.seconds.toFixed(2),
+        (staggered.seconds / perLayer.seconds).toFixed(3),
+      ],
+      [torchSeconds.toFixed(2), (staggered.seconds / torchSeconds).toFixed(3)],
+    ),
   ];
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(
     `tokens: ${staggered.result.tokens.length}, m = ${steps}; scores agree to ${maxRelativeDifference(staggered.result.scores, perLayer.result.scores).toExponential(1)} (max |diff| / max |score|)`,
   );
+  if (torch) reportTorch(staggered.result, torchRuns, loadSeconds ?? NaN);
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   const w = weightBytes(cfg);
   const over = (schedule: keyof typeof runs) =>
@@ -144,47 +230,140 @@ async function benchModel(
       `staggered ${mib(over('staggered'))} = ${(over('staggered') / w).toFixed(2)}x the weights, ` +
       `per-layer ${mib(over('per-layer'))} = ${(over('per-layer') / w).toFixed(2)}x`,
   );
+  await model.release();
+}
+
+/** PyTorch's per-repeat times, and how far its scores are from the engine's. */
+function reportTorch(engine: AttributionResult, runs: TorchResult[], loadSeconds: number) {
+  const env = runs[0].environment;
+  console.log(
+    `PyTorch per-layer: torch ${env.torch}, ${env.threads} threads, ${env.blas.kind} BLAS, ` +
+      `OMP_WAIT_POLICY ${env.ompWaitPolicy ?? 'unset'}; ` +
+      `model load ${loadSeconds.toFixed(1)} s (not counted); seconds per repeat ` +
+      runs.map((r) => r.seconds[0].toFixed(2)).join(', '),
+  );
+  const worst = Math.max(...runs.map((r) => maxRelativeDifference(engine.scores, r.scores)));
+  const pTorch = runs[0].probability;
+  const pDiff = Math.abs(pTorch - engine.probability) / engine.probability;
+  console.log(
+    `PyTorch vs engine: scores agree to ${worst.toExponential(1)} (max |diff| / max |score|); ` +
+      `P(object) ${engine.probability.toPrecision(6)} vs ${pTorch.toPrecision(6)} (relative difference ${pDiff.toExponential(1)})`,
+  );
+  if (!(worst <= AGREEMENT_LIMIT && pDiff <= AGREEMENT_LIMIT)) {
+    disagreement = true;
+    console.log(
+      `\n!!! PYTORCH AND THE ENGINE DISAGREE: score difference ${worst.toExponential(1)}, P(object) ` +
+        `difference ${pDiff.toExponential(1)}, over the ${AGREEMENT_LIMIT} that float32 round-off ` +
+        `allows. The two compute different things: the timing comparison is void until this is explained.\n`,
+    );
+  }
+}
+
+/** A random model written as a folder under `parent`, with a demo model's tokenizer. */
+function randomFolder(parent: string, name: string, config: ModelConfig, tokenizerFrom: string) {
+  const folder = join(parent, name);
+  mkdirSync(folder);
+  const t0 = performance.now();
+  const bytes = writeRandomModelFolderApart(folder, config, 1, tokenizerFrom);
+  console.log(
+    `\n(random weights written to ${folder} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+      `${(bytes / 2 ** 20).toFixed(0)} MiB; ${tokenizerFrom}'s tokenizer supplies the token ids)`,
+  );
+  return folder;
+}
+
+interface BenchCase {
+  label: string;
+  prompt: string;
+  object: string;
+  /** A model folder, or a random model's config and the folder whose tokenizer it borrows. */
+  model: { folder: string } | { random: ModelConfig; tokenizerFrom: string };
+}
+
+const CASES: Record<ModelName, BenchCase> = {
+  'demo-bert': {
+    label: 'demo-bert (bundled)',
+    prompt: 'The capital of France is [MASK] .',
+    object: 'Paris',
+    model: { folder: 'public/models/demo-bert' },
+  },
+  'demo-gpt2': {
+    label: 'demo-gpt2 (bundled)',
+    prompt: 'The capital of France is [MASK]',
+    object: 'Paris',
+    model: { folder: 'public/models/demo-gpt2' },
+  },
+  mbert: {
+    label: 'random model with mBERT-base shapes',
+    prompt: 'The capital of France is [MASK] .',
+    object: 'Paris',
+    model: { random: MBERT_BASE, tokenizerFrom: 'public/models/demo-bert' },
+  },
+  gpt2: {
+    label: 'random model with GPT-2 small shapes',
+    // 14 tokens with the demo GPT-2 tokenizer; the object is one token.
+    prompt: 'The official language of the French Republic, a country in Europe, is [MASK]',
+    object: 'French',
+    model: { random: GPT2_SMALL, tokenizerFrom: 'public/models/demo-gpt2' },
+  },
+};
+
+async function findTorch(): Promise<TorchAvailability> {
+  return args['no-torch'] ? { available: false, reason: '--no-torch' } : detectTorch();
+}
+
+/** One model in this process: the engine, and PyTorch when it is installed. */
+async function benchSection(name: ModelName) {
+  const found = await findTorch();
+  // The parent printed why the column is skipped, and passes --no-torch in that case.
+  if (!found.available && !args['no-torch'])
+    console.log(`PyTorch per-layer column skipped: ${found.reason}`);
+  const torch = found.available ? TorchBaseline.start(found.python) : null;
+  const temp = mkdtempSync(join(tmpdir(), 'kn-bench-'));
+  try {
+    const c = CASES[name];
+    const folder =
+      'folder' in c.model
+        ? c.model.folder
+        : randomFolder(temp, name, c.model.random, c.model.tokenizerFrom);
+    await benchFolder(c.label, folder, c.prompt, c.object, torch);
+  } finally {
+    await torch?.close();
+    rmSync(temp, { recursive: true, force: true });
+  }
+  if (disagreement) process.exitCode = 1;
 }
 
 async function main() {
+  if (args.section) {
+    if (only?.length !== 1 || only[0] === 'demo')
+      throw new Error('--section runs one model: give it --only with one model name');
+    return benchSection(only[0] as ModelName);
+  }
   console.log(
     `# bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, onnxruntime-node ${JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version}`,
   );
-  if (!args.only || args.only === 'demo') {
-    collectGarbage();
-    const baseline = process.memoryUsage().rss;
-    const model = await loadModel(new NodeFolderSource('public/models/demo-bert'), runtime);
-    await benchModel(
-      'demo-bert (bundled)',
-      model,
-      'The capital of France is [MASK] .',
-      'Paris',
-      baseline,
-    );
-    await model.release();
-  }
-  if (!args.only || args.only === 'mbert') {
-    const demo = await loadModel(new NodeFolderSource('public/models/demo-bert'), runtime);
-    collectGarbage();
-    const before = process.memoryUsage().rss;
-    const t0 = performance.now();
-    const model = modelFromTensors(
-      'random mBERT-base shapes',
-      MBERT_BASE,
-      demo.tokenizer,
-      runtime,
-      randomModel(MBERT_BASE, 1),
-    );
+  const found = await findTorch();
+  if (found.available) {
+    const env = found.environment;
     console.log(
-      `\n(random mBERT-base weights made and uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; the demo tokenizer supplies token ids)`,
+      `PyTorch baseline: ${found.python}, torch ${env.torch}, ${env.threads} threads, ` +
+        `OMP_WAIT_POLICY ${env.ompWaitPolicy ?? 'unset'}, ${env.blas.kind} BLAS (${env.blas.libraries.join(', ')})`,
     );
-    await benchModel(
-      'random model with mBERT-base shapes',
-      model,
-      'The capital of France is [MASK] .',
-      'Paris',
-      before,
+    for (const w of found.warnings) console.log(`\n!!! WARNING: ${w}\n`);
+  } else console.log(`PyTorch per-layer column skipped: ${found.reason}`);
+  // Each model in a fresh process: memory a previous model freed but the allocator kept would
+  // otherwise count as the next model's baseline.
+  const forward = ['--steps', String(steps), '--repeats', String(repeats)];
+  if (!found.available) forward.push('--no-torch');
+  for (const name of MODELS.filter(selected)) {
+    const self = fileURLToPath(import.meta.url);
+    const section = spawnSync(
+      process.execPath,
+      [...process.execArgv, self, '--section', '--only', name, ...forward],
+      { stdio: 'inherit' },
     );
+    if (section.status !== 0) process.exitCode = 1;
   }
 }
 
