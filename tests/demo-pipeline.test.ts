@@ -1,5 +1,5 @@
 /**
- * The analysis pipeline end to end on both bundled demo models (public/models), through the
+ * The analysis pipeline end to end on the three bundled demo models (public/models), through the
  * worker's own Engine and AnalysisEngine on onnxruntime-node, with a few facts of the bundled
  * fact set in English and Chinese: attribution, language overlap, the intervention lab,
  * degenerate pairs and clusters, a weight edit and its revert, fact checking on one relation,
@@ -62,7 +62,7 @@ beforeAll(async () => {
   continents = set.facts.filter((f) => f.relation === 'P30').slice(0, 5);
 });
 
-for (const name of ['demo-bert', 'demo-gpt2']) {
+for (const name of ['demo-bert', 'demo-gpt2', 'demo-qwen3']) {
   describe(`the analysis pipeline on ${name}`, { timeout: 600_000 }, () => {
     const store = new MemoryResultStore();
     const engine = new Engine(
