@@ -143,7 +143,7 @@ describe('checkCheckpoint: LLaMA family', () => {
     // Large enough for the size check: one down_proj fewer, but float32.
     const file = headerOnlyFile('model.safetensors', kept, reads);
     await expect(loadCheckpoint(sourceOf([file]), () => {}, check(cfg))).rejects.toThrow(
-      /^model\.safetensors lacks 1 tensor\(s\) this qwen3 model needs, e\.g\. layers\.1\.mlp\.down_proj\.weight\./,
+      /^model\.safetensors lacks 1 tensor\(s\) this qwen3 model needs, e\.g\. layers\.1\.mlp\.down_proj\.weight\..* download config\.json and the weights from the same model folder/,
     );
     expect(reads).toEqual({ streams: 0, dataBytes: 0 });
   });
@@ -171,6 +171,45 @@ describe('checkCheckpoint: LLaMA family', () => {
     const file = headerOnlyFile('model.safetensors', entries, reads);
     await expect(loadCheckpoint(sourceOf([file]), () => {}, check(cfg))).rejects.toThrow(
       /self_attn\.k_proj\.weight" has shape \[8, 16\] but config\.json's hidden_size, num_key_value_heads x head_dim imply \[16, 16\]/,
+    );
+    expect(reads).toEqual({ streams: 0, dataBytes: 0 });
+  });
+
+  it('refuses a bfloat16 header that lies about sizes, naming the tensor, before reading data', async () => {
+    const { cfg, entries } = llamaCase('qwen3');
+    const bf16 = entries.map((e) => ({ ...e, dtype: 'BF16' as const }));
+    const downProj = 'model.layers.0.mlp.down_proj.weight';
+    const elements = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
+
+    // A converter that changed the dtype to BF16 but kept float32's byte spans.
+    const reads = { streams: 0, dataBytes: 0 };
+    const spans = bf16.map((e) =>
+      e.name === downProj ? { ...e, bytes: 4 * elements(e.shape) } : e,
+    );
+    const shape = bf16.find((e) => e.name === downProj)!.shape;
+    await expect(
+      loadCheckpoint(
+        sourceOf([headerOnlyFile('model.safetensors', spans, reads)]),
+        () => {},
+        check(cfg),
+      ),
+    ).rejects.toThrow(
+      new RegExp(
+        `^model\\.safetensors is corrupt: tensor "model\\.layers\\.0\\.mlp\\.down_proj\\.weight" has shape ` +
+          `\\[${shape.join(', ')}\\] and dtype BF16, which needs ${2 * elements(shape)} bytes, but its ` +
+          `data_offsets \\[\\d+, \\d+\\] span ${4 * elements(shape)} bytes; download it again\\.$`,
+      ),
+    );
+    expect(reads).toEqual({ streams: 0, dataBytes: 0 });
+
+    // A header that claims more bytes than the file has (a download cut short).
+    const whole = headerOnlyFile('model.safetensors', bf16, reads);
+    const cut = { ...whole, size: whole.size - 2 };
+    await expect(loadCheckpoint(sourceOf([cut]), () => {}, check(cfg))).rejects.toThrow(
+      new RegExp(
+        `^model\\.safetensors is truncated: tensor ".+" ends at byte ${whole.size} but the file ` +
+          `has ${cut.size} bytes; download it again\\.$`,
+      ),
     );
     expect(reads).toEqual({ streams: 0, dataBytes: 0 });
   });

@@ -61,7 +61,8 @@ export function missingWeightsError(
 ): CheckpointError {
   return new CheckpointError(
     `${fileName} lacks ${missing.length} tensor(s) this ${cfg.modelType} model needs, e.g. ${missing.slice(0, 3).join('; ')}. ` +
-      'The checkpoint does not match config.json, or it is not a masked/causal LM checkpoint (the LM head is missing).',
+      'The checkpoint does not match config.json, or it is not a masked/causal LM checkpoint (the LM head is missing): ' +
+      'download config.json and the weights from the same model folder, a masked or causal LM one.',
     fileName,
   );
 }
@@ -89,7 +90,9 @@ export function impliedCheckpointBytes(arch: Architecture, cfg: ModelConfig): nu
 }
 
 function shapeError(file: string, name: string, dims: number[], spec: WeightSpec) {
-  const implies = spec.fromConfig ? `config.json's ${spec.fromConfig} imply` : 'config.json implies';
+  const implies = spec.fromConfig
+    ? `config.json's ${spec.fromConfig} imply`
+    : 'config.json implies';
   return new CheckpointError(
     `${file}: tensor ${quoted(name)} has shape ${shapeText(dims)} but ${implies} ` +
       `${shapeText(storedShape(spec))}; the checkpoint and config.json are not of the same model, ` +
