@@ -8,7 +8,7 @@
  * start clean. Prints ratios; not a test.
  *
  *   npm run bench                              # all five models, AMIG with m = 20
- *   npm run bench -- --only demo               # the demo models (demo-bert, -gpt2, -qwen3) alone
+ *   npm run bench -- --only demo               # the demo models (demo-bert, -gpt2) alone
  *   npm run bench -- --only mbert,gpt2         # the full-size shapes alone
  *   npm run bench -- --no-torch                # without the PyTorch column
  */
@@ -35,7 +35,7 @@ import {
   torchRequest,
 } from './lib/torch-baseline';
 
-const MODELS = ['demo-bert', 'demo-gpt2', 'demo-qwen3', 'mbert', 'gpt2'] as const;
+const MODELS = ['demo-bert', 'demo-gpt2', 'mbert', 'gpt2'] as const;
 type ModelName = (typeof MODELS)[number];
 
 const { values: args } = parseArgs({
@@ -292,12 +292,6 @@ const CASES: Record<ModelName, BenchCase> = {
     prompt: 'The capital of France is [MASK]',
     object: 'Paris',
     model: { folder: 'public/models/demo-gpt2' },
-  },
-  'demo-qwen3': {
-    label: 'demo-qwen3 (bundled)',
-    prompt: 'The capital of France is [MASK]',
-    object: 'Paris',
-    model: { folder: 'public/models/demo-qwen3' },
   },
   mbert: {
     label: 'random model with mBERT-base shapes',

@@ -62,7 +62,7 @@ beforeAll(async () => {
   continents = set.facts.filter((f) => f.relation === 'P30').slice(0, 5);
 });
 
-for (const name of ['demo-bert', 'demo-gpt2', 'demo-qwen3']) {
+for (const name of ['demo-bert', 'demo-gpt2']) {
   describe(`the analysis pipeline on ${name}`, { timeout: 600_000 }, () => {
     const store = new MemoryResultStore();
     const engine = new Engine(

@@ -21,13 +21,6 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
     description:
       'a small causal LM (4 layers × 512 FFN units) trained on the bundled English/Chinese facts',
   },
-  {
-    name: 'demo-qwen3',
-    title: 'Demo Qwen3',
-    description:
-      'a small LLaMA-family causal LM (Qwen3 layout: gated FFN, grouped-query attention, ' +
-      'q/k norm; 4 layers × 512 FFN units) trained on the bundled English/Chinese facts',
-  },
 ];
 
 export function bundledUrl(name: string): string {
