@@ -38,16 +38,26 @@ interface Ran {
   out: string;
 }
 
-async function kne(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+async function kne(
+  args: string[],
+  env: Record<string, string> = {},
+  stopWhen?: (line: string) => boolean,
+): Promise<Ran> {
   let err = '';
   let out = '';
+  // SIGTERM as bin/kne.js passes it on, once a line matching `stopWhen` is logged.
+  const stop = new AbortController();
+  const log = (line: string) => {
+    err += `${line}\n`;
+    if (stopWhen?.(line)) stop.abort({ exitCode: EXIT.terminated });
+  };
   const code = await main(
     args,
     {
       stderr: { write: (t) => void (err += t) },
-      log: (line) => void (err += `${line}\n`),
+      log,
       env: { HF_HOME: at('hf-home'), HF_ENDPOINT: 'http://127.0.0.1:9', ...env },
-      signal: new AbortController().signal,
+      signal: stop.signal,
     },
     (t) => void (out += t),
   );
@@ -256,6 +266,21 @@ describe('kne, the command line', () => {
     expect(r.err).toContain(`${csv}:4: row has 3 fields but the header has 4`);
     expect(r.err).toMatch(/1 fact\(s\) read as csv; the 2 line\(s\) above were left out/);
     expect(JSON.parse(read(out, MANIFEST_FILE)).facts).toBe(1);
+  });
+
+  it('stops on SIGTERM with exit code 143, keeping the folder for a rerun to finish', async () => {
+    const out = at('stopped');
+    const args = ['attribute', '--model', DEMO, ...RUN, '--out', out];
+    const stopped = await kne(args, {}, (line) => line.startsWith('model '));
+    expect(stopped.code, stopped.err).toBe(EXIT.terminated);
+    expect(stopped.err).toMatch(/stopped: \d+ prompts computed by this run are saved in/);
+    expect(JSON.parse(read(out, MANIFEST_FILE)).complete).toBe(false);
+    const finished = await kne(args);
+    expect(finished.code, finished.err).toBe(EXIT.ok);
+    expect(JSON.parse(read(out, MANIFEST_FILE)).complete).toBe(true);
+    expect(
+      readRecordLines(read(out, RECORDS_FILE)).items.filter((r) => r.type === 'prompt'),
+    ).toHaveLength(6);
   });
 
   it('says what is wrong with the model, the facts, the shard and the folder (exit code 2)', async () => {
