@@ -211,6 +211,30 @@ describe('kne, the command line', () => {
         perLayer.filter((row) => row[2] === language).reduce((s, row) => s + Number(row[4]), 0),
       ).toBe(selected[language]);
     expect(read(analysis, 'overlap.jsonl').trim().split('\n')).toHaveLength(3);
+    // The fact check needs the run's model, and refuses another.
+    const gpt2 = DEMO.replace(/demo-bert$/, 'demo-gpt2');
+    expect(
+      await kne(['analyze', '--in', merged, '--out', at('check'), '--fact-check', 'en']),
+    ).toMatchObject({
+      code: EXIT.badInput,
+      err: expect.stringMatching(/--fact-check needs --model/),
+    });
+    expect(
+      await kne([
+        ...['analyze', '--in', merged, '--out', at('check'), '--fact-check', 'en'],
+        ...['--model', gpt2, '--threads', '1'],
+      ]),
+    ).toMatchObject({ code: EXIT.badInput, err: expect.stringMatching(/is not the model of/) });
+    const checked = await kne([
+      ...['analyze', '--in', merged, '--out', at('check'), '--fact-check', 'en'],
+      ...['--model', DEMO, '--threads', '1'],
+    ]);
+    expect(checked.code, checked.err).toBe(EXIT.ok);
+    const report = JSON.parse(read(at('check'), 'kne-analysis.json')).factCheck;
+    expect(report).not.toBeNull();
+    expect(read(at('check'), 'fact-check.csv').split('\n')[0]).toBe(
+      'relation,method,positive_class,tp,fp,fn,tn,precision,recall,f1,accuracy',
+    );
 
     // Shards of another run are refused, naming the difference; so is a missing shard.
     const other = at('other-steps');
