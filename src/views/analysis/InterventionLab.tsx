@@ -14,6 +14,7 @@ import { RadioGroup } from '../kit/controls';
 import { type FigureContext, figureBasename } from '../kit/figure';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
+import { type TokenLike, TokenText, joinTokens } from '../TokenText';
 import { toCsv } from './csv';
 import { EffectBarsFigure } from './EffectBars';
 import { NeuronSetChooser } from './NeuronSetChooser';
@@ -92,7 +93,7 @@ export function labCsv(result: LabResult): string {
 
 /** The top-1 token of each slot, joined: what the model says. */
 export const topTokens = (p: PromptEffect['before']) =>
-  p.slots.map((s) => s.top[0]?.token ?? '').join(' ');
+  joinTokens(p.slots.flatMap((s) => (s.top[0] ? [s.top[0]] : [])));
 
 export function InterventionLabView(props: InterventionLabViewProps) {
   const { result, context, topK = 5 } = props;
@@ -266,7 +267,7 @@ export function PromptColumn({
             {effect.before.slots.length > 1 && (
               <caption>
                 token {s + 1} of {effect.before.slots.length}:{' '}
-                <code className="kn-token">{slot.token}</code>
+                <TokenText token={{ id: slot.tokenId, token: slot.token, text: slot.text }} />
               </caption>
             )}
             <thead>
@@ -289,9 +290,9 @@ export function PromptColumn({
                 return (
                   <tr key={r}>
                     <td className="kn-num">{r + 1}</td>
-                    <TokenCell token={b?.token} isObject={b?.id === slot.tokenId} />
+                    <TokenCell token={b} isObject={b?.id === slot.tokenId} />
                     <td className="kn-num">{b ? formatProbability(b.probability) : ''}</td>
-                    <TokenCell token={a?.token} isObject={a?.id === slot.tokenId} />
+                    <TokenCell token={a} isObject={a?.id === slot.tokenId} />
                     <td className="kn-num">{a ? formatProbability(a.probability) : ''}</td>
                   </tr>
                 );
@@ -304,10 +305,10 @@ export function PromptColumn({
   );
 }
 
-function TokenCell({ token, isObject }: { token: string | undefined; isObject: boolean }) {
+function TokenCell({ token, isObject }: { token: TokenLike | undefined; isObject: boolean }) {
   return (
     <td className={isObject ? 'kn-cell-object' : undefined}>
-      {token !== undefined && <code className="kn-token">{token}</code>}
+      {token !== undefined && <TokenText token={token} />}
       {isObject && <span className="kn-sr-only"> (object)</span>}
     </td>
   );
