@@ -17,6 +17,7 @@ import { FrequencyFigure, SelectionFrequencyView } from './SelectionFrequency';
 import {
   aggregates,
   degenerate,
+  manyDegenerate,
   factCheckReport,
   lab,
   ns,
@@ -101,6 +102,7 @@ describe('figures export as standalone SVG', () => {
       />,
       <EffectBarsFigure effects={lab.effects} name={lab.name} mode="reference" context={context} />,
       <DegenerateGraphFigure result={degenerate()} context={context} edges="both" group={0} />,
+      <DegenerateGraphFigure result={manyDegenerate()} context={context} edges="both" group={0} />,
       <SuppressionMatrixFigure result={degenerate()} context={context} group={null} />,
       <ConfusionFigure report={factCheckReport()} context={context} scope={null} />,
       <F1BarsFigure report={factCheckReport()} context={context} />,
@@ -178,6 +180,25 @@ describe('structure', () => {
     );
     expect(markup).toContain('LIKN · 2 facts · 1 without such neurons (not run)');
     expect(outline(markup)).toMatchSnapshot();
+  });
+
+  it('degenerate: neurons too many for circles are drawn as a matrix', () => {
+    const markup = render(
+      <DegenerateGraphFigure
+        result={manyDegenerate(37)}
+        context={context}
+        edges="both"
+        group={null}
+      />,
+    );
+    expect(markup).toContain('matrix of 37');
+    expect(markup.match(/data-neuron=/g)).toHaveLength(37);
+    expect(markup).not.toContain('<circle');
+    const small = render(
+      <DegenerateGraphFigure result={degenerate()} context={context} edges="both" group={null} />,
+    );
+    expect(small).not.toContain('matrix of');
+    expect(small.match(/<circle/g)).toHaveLength(3);
   });
 
   it('degenerate: graph, matrix and the groups', () => {
