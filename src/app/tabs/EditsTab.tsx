@@ -7,10 +7,15 @@
 import { useState } from 'react';
 import type { Fact } from '../../facts';
 import { RadioGroup } from '../../views/kit/controls';
-import { NeuronSetChooser, WeightEditView } from '../../views/analysis';
+import {
+  NeuronSetChooser,
+  WeightEditView,
+  choiceProblem,
+  chosenNeurons,
+} from '../../views/analysis';
 import { formatProbability } from '../../views/format';
 import type { EditAnswer, FactEdit, ModelInfo, ServiceProgress } from '../../worker-api';
-import { type NeuronSetSources, neuronSetName, resolveNeuronSet } from '../../analysis/neuron-sets';
+import { type NeuronSetSources, neuronSetName } from '../../analysis/neuron-sets';
 import type { AnalysisState, EditFormState } from '../analysis-state';
 import { errorText } from '../errors';
 import type { LongCall } from '../useLongCall';
@@ -52,7 +57,9 @@ export function EditsTab(props: EditsTabProps) {
     { phase: 'running' } | { phase: 'error'; error: string } | { phase: 'done'; rows: Restored[] }
   >();
 
-  const neurons = form.choice ? resolveNeuronSet(form.choice, sources) : [];
+  const { numLayers: layers, intermediateSize: units } = info.config;
+  const problem = choiceProblem(form.choice, layers, units);
+  const neurons = form.choice && !problem ? chosenNeurons(form.choice, sources, layers, units) : [];
   const languages = [...new Set(fact.prompts.map((p) => p.language))];
   const newObjects = Object.fromEntries(
     Object.entries(form.newObjects).filter(([l, o]) => languages.includes(l) && o.trim()),
@@ -194,6 +201,11 @@ export function EditsTab(props: EditsTabProps) {
           {neurons.length === 1 ? '' : 's'}
         </button>
         {!form.choice && <span className="note">Choose the neurons to edit.</span>}
+        {problem && (
+          <span className="error" data-testid="edit-run-hint">
+            {problem}
+          </span>
+        )}
       </div>
       <CallStatus call={call.state} onCancel={call.cancel} measure={(p) => p} />
 

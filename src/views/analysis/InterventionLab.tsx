@@ -17,7 +17,7 @@ import { useControllable } from '../useControllable';
 import { type TokenLike, TokenText, joinTokens } from '../TokenText';
 import { toCsv } from './csv';
 import { EffectBarsFigure } from './EffectBars';
-import { NeuronSetChooser } from './NeuronSetChooser';
+import { NeuronSetChooser, choiceProblem } from './NeuronSetChooser';
 import { formatChange } from './scales';
 import { DEFAULT_INTERVENTION_LAB_STATE, type InterventionLabViewState } from './viewState';
 
@@ -106,6 +106,8 @@ export function InterventionLabView(props: InterventionLabViewProps) {
   const shown = result?.effects.find(
     (e) => e.factId === factId && e.intervention.kind === state.kind,
   );
+  const problem = choiceProblem(state.choice, props.layers, props.units);
+  const hintId = useId();
   const kinds = [...new Set(result?.effects.map((e) => e.intervention.kind) ?? [])];
   const facts = new Set(result?.effects.map((e) => e.factId) ?? []).size;
   const figure = (r: LabResult) => (
@@ -128,14 +130,26 @@ export function InterventionLabView(props: InterventionLabViewProps) {
           selected={props.selected}
           onSelectNeuron={props.onSelectNeuron}
         />
-        <button
-          type="button"
-          className="primary"
-          disabled={!state.choice || props.running}
-          onClick={() => state.choice && props.onRun(state.choice)}
-        >
-          {props.running ? 'Running…' : 'Run suppress and enhance'}
-        </button>
+        <div className="kn-run">
+          <button
+            type="button"
+            className="primary"
+            disabled={!state.choice || !!problem || props.running}
+            aria-describedby={hintId}
+            onClick={() => state.choice && !problem && props.onRun(state.choice)}
+          >
+            {props.running ? 'Running…' : 'Run suppress and enhance'}
+          </button>
+          {(!state.choice || problem) && (
+            <span
+              id={hintId}
+              className={problem ? 'kn-error' : 'kn-muted'}
+              data-testid="lab-run-hint"
+            >
+              {problem ?? 'Choose the neurons to intervene on first (on the left).'}
+            </span>
+          )}
+        </div>
       </div>
       {result && (
         <>
