@@ -146,7 +146,7 @@ export function InterventionLabView(props: InterventionLabViewProps) {
               className={problem ? 'kn-error' : 'kn-muted'}
               data-testid="lab-run-hint"
             >
-              {problem ?? 'Choose the neurons to intervene on first (on the left).'}
+              {problem ?? 'Choose the neurons to intervene on first.'}
             </span>
           )}
         </div>
