@@ -44,6 +44,12 @@ for (const viewport of [
     await page.getByTestId('setting-steps').fill('4');
     await runAll(page);
     await expect(page.getByTestId('neuron-map-zh')).toBeVisible();
+    // Every finished prompt says so in one word; the defaults of tau say where they come from.
+    await expect(page.getByTestId('run-progress').locator('li')).toHaveText([/: done$/, /: done$/]);
+    await expect(page.getByTestId('tau-defaults')).toContainText(
+      '0.3 for English, 0.2 for Chinese',
+    );
+    await expect(page.getByTestId('shared-neurons')).toContainText('Shared by en and zh');
     expect(await sideways(page), 'the neuron map tab').toBe(0);
     expect(await tabRows(page)).toBe(1);
 

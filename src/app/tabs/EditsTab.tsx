@@ -19,6 +19,7 @@ import { type NeuronSetSources, neuronSetName } from '../../analysis/neuron-sets
 import type { AnalysisState, EditFormState } from '../analysis-state';
 import { errorText } from '../errors';
 import type { LongCall } from '../useLongCall';
+import { factTitle } from '../format';
 import { factSubject } from './OverlapTab';
 import { CallStatus, NeedsOverlap } from './parts';
 import type { OverlapControl, TabBase } from './types';
@@ -40,6 +41,8 @@ const TOLERANCE = 1e-6;
 
 export interface EditsTabProps extends TabBase {
   fact: Fact;
+  /** The session's facts, to name the fact of each edit in force. */
+  facts: Fact[];
   call: EditCall;
   /** The fact's sets (its overlap and degenerate groups). */
   sources: NeuronSetSources;
@@ -51,6 +54,10 @@ export interface EditsTabProps extends TabBase {
 export function EditsTab(props: EditsTabProps) {
   const { client, info, settings, fact, call, sources, analysis, dispatch } = props;
   const form = analysis.edit;
+  const editedFact = (id: string) => {
+    const f = props.facts.find((x) => x.id === id);
+    return f ? factTitle(f) : 'no longer in the list';
+  };
   const setForm = (edit: EditFormState) =>
     dispatch({ type: 'analysis', update: { edit } satisfies Partial<AnalysisState> });
   const [revert, setRevert] = useState<
@@ -216,7 +223,7 @@ export function EditsTab(props: EditsTabProps) {
             {info.edits.map((e) => (
               <li key={e.id}>
                 {e.kind} of {e.label} ({e.neurons.length} neuron{e.neurons.length === 1 ? '' : 's'}
-                ), fact {e.factId}{' '}
+                ), fact {editedFact(e.factId)}{' '}
                 <button
                   type="button"
                   disabled={revert?.phase === 'running'}
