@@ -1,4 +1,19 @@
 // The device model: weights on the runtime's device, sessions for the graphs, and runs.
 export { Executor, type BlockCounts, type RunContext } from './executor';
-export { WeightCollector, loadModel, modelFromTensors, type LoadOptions } from './load';
-export { Model, type ModelWeights, type Sessions, type TapMode } from './model';
+export {
+  DECODE_BLOCK_BYTES,
+  WeightCollector,
+  loadModel,
+  modelFromTensors,
+  rowBlocks,
+  type LoadOptions,
+} from './load';
+export {
+  Model,
+  type LoadedWeights,
+  type ModelWeights,
+  type Sessions,
+  type TapMode,
+  type WeightPrecision,
+  type WeightSummary,
+} from './model';

@@ -3,7 +3,13 @@
  * and sessions for the graphs of src/arch (built per tap mode, on first use).
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { type Architecture, type GraphOptions, architectures, buildModelGraphs } from '../arch';
+import {
+  type Architecture,
+  type GraphOptions,
+  type WeightStorage,
+  architectures,
+  buildModelGraphs,
+} from '../arch';
 import type { ModelGraphs } from '../arch';
 import { toOnnx } from '../graph';
 import type { Runtime } from '../runtime/runtime';
@@ -15,24 +21,61 @@ export type TapMode = 'post-activation' | 'pre-activation';
 
 export type Sessions = { [K in keyof ModelGraphs]: InferenceSession };
 
+/**
+ * Device tensors by graph input name: a weight stored at 16 bits or in row blocks is several
+ * (`word_emb.0`, `word_emb.1`, `q_w.scale`; see src/graph/storage.ts).
+ */
 export interface ModelWeights {
   global: Record<string, Tensor>;
   layers: Record<string, Tensor>[];
+}
+
+/** How the loader keeps weights: 16-bit checkpoints stay 16-bit; float32 ones on request. */
+export interface WeightPrecision {
+  /** Round float32 checkpoints to 16 bits (the "load as 16-bit" setting). */
+  float32As16?: boolean;
+}
+
+/** How a loaded model's weights are held on the device, for the model summary. */
+export interface WeightSummary {
+  /** Bytes of all weights on the device. */
+  deviceBytes: number;
+  /** Of those, bytes held at 16 bits. */
+  float16Bytes: number;
+  /** float32 checkpoint tensors were rounded to 16 bits (the user's setting). */
+  rounded: boolean;
+  /** Why some weights are float32 on the device although stored at 16 bits, if any are. */
+  notes: string[];
+}
+
+/** A model's weights on the device, how they are stored, and the summary the app shows. */
+export interface LoadedWeights {
+  weights: ModelWeights;
+  storage: WeightStorage;
+  summary: WeightSummary;
 }
 
 export class Model {
   readonly arch: Architecture;
   private readonly sessionCache = new Map<TapMode, Promise<Sessions>>();
 
+  /** Mutable on purpose: weight edits swap single tensors (see analysis/edits). */
+  readonly weights: ModelWeights;
+  /** How each weight input is stored (16-bit, row blocks); the graphs are built for it. */
+  readonly storage: WeightStorage;
+  readonly summary: WeightSummary;
+
   constructor(
     readonly id: string,
     readonly config: ModelConfig,
     readonly tokenizer: ModelTokenizer,
     readonly runtime: Runtime,
-    /** Mutable on purpose: weight edits swap single tensors (see analysis/edits). */
-    readonly weights: ModelWeights,
+    loaded: LoadedWeights,
   ) {
     this.arch = architectures[config.family];
+    this.weights = loaded.weights;
+    this.storage = loaded.storage;
+    this.summary = loaded.summary;
   }
 
   get numLayers(): number {
@@ -48,6 +91,7 @@ export class Model {
     if (!s) {
       s = createSessions(this.runtime, this.arch, this.config, {
         preActivationTap: mode === 'pre-activation',
+        storage: this.storage,
       });
       this.sessionCache.set(mode, s);
     }

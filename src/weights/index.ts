@@ -3,12 +3,15 @@
 export type {
   Activation,
   ArchFamily,
+  HalfTensor,
   HostTensor,
   LoadProgress,
   ModelConfig,
   ModelFile,
   ModelSource,
+  StoredTensor,
 } from './types';
+export { isHalf } from './types';
 export {
   CheckpointError,
   ConfigError,
@@ -25,10 +28,12 @@ export {
   readSafetensorsHeader,
   streamTensors,
   writeSafetensors,
+  type Precision,
   type ReadOptions,
   type ReadStats,
   type SafetensorsDtype,
   type SafetensorsHeader,
+  type StoredTensorCallback,
   type TensorCallback,
   type TensorEntry,
   type WeightDtype,
