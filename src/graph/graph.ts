@@ -3,7 +3,8 @@ import type { OpDef } from './ops';
 import { type Dim, type Shape, shapeToString } from './shape';
 import { type InputStorage, checkStorage, isPlain } from './storage';
 
-export type DType = 'float32' | 'int64' | 'bool';
+/** float16 only as an output (weights re-encoded by an edit): all arithmetic is float32. */
+export type DType = 'float32' | 'float16' | 'int64' | 'bool';
 export type ConstData = Float32Array | BigInt64Array;
 
 /** One application of an op: its inputs, attributes, and the tensor it produced. */

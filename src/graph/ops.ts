@@ -723,6 +723,20 @@ const TopKIndices: OpDef<void> = {
 export const topKIndices = (x: Tensor, k: Tensor) => apply(TopKIndices, [x, k], undefined);
 
 // ---------------------------------------------------------------------------------------------
+// 16-bit output
+
+const ToHalf: OpDef<void> = {
+  onnx: 'Cast',
+  infer: ([x]) => {
+    sameFloat('toHalf', x);
+    return { dtype: 'float16', shape: [...x.shape] };
+  },
+  emit: (e, ins, out) => e.node('Cast', ins, [out], { to: 10 }), // FLOAT16
+};
+/** float32 -> float16 (rounded to nearest even): a weight re-encoded for 16-bit storage. */
+export const toHalf = (x: Tensor) => apply(ToHalf, [x], undefined);
+
+// ---------------------------------------------------------------------------------------------
 // Gradient control
 
 const StopGradient: OpDef<void> = {

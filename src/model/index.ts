@@ -17,3 +17,4 @@ export {
   type WeightPrecision,
   type WeightSummary,
 } from './model';
+export { readRows, readWeight, replaceRows, storageOf, weightFeeds } from './weight-access';

@@ -86,6 +86,22 @@ export class Model {
     return this.config.intermediateSize;
   }
 
+  private readonly auxiliary = new Map<string, Promise<InferenceSession>>();
+
+  /**
+   * A session of a small graph over this model's weights (row reads, edits, projections),
+   * built on first use under `key` and released with the model.
+   */
+  auxSession(key: string, build: () => Uint8Array): Promise<InferenceSession> {
+    let s = this.auxiliary.get(key);
+    if (!s) {
+      s = this.runtime.createSession(build());
+      this.auxiliary.set(key, s);
+      s.catch(() => this.auxiliary.delete(key)); // a failed build may be tried again
+    }
+    return s;
+  }
+
   sessions(mode: TapMode = 'post-activation'): Promise<Sessions> {
     let s = this.sessionCache.get(mode);
     if (!s) {
@@ -105,6 +121,9 @@ export class Model {
       for (const session of Object.values(sessions ?? {})) await session.release();
     }
     this.sessionCache.clear();
+    for (const pending of this.auxiliary.values())
+      await (await pending.catch(() => null))?.release();
+    this.auxiliary.clear();
     for (const t of Object.values(this.weights.global)) this.runtime.dispose(t);
     for (const layer of this.weights.layers)
       for (const t of Object.values(layer)) this.runtime.dispose(t);
