@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { attribute } from '../src/attribution/attribute';
 import { predict } from '../src/attribution/predict';
 import { encodePrompt } from '../src/attribution/prompt';
-import { editValueVectors } from '../src/analysis/edits';
+import { type WeightEdit, editValueVectors } from '../src/analysis/edits';
 import { ValueProjector } from '../src/analysis/projection';
 import { type LoadOptions, type Model, loadModel } from '../src/model';
 import { createNodeRuntime, type NodeRuntimeOptions } from '../src/runtime/node';
@@ -191,7 +191,7 @@ describe.each(['bert', 'gpt2'] as const)('16-bit weights, %s', (family) => {
       { layer: 1, unit: 3 },
       { layer: 2, unit: 0 },
     ];
-    const edit = { kind: 'update', from: [5], to: [9], lambda: 2 } as const;
+    const edit: WeightEdit = { kind: 'update', from: [5], to: [9], lambda: 2 };
     const editedTop = async (m: Model) => {
       const handle = await editValueVectors(m, neurons, edit);
       const ids = await top(m);

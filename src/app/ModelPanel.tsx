@@ -6,7 +6,7 @@ import { type DragEvent, type FormEvent, useState } from 'react';
 import { type ModelRef, modelLabel, parseHubRef, sameModel } from '../weights';
 import type { LoadEvent, ModelInfo } from '../worker-api';
 import type { BundledModel } from './bundled';
-import { formatBytes, formatCount, formatSeconds } from './format';
+import { formatBytes, formatCount, formatSeconds, formatWeights } from './format';
 import { type PickedFolder, folderFromDrop, folderFromInput } from './picked-files';
 import type { ModelControl } from './useModel';
 
@@ -41,10 +41,14 @@ function ModelSummary({ info }: { info: ModelInfo }) {
   const family = config.family === 'bert' ? 'masked LM' : 'causal LM';
   return (
     <p data-testid="model-summary">
-      <strong>{info.id}</strong>: {config.modelType} ({family}), {config.numLayers} layers ×{' '}
+      <strong>{info.label}</strong>: {config.modelType} ({family}), {config.numLayers} layers ×{' '}
       {formatCount(config.intermediateSize)} FFN units, vocabulary {formatCount(config.vocabSize)},
-      weights {formatBytes(info.checkpointBytes)} · on{' '}
+      checkpoint {formatBytes(info.checkpointBytes)} ·{' '}
+      <span data-testid="model-weights">weights {formatWeights(info.weights)}</span> · on{' '}
       {info.backend === 'webgpu' ? 'WebGPU' : 'WASM'}, loaded in {formatSeconds(info.loadSeconds)}
+      {info.weights.notes.length > 0 && (
+        <span className="note"> · {info.weights.notes.join('; ')}</span>
+      )}
       {config.family === 'gpt2' && (
         <span className="note">
           {' '}
@@ -219,12 +223,31 @@ function FolderPicker({ onFolder }: { onFolder: (f: PickedFolder) => void }) {
   );
 }
 
+/** The "load float32 weights as 16-bit" setting. */
+function PrecisionSetting({ on, onChange }: { on: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <label className="choice" data-testid="float32-as-16">
+      <input type="checkbox" checked={on} onChange={(e) => onChange(e.target.checked)} />
+      <span>
+        Load float32 weights as 16-bit{' '}
+        <span className="note">
+          (half the memory, for a model that would not fit otherwise; the weights are rounded, so
+          maps differ slightly from the float32 model’s, and every export says so. A folder from
+          disk is picked again to apply it.)
+        </span>
+      </span>
+    </label>
+  );
+}
+
 export function ModelPanel({
   control,
   bundled,
   selected,
   starting,
   onLoad,
+  float32As16,
+  onFloat32As16,
 }: {
   control: ModelControl;
   bundled: BundledModel[] | undefined;
@@ -232,6 +255,8 @@ export function ModelPanel({
   /** The engine has not started yet (models load once it has). */
   starting: boolean;
   onLoad: (ref: ModelRef, folder?: PickedFolder) => void;
+  float32As16: boolean;
+  onFloat32As16: (on: boolean) => void;
 }) {
   return (
     <section className="panel" aria-labelledby="model-heading" data-testid="model-panel">
@@ -263,6 +288,7 @@ export function ModelPanel({
         <HubPicker control={control} onLoad={onLoad} />
         <FolderPicker onFolder={(f) => onLoad({ kind: 'files', label: f.label }, f)} />
       </div>
+      <PrecisionSetting on={float32As16} onChange={onFloat32As16} />
       <Status control={control} starting={starting} onLoad={onLoad} />
     </section>
   );

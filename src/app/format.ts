@@ -28,3 +28,16 @@ export function formatSeconds(s: number): string {
 
 export const formatPercent = (done: number, total: number): string =>
   `${total > 0 ? Math.floor((100 * done) / total) : 0} %`;
+
+/** How a loaded model's weights are held, as the model summary says it. */
+export function formatWeights(w: {
+  deviceBytes: number;
+  float16Bytes: number;
+  rounded: boolean;
+}): string {
+  const held = `${formatBytes(w.deviceBytes)} on the device`;
+  if (w.rounded) return `${held}, float32 weights rounded to 16-bit`;
+  if (w.float16Bytes === 0) return `${held}, float32`;
+  if (w.float16Bytes === w.deviceBytes) return `${held}, 16-bit`;
+  return `${held}, ${formatBytes(w.float16Bytes)} of it 16-bit`;
+}

@@ -34,14 +34,17 @@ export interface ModelControl {
   updateInfo(info: ModelInfo): void;
 }
 
-function requestFor(ref: ModelRef, folder?: PickedFolder): ModelRequest {
-  if (ref.kind !== 'files') return ref;
+function requestFor(ref: ModelRef, float32As16: boolean, folder?: PickedFolder): ModelRequest {
+  if (ref.kind !== 'files') return { ...ref, float32As16 };
   if (!folder) throw new Error('a local model needs its files');
-  return { kind: 'files', label: folder.label, files: folder.files };
+  return { kind: 'files', label: folder.label, files: folder.files, float32As16 };
 }
 
-/** The loaded model: one at a time, loads cancellable, Hub downloads listed and removable. */
-export function useModel(client: EngineClient | undefined): ModelControl {
+/**
+ * The loaded model: one at a time, loads cancellable, Hub downloads listed and removable.
+ * `float32As16`: the "load float32 weights as 16-bit" setting, for the loads started from now on.
+ */
+export function useModel(client: EngineClient | undefined, float32As16 = false): ModelControl {
   const [status, setStatus] = useState<ModelStatus>({ phase: 'none' });
   const [cached, setCached] = useState<CachedModel[]>();
   const current = useRef<{ runId: string; ref: ModelRef } | undefined>(undefined);
@@ -73,7 +76,7 @@ export function useModel(client: EngineClient | undefined): ModelControl {
       const onProgress = proxy((progress: LoadEvent) => {
         if (mine()) setStatus({ phase: 'loading', ref, progress });
       });
-      client.loadModel(requestFor(ref, folder), runId, onProgress).then(
+      client.loadModel(requestFor(ref, float32As16, folder), runId, onProgress).then(
         (info) => {
           if (!mine()) return;
           current.current = undefined;
@@ -90,7 +93,7 @@ export function useModel(client: EngineClient | undefined): ModelControl {
         },
       );
     },
-    [client, refreshCached],
+    [client, refreshCached, float32As16],
   );
 
   const restore = useCallback(

@@ -6,6 +6,7 @@ export {
   loadModel,
   modelFromTensors,
   rowBlocks,
+  weightsLabel,
   type LoadOptions,
 } from './load';
 export {

@@ -28,7 +28,13 @@ import {
   type StoredTensor,
   isHalf,
 } from '../weights/types';
-import { type LoadedWeights, Model, type ModelWeights, type WeightPrecision } from './model';
+import {
+  type LoadedWeights,
+  Model,
+  type ModelWeights,
+  type WeightPrecision,
+  type WeightSummary,
+} from './model';
 
 /**
  * Decoded float32 bytes of one block of a 16-bit table: what a head run decodes at once (the
@@ -229,10 +235,12 @@ export class WeightCollector {
         deviceBytes += bytes;
         if (t.type === 'float16') float16Bytes += bytes;
       }
+    // Rounding changes only float32 tensors: a 16-bit checkpoint is the same with the setting on.
+    const rounded = !!this.precision.float32As16 && [...this.dtypes.values()].includes('F32');
     return {
       weights: this.weights,
       storage,
-      summary: { deviceBytes, float16Bytes, rounded: !!this.precision.float32As16, notes },
+      summary: { deviceBytes, float16Bytes, rounded, notes },
     };
   }
 
@@ -264,6 +272,13 @@ export interface LoadOptions extends WeightPrecision {
   onProgress?: (p: LoadProgress) => void;
 }
 
+/**
+ * The name results and exports give a model: its source's id, marked when its float32 weights
+ * were rounded to 16 bits (the numbers are not the checkpoint's, and every caption says so).
+ */
+export const weightsLabel = (id: string, summary: WeightSummary): string =>
+  summary.rounded ? `${id} (float32 weights as 16-bit)` : id;
+
 /** Loads a Hugging Face model folder (config.json, tokenizer.json, safetensors) onto a runtime. */
 export async function loadModel(
   source: ModelSource,
@@ -289,7 +304,7 @@ export async function loadModel(
       },
     });
     const loaded = await collector.finish('the checkpoint');
-    return new Model(source.id, config, tokenizer, runtime, loaded);
+    return new Model(weightsLabel(source.id, loaded.summary), config, tokenizer, runtime, loaded);
   } catch (e) {
     collector.dispose(); // a failed or cancelled load must not keep device memory
     throw e;

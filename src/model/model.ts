@@ -42,7 +42,7 @@ export interface WeightSummary {
   deviceBytes: number;
   /** Of those, bytes held at 16 bits. */
   float16Bytes: number;
-  /** float32 checkpoint tensors were rounded to 16 bits (the user's setting). */
+  /** float32 checkpoint tensors were rounded to 16 bits (the user's setting; the model's id says so). */
   rounded: boolean;
   /** Why some weights are float32 on the device although stored at 16 bits, if any are. */
   notes: string[];
@@ -66,6 +66,7 @@ export class Model {
   readonly summary: WeightSummary;
 
   constructor(
+    /** The model as results and exports name it (see weightsLabel in ./load). */
     readonly id: string,
     readonly config: ModelConfig,
     readonly tokenizer: ModelTokenizer,

@@ -200,7 +200,7 @@ function DatasetResults({
 }) {
   const { run, reused } = outcome;
   const items = run.records.length;
-  const context = { model: info.id, subject: data.label };
+  const context = { model: info.label, subject: data.label };
   return (
     <>
       <p data-testid="dataset-summary" data-items={items} data-reused={reused}>
