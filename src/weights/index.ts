@@ -48,6 +48,12 @@ export {
   type CheckpointSummary,
   type CheckpointTensor,
 } from './checkpoint';
+export {
+  checkpointSizeFromIndex,
+  checkpointSizeFromListing,
+  configDtype,
+  type CheckpointSize,
+} from './checkpoint-size';
 export { CONFIG_BOUNDS, SUPPORTED_MODEL_TYPES, parseConfig } from './config';
 export {
   loadTokenizer,
