@@ -6,7 +6,8 @@ import { type DragEvent, type FormEvent, useState } from 'react';
 import { type ModelRef, modelLabel, parseHubRef, sameModel } from '../weights';
 import type { LoadEvent, ModelInfo } from '../worker-api';
 import type { BundledModel } from './bundled';
-import { formatBytes, formatCount, formatSeconds, formatWeights } from './format';
+import { errorText } from './errors';
+import { formatAssessment, formatBytes, formatCount, formatSeconds, formatWeights } from './format';
 import { type PickedFolder, folderFromDrop, folderFromInput } from './picked-files';
 import type { ModelControl } from './useModel';
 
@@ -120,10 +121,20 @@ function HubPicker({
   onLoad: (ref: ModelRef) => void;
 }) {
   const [id, setId] = useState('');
+  // What the model takes, read before its download (config.json and the checkpoint's size).
+  const [check, setCheck] = useState<{ id: string; lines?: string[]; error?: string }>();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!id.trim()) return;
     onLoad(parseHubRef(id));
+  };
+  const assess = () => {
+    const asked = id.trim();
+    setCheck({ id: asked });
+    control.assess(parseHubRef(asked)).then(
+      (a) => setCheck((c) => (c?.id === asked ? { id: asked, lines: formatAssessment(a) } : c)),
+      (e: unknown) => setCheck((c) => (c?.id === asked ? { id: asked, error: errorText(e) } : c)),
+    );
   };
   return (
     <fieldset className="model-source">
@@ -140,10 +151,26 @@ function HubPicker({
             data-testid="hub-id"
           />
         </label>
+        <button type="button" disabled={!id.trim()} onClick={assess}>
+          Size and time first
+        </button>
         <button type="submit" disabled={!id.trim()}>
           Download and load
         </button>
       </form>
+      {check && (
+        <div className="note" data-testid="hub-assessment" aria-live="polite">
+          {!check.lines && !check.error && <p>Reading the size of {check.id}…</p>}
+          {check.lines?.map((line) => (
+            <p key={line}>{line}</p>
+          ))}
+          {check.error && (
+            <p className="error" role="alert">
+              {check.error}
+            </p>
+          )}
+        </div>
+      )}
       <p className="note">
         BERT/mBERT, RoBERTa/XLM-R and GPT-2/mGPT checkpoints in safetensors format. Downloaded once,
         then kept in this browser for offline use.

@@ -5,6 +5,7 @@ import {
   type CachedModel,
   type EngineClient,
   type LoadEvent,
+  type ModelAssessment,
   type ModelInfo,
   type ModelRequest,
   newRunId,
@@ -26,6 +27,8 @@ export interface ModelControl {
   cached: CachedModel[] | undefined;
   /** Loads a model now (replacing the loaded one); files for a picked folder. */
   load(ref: ModelRef, folder?: PickedFolder): void;
+  /** A Hub model's memory and time per map, before its download. */
+  assess(ref: ModelRef): Promise<ModelAssessment>;
   /** A model named by a link or a reload: loads it when that costs no download or pick. */
   restore(ref: ModelRef): void;
   cancel(): void;
@@ -96,6 +99,14 @@ export function useModel(client: EngineClient | undefined, float32As16 = false):
     [client, refreshCached, float32As16],
   );
 
+  const assess = useCallback(
+    async (ref: ModelRef) => {
+      if (!client) throw new Error('the engine has not started yet');
+      return client.assessModel(requestFor(ref, float32As16));
+    },
+    [client, float32As16],
+  );
+
   const restore = useCallback(
     (ref: ModelRef) => {
       if (ref.kind === 'files') return setStatus({ phase: 'waiting', ref, reason: 'pick-folder' });
@@ -124,7 +135,7 @@ export function useModel(client: EngineClient | undefined, float32As16 = false):
     setStatus((s) => (s.phase === 'ready' && s.info.id === info.id ? { ...s, info } : s));
   }, []);
 
-  return { status, cached, load, restore, cancel, removeCached, updateInfo };
+  return { status, cached, load, assess, restore, cancel, removeCached, updateInfo };
 }
 
 /** Whether the status is about this model. */

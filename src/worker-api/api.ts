@@ -46,9 +46,11 @@ import type { ProofResult } from '../runtime/proof';
 import type { WebBackendInfo } from '../runtime/web';
 import type { CachedModel, ModelConfig, ModelRef } from '../weights';
 import type { ActiveEdit } from './edit-registry';
+import type { ModelAssessment } from './assess';
 
 export type {
   ActiveEdit,
+  ModelAssessment,
   AttributionResult,
   BlockCounts,
   BlockProgress,
@@ -359,6 +361,11 @@ export interface EngineApi {
     runId: string,
     onProgress?: (e: LoadEvent) => void,
   ): Promise<ModelInfo>;
+  /**
+   * A model's memory and time before its download: config.json and the checkpoint's size only
+   * (nothing is kept in the cache), compared with this browser's backends.
+   */
+  assessModel(request: ModelRequest): Promise<ModelAssessment>;
   /** The loaded model, if any. */
   modelInfo(): Promise<ModelInfo | null>;
   /** Frees the loaded model's device memory. */
