@@ -24,7 +24,14 @@ import {
 } from '../src/weights/half';
 import type { HostTensor, ModelConfig } from '../src/weights/types';
 import { hfConfigJson } from '../scripts/lib/bench-model-folder';
-import { randomModel, tinyConfig } from './reference/random-model';
+import { parseConfig } from '../src/weights/config';
+import {
+  randomLlamaModel,
+  randomModel,
+  tinyConfig,
+  tinyLlamaConfig,
+} from './reference/random-model';
+import { fixtureTokenizer } from './reference/tiny-model';
 
 type Family = 'bert' | 'gpt2';
 
@@ -321,5 +328,69 @@ describe('a device without float16 (a GPU without shader-f16)', () => {
     const a = await mapOf(widened, family);
     const b = await mapOf(sixteen, family);
     expect(relativeDiff(a.scores, b.scores)).toBeLessThan(1e-6);
+  });
+});
+
+describe.each(['llama', 'qwen3'] as const)('16-bit weights, the LLaMA family: %s', (variant) => {
+  const tokenizer = readFileSync(
+    new URL(
+      `../src/weights/fixtures/${variant === 'qwen3' ? 'qwen2' : 'llama3'}-tokenizer.json`,
+      import.meta.url,
+    ),
+    'utf8',
+  );
+  const { vocabSize } = fixtureTokenizer(variant === 'qwen3' ? 'qwen2' : 'llama3');
+  const configJson = tinyLlamaConfig(variant, { vocab_size: vocabSize });
+  const [prompt, object] = PROMPT.gpt2;
+  const llamaFolder = (tensors: Record<string, HostTensor>, dtype: WeightDtype) =>
+    new MemorySource(`tiny-${variant}-${dtype}`, {
+      'config.json': JSON.stringify(configJson),
+      'tokenizer.json': tokenizer,
+      'model.safetensors': writeSafetensors(
+        Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, { ...t, dtype }])),
+      ),
+    });
+  const weights = randomLlamaModel(configJson, 13, { std: 0.5 });
+  const plain = Object.fromEntries(weights);
+
+  it('stay 16-bit and give the maps of float32 arithmetic on the same weights, both taps', async () => {
+    const cases: [string, MemorySource, LoadOptions, (d: Float32Array) => Float32Array][] = [
+      ['BF16', llamaFolder(plain, 'BF16'), {}, (d) => d.map(bf16Value)],
+      ['F16', llamaFolder(plain, 'F16'), {}, (d) => d.map(f16Value)],
+      [
+        'F32 as 16-bit',
+        llamaFolder(plain, 'F32'),
+        { float32As16: true },
+        (d) => decodeHalf(roundToHalf(d)),
+      ],
+    ];
+    for (const [label, source, opts, round] of cases) {
+      const sixteen = await load(source, opts);
+      const float32 = await load(llamaFolder(rounded(weights, round), 'F32'));
+      expect(sixteen.summary.float16Bytes, label).toBe(sixteen.summary.deviceBytes);
+      expect(sixteen.summary.deviceBytes * 2, label).toBe(float32.summary.deviceBytes);
+      for (const tapMode of ['post-activation', 'gate'] as const) {
+        const a = await attribute(sixteen, prompt, object, { steps: 6, tapMode });
+        const b = await attribute(float32, prompt, object, { steps: 6, tapMode });
+        expect(relativeDiff(a.scores, b.scores), `${label} ${tapMode}`).toBeLessThan(1e-4);
+      }
+      await sixteen.release();
+      await float32.release();
+    }
+  });
+
+  it('split the embedding (and an untied head) by rows, with the same maps', async () => {
+    const cfg = parseConfig(configJson);
+    const tableBytes = 4 * cfg.vocabSize * cfg.hiddenSize;
+    for (const dtype of ['F32', 'BF16'] as const) {
+      const whole = await load(llamaFolder(plain, dtype));
+      const split = await load(llamaFolder(plain, dtype), {}, { maxTensorBytes: tableBytes / 3 });
+      expect(split.storage.word_emb.rowBlocks!.length).toBeGreaterThanOrEqual(3);
+      if (!cfg.tieWordEmbeddings)
+        expect(split.storage.decoder_w.rowBlocks!.length).toBeGreaterThanOrEqual(3);
+      const a = await attribute(split, prompt, object, { steps: 6 });
+      const b = await attribute(whole, prompt, object, { steps: 6 });
+      expect(relativeDiff(a.scores, b.scores), dtype).toBeLessThan(1e-5);
+    }
   });
 });

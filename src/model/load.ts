@@ -17,7 +17,7 @@ import type { Runtime } from '../runtime/runtime';
 import { type CheckpointPlan, loadCheckpoint } from '../weights/checkpoint';
 import { CheckpointError } from '../weights/errors';
 import { decodeHalf } from '../weights/half';
-import { parseConfig } from '../weights/config';
+import { configEosTokenId, parseConfig } from '../weights/config';
 import { readJsonFile } from '../weights/files';
 import { type ModelTokenizer, loadTokenizer } from '../weights/tokenizer';
 import {
@@ -285,11 +285,14 @@ export async function loadModel(
   runtime: Runtime,
   opts: LoadOptions = {},
 ): Promise<Model> {
-  const config = parseConfig(await readJsonFile(source, 'config.json'));
+  const configJson = await readJsonFile(source, 'config.json');
+  const config = parseConfig(configJson);
   const tokenizerConfig = (await source.has('tokenizer_config.json'))
     ? await readJsonFile(source, 'tokenizer_config.json')
     : undefined;
-  const tokenizer = loadTokenizer(await readJsonFile(source, 'tokenizer.json'), tokenizerConfig);
+  const tokenizer = loadTokenizer(await readJsonFile(source, 'tokenizer.json'), tokenizerConfig, {
+    eosTokenId: configEosTokenId(configJson),
+  });
   const arch = architectures[config.family];
   const collector = new WeightCollector(arch, config, runtime, opts);
   try {

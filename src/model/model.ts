@@ -6,6 +6,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import {
   type Architecture,
   type GraphOptions,
+  type TapMode,
   type WeightStorage,
   architectures,
   buildModelGraphs,
@@ -16,8 +17,7 @@ import type { Runtime } from '../runtime/runtime';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
 
-/** Where the tap sits: after the FFN activation (default) or before it (GPT reference mode). */
-export type TapMode = 'post-activation' | 'pre-activation';
+export type { TapMode } from '../arch';
 
 export type Sessions = { [K in keyof ModelGraphs]: InferenceSession };
 
@@ -107,7 +107,7 @@ export class Model {
     let s = this.sessionCache.get(mode);
     if (!s) {
       s = createSessions(this.runtime, this.arch, this.config, {
-        preActivationTap: mode === 'pre-activation',
+        tapMode: mode,
         storage: this.storage,
       });
       this.sessionCache.set(mode, s);
