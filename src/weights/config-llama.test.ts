@@ -206,7 +206,9 @@ describe('parseConfig: LLaMA family', () => {
         rope_scaling: { ...(LLAMA32.rope_scaling as object), high_freq_factor: 1 },
       }),
     ).toThrow(/rope_scaling: high_freq_factor 1 is not greater than low_freq_factor 1/);
-    expect(() => parseConfig({ ...LLAMA32, rope_theta: 1e20 })).toThrow(/"rope_theta" is 100000000000000000000, but this app accepts at most/);
+    expect(() => parseConfig({ ...LLAMA32, rope_theta: 1e20 })).toThrow(
+      /"rope_theta" is 100000000000000000000, but this app accepts at most/,
+    );
     expect(() => parseConfig({ ...LLAMA32, rope_scaling: 'llama3' })).toThrow(
       /"rope_scaling" is "llama3", but it must be an object/,
     );

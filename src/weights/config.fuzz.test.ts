@@ -75,7 +75,10 @@ const gpt2Config = fc
 
 const ropeScaling = fc.oneof(
   fc.constant(null),
-  fc.record({ rope_type: fc.constant('linear'), factor: fc.double({ min: 1, max: 64, noNaN: true }) }),
+  fc.record({
+    rope_type: fc.constant('linear'),
+    factor: fc.double({ min: 1, max: 64, noNaN: true }),
+  }),
   fc.record({
     rope_type: fc.constant('llama3'),
     factor: fc.double({ min: 1, max: 64, noNaN: true }),
