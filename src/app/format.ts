@@ -1,4 +1,5 @@
-/** Numbers as the app's panels write them. */
+/** Numbers and facts as the app's panels write them. */
+import type { Fact } from '../facts';
 import type { ModelAssessment } from '../worker-api';
 
 const count = new Intl.NumberFormat('en');
@@ -67,4 +68,9 @@ export function formatAssessment(a: ModelAssessment): string[] {
   }
   if (a.report.sixteenBitHelps) lines.push('It fits with “Load float32 weights as 16-bit” on.');
   return lines;
+}
+
+/** A fact as people name it: its subject, else its first prompt, else its id. */
+export function factTitle(f: Fact): string {
+  return f.subject ?? f.prompts[0]?.text ?? f.id;
 }
