@@ -2,7 +2,7 @@
  * The graphs the engine runs for a model (see docs/design.md). Weights are graph inputs,
  * declared lazily so each graph asks only for the weights it reads.
  */
-import { type DType, type Dim, Graph, type Tensor, ops } from '../graph';
+import { type DType, type Dim, Graph, type InputStorage, type Tensor, ops } from '../graph';
 import type { ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
 import {
@@ -19,7 +19,15 @@ import { llamaParams } from './rope';
 export interface GraphOptions {
   /** Where the tap sits (default: after the activation). */
   tapMode?: TapMode;
+  /**
+   * How each weight input is stored on the device (16-bit, row blocks; src/graph/storage.ts),
+   * by input name; weights not listed are float32 tensors.
+   */
+  storage?: WeightStorage;
 }
+
+/** How weight inputs are stored, by input name (the loader decides: src/model/load.ts). */
+export type WeightStorage = Record<string, InputStorage>;
 
 /**
  * Each graph's inputs other than its weights, and its outputs, by name. The builder can declare
@@ -100,8 +108,11 @@ interface Declares<N extends string> {
 /** A block graph: declares bias and tap_pos, and the rope tables of a rotary model. */
 type BlockGraph<N extends string> = Declares<N | 'h' | 'bias' | 'tap_pos'>;
 
-/** A record whose properties become graph inputs the first time they are read. */
-function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
+/**
+ * A record whose properties become graph inputs the first time they are read, stored as
+ * `storage` says (the graph reads float32 either way).
+ */
+function lazyWeights(g: Graph, specs: WeightSpec[], storage: WeightStorage = {}): Weights {
   const byName = new Map(specs.map((s) => [s.input, s]));
   const made = new Map<string, Tensor>();
   return new Proxy({} as Weights, {
@@ -110,7 +121,7 @@ function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
       if (!t) {
         const spec = byName.get(name);
         if (!spec) throw new Error(`graph ${g.name} reads weight '${name}', which has no spec`);
-        made.set(name, (t = g.input(name, 'float32', spec.shape)));
+        made.set(name, (t = g.input(name, 'float32', spec.shape, storage[name])));
       }
       return t;
     },
@@ -171,7 +182,10 @@ export function buildModelGraphs(
   {
     const ids = embed.input('ids', 'int64', ['B', 'T']);
     const positions = embed.input('positions', 'int64', ['B', 'T']);
-    embed.output('h_out', arch.embed(cfg, ids, positions, lazyWeights(embed.graph, globals)));
+    embed.output(
+      'h_out',
+      arch.embed(cfg, ids, positions, lazyWeights(embed.graph, globals, opts.storage)),
+    );
   }
 
   const plainBlock = (g: BlockGraph<'tap_mul' | 'tap_add'>) => {
@@ -183,7 +197,11 @@ export function buildModelGraphs(
       add: g.input('tap_add', 'float32', ['B', F]),
       mode: opts.tapMode ?? 'post-activation',
     };
-    return { h, tap, out: arch.block(cfg, h, ctx, tap, lazyWeights(g.graph, blocks)) };
+    return {
+      h,
+      tap,
+      out: arch.block(cfg, h, ctx, tap, lazyWeights(g.graph, blocks, opts.storage)),
+    };
   };
 
   const block = signedGraph<'block'>('block');
@@ -204,7 +222,13 @@ export function buildModelGraphs(
 
   const blockGrow = signedGraph<'blockGrow'>('block_grow');
   {
-    const { out } = growBlock(arch, cfg, blockGrow, opts, lazyWeights(blockGrow.graph, blocks));
+    const { out } = growBlock(
+      arch,
+      cfg,
+      blockGrow,
+      opts,
+      lazyWeights(blockGrow.graph, blocks, opts.storage),
+    );
     blockGrow.output('h_out', out);
   }
 
@@ -215,7 +239,7 @@ export function buildModelGraphs(
       cfg,
       blockGrowVjp,
       opts,
-      lazyWeights(blockGrowVjp.graph, blocks),
+      lazyWeights(blockGrowVjp.graph, blocks, opts.storage),
     );
     const gOut = blockGrowVjp.input('g_out', 'float32', [...out.shape]);
     const [gH, gSpawn] = blockGrowVjp.graph.grad(out, [h, spawnAdd], gOut);
@@ -227,7 +251,7 @@ export function buildModelGraphs(
   {
     const h = head.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
     const target = head.input('target_pos', 'float32', [1, 'T']);
-    const w = lazyWeights(head.graph, globals);
+    const w = lazyWeights(head.graph, globals, opts.storage);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
     let logits = ops.matmulT(x, decoderWeight(cfg, w));
     if (arch.decoderBias) logits = logits.add(w.decoder_b);
@@ -239,7 +263,7 @@ export function buildModelGraphs(
     const h = headVjp.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
     const target = headVjp.input('target_pos', 'float32', [1, 'T']);
     const objects = headVjp.input('object_ids', 'int64', ['B']);
-    const w = lazyWeights(headVjp.graph, globals);
+    const w = lazyWeights(headVjp.graph, globals, opts.storage);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
     const decoder = decoderWeight(cfg, w);
     let logits = ops.matmulT(x, decoder);

@@ -107,10 +107,17 @@ export function defaultMaxRows(shape: ModelShape, seqLen: number, steps: number)
   const { numLayers: L, hiddenSize: H, intermediateSize: F, vocabSize: V } = shape;
   const weightBytes = 4 * (L * (4 * H * H + 2 * H * F) + V * H);
   const budget = Math.max(64 * 2 ** 20, weightBytes / 4);
-  // Live float32 tensors per row: in a block VJP about 6 of width F and 12 of width H per
-  // token; in the head's VJP about 4 of width V (logits, softmax and their gradients).
-  const rowBytes = 4 * (seqLen * (6 * F + 12 * H) + 4 * V);
+  const rowBytes = pathRowBytes(shape, seqLen);
   return Math.max(1 + L, Math.min(1 + L * steps, Math.floor(budget / rowBytes)));
+}
+
+/**
+ * Live float32 bytes per path row: in a block VJP about 6 tensors of width F and 12 of width H
+ * per token; in the head's VJP about 4 of width V (logits, softmax and their gradients).
+ */
+export function pathRowBytes(shape: ModelShape, seqLen: number): number {
+  const { hiddenSize: H, intermediateSize: F, vocabSize: V } = shape;
+  return 4 * (seqLen * (6 * F + 12 * H) + 4 * V);
 }
 
 /** Block evaluations a run will execute, for estimates before it starts. */

@@ -1,4 +1,21 @@
 // The device model: weights on the runtime's device, sessions for the graphs, and runs.
 export { Executor, type BlockCounts, type RunContext } from './executor';
-export { WeightCollector, loadModel, modelFromTensors, type LoadOptions } from './load';
-export { Model, type ModelWeights, type Sessions, type TapMode } from './model';
+export {
+  DECODE_BLOCK_BYTES,
+  WeightCollector,
+  loadModel,
+  modelFromTensors,
+  rowBlocks,
+  weightsLabel,
+  type LoadOptions,
+} from './load';
+export {
+  Model,
+  type LoadedWeights,
+  type ModelWeights,
+  type Sessions,
+  type TapMode,
+  type WeightPrecision,
+  type WeightSummary,
+} from './model';
+export { readRows, readWeight, replaceRows, storageOf, weightFeeds } from './weight-access';
