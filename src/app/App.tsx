@@ -1,9 +1,9 @@
 /**
  * The explorer: pick a model, enter facts, run AMIG, see the neuron maps, analyse them (language
  * overlap, degenerate neurons, interventions, weight edits, dataset runs, fact checking), share
- * the view. The state lives in the address (./useExplorerState), results in IndexedDB
- * (./result-cache, and the worker's store for the analyses), the models and their computations in
- * the engine worker (./useEngine, src/worker-api).
+ * the view. The state lives in the browser and the address (./useExplorerState), results in
+ * IndexedDB (./result-cache, and the worker's store for the analyses), the models and their
+ * computations in the engine worker (./useEngine, src/worker-api).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { parseRuntimeRequest } from '../runtime/backend-choice';
@@ -26,15 +26,19 @@ import { StatusBar } from './StatusBar';
 import { AnalysisTabs } from './tabs/AnalysisTabs';
 import type { HeldMaps } from './tabs/types';
 import { useEngine } from './useEngine';
-import { useEstimate } from './useEstimate';
+import { runnableJobs, useEstimate } from './useEstimate';
 import { useExplorerState } from './useExplorerState';
 import { useModel } from './useModel';
 import { useRun } from './useRun';
 
+const factCount = (s: { facts: unknown[] }) =>
+  `${s.facts.length} fact${s.facts.length === 1 ? '' : 's'}`;
+
 export function App() {
   const request = useMemo(() => parseRuntimeRequest(window.location.search), []);
   const engine = useEngine(request);
-  const { state, dispatch, restored, linkError } = useExplorerState();
+  const explorer = useExplorerState();
+  const { state, dispatch, restored, linkError } = explorer;
   const model = useModel(engine.client);
   const [bundled, setBundled] = useState<BundledModel[]>();
   const [cache, setCache] = useState<ResultCache>();
@@ -95,6 +99,9 @@ export function App() {
     running ? noJobs : pending,
     state.settings,
   );
+
+  // A prompt the estimate says cannot run is neither counted nor started: the fact list says why.
+  const runnable = useMemo(() => runnableJobs(pending, estimate), [pending, estimate]);
 
   const stateOf = useCallback(
     (fact: Fact, index: number): PromptState => {
@@ -168,9 +175,32 @@ export function App() {
             {linkError}
           </p>
         )}
+        {explorer.storageProblem && (
+          <p className="banner note" role="status" data-testid="storage-problem">
+            {explorer.storageProblem}
+          </p>
+        )}
+        {explorer.replaced && (
+          <p className="banner note" role="status" data-testid="link-replaced">
+            The link replaced your previous work ({factCount(explorer.replaced)}); it is kept in
+            this tab.{' '}
+            <button type="button" onClick={explorer.goBack} data-testid="go-back">
+              Back to it
+            </button>{' '}
+            <button type="button" onClick={explorer.dismissReplaced}>
+              Dismiss
+            </button>
+          </p>
+        )}
         {engine.state.phase === 'error' && (
           <p className="banner error" role="alert">
             The engine could not start: {engine.state.error}
+          </p>
+        )}
+        {restored && !explorer.persistent && (
+          <p className="banner note">
+            This browser does not let the page keep its state: the facts and settings last until the
+            page closes, or as long as its address is kept.
           </p>
         )}
         {cache && !cache.persistent && (
@@ -216,8 +246,9 @@ export function App() {
             dispatch={dispatch}
             estimate={estimate}
             pending={pending.length}
+            runnable={runnable.length}
             run={run.run}
-            onRun={() => run.start(pending)}
+            onRun={() => run.start(runnable)}
             onCancel={run.cancel}
           />
           <ResultsPanel
