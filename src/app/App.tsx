@@ -11,7 +11,7 @@ import { type BundledModel, availableBundled } from './bundled';
 import type { Neuron } from '../analysis/selection';
 import type { Fact } from '../facts';
 import { type ModelRef, sameModel } from '../weights';
-import type { AttributionResult } from '../worker-api';
+import type { AttributionResult, EngineClient } from '../worker-api';
 import { FactsPanel } from './FactsPanel';
 import type { PromptState } from './FactList';
 import { ModelPanel } from './ModelPanel';
@@ -25,6 +25,8 @@ import { type Job, jobsOf } from './state';
 import { StatusBar } from './StatusBar';
 import { AnalysisTabs } from './tabs/AnalysisTabs';
 import type { HeldMaps } from './tabs/types';
+import { DeviceLostBanner } from './DeviceLostBanner';
+import { testHooksEnabled } from './test-hooks';
 import { useEngine } from './useEngine';
 import { runnableJobs, useEstimate } from './useEstimate';
 import { useExplorerState } from './useExplorerState';
@@ -36,7 +38,10 @@ const factCount = (s: { facts: unknown[] }) =>
 
 export function App() {
   const request = useMemo(() => parseRuntimeRequest(window.location.search), []);
-  const engine = useEngine(request);
+  const engine = useEngine(
+    request,
+    useMemo(() => testHooksEnabled(), []),
+  );
   const explorer = useExplorerState();
   const { state, dispatch, restored, linkError } = explorer;
   const model = useModel(engine.client);
@@ -54,24 +59,27 @@ export function App() {
       dispatch({ type: 'model', model: { kind: 'bundled', name: bundled[0].name } });
   }, [restored, state.model, bundled, dispatch]);
 
-  // The state's model (from a link, a reload, the default) loads once per change of model;
-  // a Hub model not yet downloaded and a local folder wait for the user.
-  const requested = useRef<ModelRef | undefined>(undefined);
+  // The state's model (from a link, a reload, the default) loads once per change of model and
+  // once per engine (a lost GPU device starts a new one); a Hub model not yet downloaded and a
+  // local folder not picked in this page wait for the user.
+  const requested = useRef<{ model: ModelRef; client: EngineClient } | undefined>(undefined);
   const { restore, load } = model;
   useEffect(() => {
-    if (!engine.client || !state.model || model.cached === undefined) return;
-    if (sameModel(requested.current, state.model)) return;
-    requested.current = state.model;
+    const client = engine.client;
+    if (!client || !state.model || model.cached === undefined) return;
+    const last = requested.current;
+    if (last && last.client === client && sameModel(last.model, state.model)) return;
+    requested.current = { model: state.model, client };
     restore(state.model);
   }, [engine.client, state.model, model.cached, restore]);
 
   const pick = useCallback(
     (ref: ModelRef, folder?: PickedFolder) => {
-      requested.current = ref;
+      if (engine.client) requested.current = { model: ref, client: engine.client };
       dispatch({ type: 'model', model: ref });
       load(ref, folder);
     },
-    [dispatch, load],
+    [engine.client, dispatch, load],
   );
 
   const status = model.status;
@@ -165,10 +173,12 @@ export function App() {
         </p>
       </header>
       <main className="app-main">
-        {engine.deviceLost && (
-          <p className="banner error" role="alert" data-testid="device-lost">
-            {engine.deviceLost}
-          </p>
+        {engine.lost && (
+          <DeviceLostBanner
+            lost={engine.lost}
+            state={engine.state}
+            onDismiss={engine.dismissLost}
+          />
         )}
         {linkError && (
           <p className="banner error" role="alert" data-testid="link-error">

@@ -33,6 +33,8 @@ export interface WebRuntimeOptions {
   engine?: OrtEngine;
   /** onnxruntime's log level (it logs to console.error at every level). Default `error`. */
   logLevel?: OrtLogLevel;
+  /** How to ask for a WebGPU adapter (tests make it fail); default `navigator.gpu`'s. */
+  requestAdapter?: (options: GPURequestAdapterOptions) => Promise<GPUAdapter | null>;
 }
 
 /** `BackendInfo` plus what the browser runtime knows beyond it. */
@@ -55,12 +57,15 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function probeAdapter(): Promise<{ probe: AdapterProbe; adapter?: GPUAdapter }> {
+async function probeAdapter(
+  request?: WebRuntimeOptions['requestAdapter'],
+): Promise<{ probe: AdapterProbe; adapter?: GPUAdapter }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return { probe: { api: false, adapter: false, fallbackAdapter: false } };
   let adapter: GPUAdapter | null = null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const options: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
+    adapter = await (request ? request(options) : gpu.requestAdapter(options));
   } catch {
     adapter = null;
   }
@@ -110,7 +115,7 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
   let decision: BackendDecision = { backend: 'wasm' };
   let adapter: GPUAdapter | undefined;
   if (requested !== 'wasm') {
-    const probed = await probeAdapter();
+    const probed = await probeAdapter(options.requestAdapter);
     decision = decideBackend(requested, probed.probe);
     adapter = probed.adapter;
   }
@@ -179,7 +184,18 @@ async function downloadFloat32(
   }
 }
 
+/** Whether a WebGPU error is an allocation failure (the class exists only where WebGPU does). */
+const isGpuOutOfMemory = (e: GPUError | null): e is GPUError =>
+  !!e && typeof GPUOutOfMemoryError !== 'undefined' && e instanceof GPUOutOfMemoryError;
+
 export class WebRuntime implements Runtime {
+  /**
+   * A GPU allocation that failed since the last check: WebGPU reports them asynchronously (error
+   * scopes, uncaptured errors), so the next session or read throws it instead of computing on a
+   * buffer that was never made.
+   */
+  private gpuOutOfMemory: string | undefined;
+
   constructor(
     private readonly ort: Ort,
     readonly info: WebBackendInfo,
@@ -187,7 +203,24 @@ export class WebRuntime implements Runtime {
     readonly device: GPUDevice | undefined,
     /** The warm-up session, kept open so that onnxruntime keeps its device (see warmUp). */
     readonly keepAlive?: InferenceSession,
-  ) {}
+  ) {
+    // onnxruntime's own buffers: an allocation it makes without an error scope lands here.
+    device?.addEventListener('uncapturederror', (e) => {
+      if (isGpuOutOfMemory(e.error)) this.noteOutOfMemory(e.error);
+    });
+  }
+
+  private noteOutOfMemory(e: GPUError): void {
+    this.gpuOutOfMemory ??= e.message || 'a GPU buffer could not be allocated';
+  }
+
+  /** Throws the GPU allocation failure noted since the last check, once. */
+  private checkGpuMemory(): void {
+    const message = this.gpuOutOfMemory;
+    if (message === undefined) return;
+    this.gpuOutOfMemory = undefined;
+    throw new Error(`GPUOutOfMemoryError: ${message}`);
+  }
 
   /**
    * onnxruntime-web's WebGPU EP refuses to create a session while another is being created, and
@@ -202,6 +235,7 @@ export class WebRuntime implements Runtime {
   private sessionQueue: Promise<unknown> = Promise.resolve();
 
   private async createSessionNow(model: Uint8Array): Promise<InferenceSession> {
+    this.checkGpuMemory();
     const options: InferenceSession.SessionOptions = {
       executionProviders: [this.info.backend],
       graphOptimizationLevel: 'all',
@@ -225,11 +259,16 @@ export class WebRuntime implements Runtime {
         `upload: ${data.byteLength} bytes exceed the GPU's largest buffer (${device.limits.maxBufferSize})`,
       );
     }
+    device.pushErrorScope('out-of-memory');
     const buffer = device.createBuffer({
       size: data.byteLength,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    void device.popErrorScope().then(
+      (e) => isGpuOutOfMemory(e) && this.noteOutOfMemory(e),
+      () => {}, // a lost device: its own event reports it
+    );
     const length = data.length;
     return this.ort.Tensor.fromGpuBuffer(buffer, {
       dataType: 'float32',
@@ -247,6 +286,7 @@ export class WebRuntime implements Runtime {
   }
 
   async read(t: Tensor): Promise<NumericArray> {
+    this.checkGpuMemory();
     const data = await t.getData();
     if (
       data instanceof Float32Array ||
