@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ShareLinkError } from '../src/app/share';
 import { PromptError } from '../src/attribution/prompt';
 import { ShardError } from '../src/cli/shard';
+import { OutOfMemoryError } from '../src/model/memory';
 import { JsonSyntaxError } from '../src/facts/json';
 import { TemplateError } from '../src/facts/template';
 import {
@@ -42,6 +43,7 @@ const EXPECTED: [ErrorClass, () => Error, string][] = [
   [EngineError, () => new EngineError('NoModelError', 'm'), 'NoModelError'],
   [PlantedSpecError, () => new PlantedSpecError('m'), 'PlantedSpecError'],
   [ShardError, () => new ShardError('m'), 'ShardError'],
+  [OutOfMemoryError, () => new OutOfMemoryError('m'), 'OutOfMemoryError'],
 ];
 
 /** Runs `f` while every listed class's JS name is a one-letter minified name. */

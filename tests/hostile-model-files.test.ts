@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../src/model';
-import type { Runtime } from '../src/runtime/runtime';
+import { OutOfMemoryError, loadModel } from '../src/model';
+import type { Runtime, RuntimeMemory } from '../src/runtime/runtime';
 import { parseConfig } from '../src/weights/config';
 import { CheckpointError, ConfigError } from '../src/weights/errors';
 import { MemorySource } from '../src/weights/memory-source';
@@ -93,5 +93,29 @@ describe('loadModel on hostile model files', () => {
       /^model\.safetensors: tensor "bert\.embeddings\.word_embeddings\.weight" has shape \[23, 7000000\]/,
     );
     expect(f.reads).toEqual({ streams: 0, dataBytes: 0 });
+  });
+
+  it('refuses weights the device cannot hold, from the headers, before reading or allocating', async () => {
+    // The model's word embeddings take 23 x 8 x 4 = 736 bytes as 32-bit floats.
+    const limited = (memory: RuntimeMemory) =>
+      new Proxy({} as Runtime, {
+        get: (_, key) => {
+          if (key === 'info') return { backend: 'webgpu', memory };
+          throw new Error(`the runtime was used (${String(key)})`);
+        },
+      });
+    const gpu = folder(CONFIG, entries());
+    const error = await loadModel(gpu.source, limited({ largestBuffer: 735 })).catch((e) => e);
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    expect(error.message).toMatch(/^hostile cannot run on this GPU: its tensor .* \[23, 8\]/);
+    expect(gpu.reads).toEqual({ streams: 0, dataBytes: 0 });
+
+    const wasm = folder(CONFIG, entries());
+    const heapError = await loadModel(wasm.source, limited({ heap: 735 })).catch((e) => e);
+    expect(heapError).toBeInstanceOf(OutOfMemoryError);
+    expect(heapError.message).toMatch(
+      /^hostile cannot run on WASM: it needs [\d,]+ bytes at once for the weights of layer \d/,
+    );
+    expect(wasm.reads).toEqual({ streams: 0, dataBytes: 0 });
   });
 });

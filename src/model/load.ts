@@ -17,6 +17,7 @@ import { parseConfig } from '../weights/config';
 import { readJsonFile } from '../weights/files';
 import { type ModelTokenizer, loadTokenizer } from '../weights/tokenizer';
 import type { HostTensor, LoadProgress, ModelConfig, ModelSource } from '../weights/types';
+import { checkWeightsFit } from './memory';
 import { Model, type ModelWeights } from './model';
 
 /**
@@ -90,7 +91,10 @@ export async function loadModel(
     await loadCheckpoint(source, (name, t, file) => collector.add(name, t, file), {
       ...opts,
       include: (name) => collector.wants(name),
-      check: (plan) => checkCheckpoint(arch, config, plan),
+      check: (plan) => {
+        checkCheckpoint(arch, config, plan);
+        checkWeightsFit(plan, runtime.info.memory, source.id);
+      },
     });
     return new Model(source.id, config, tokenizer, runtime, collector.finish('the checkpoint'));
   } catch (e) {

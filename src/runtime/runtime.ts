@@ -13,7 +13,20 @@ export interface BackendInfo {
   threads?: number;
   /** Why a requested backend was not used, e.g. "WebGPU: no adapter". */
   fallbackReason?: string;
+  /** Memory limits known before anything is allocated; absent where there are none (Node). */
+  memory?: RuntimeMemory;
 }
+
+/** What the device can hold, in bytes. */
+export interface RuntimeMemory {
+  /** The largest single buffer (WebGPU's maxBufferSize and maxStorageBufferBindingSize). */
+  largestBuffer?: number;
+  /** All the memory the engine may use (the WASM heap). */
+  heap?: number;
+}
+
+/** onnxruntime-web's WASM heap: a 32-bit WebAssembly memory grows to 4 GiB at most. */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
 
 export type NumericArray = Float32Array | Int32Array | BigInt64Array;
 

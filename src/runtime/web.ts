@@ -20,7 +20,7 @@ import {
   type OrtEngine,
   type OrtLogLevel,
 } from './backend-choice';
-import type { BackendInfo, NumericArray, Runtime } from './runtime';
+import { type BackendInfo, type NumericArray, type Runtime, WASM_HEAP_BYTES } from './runtime';
 import { negModel } from './tiny-onnx';
 
 type Ort = typeof OrtModule;
@@ -146,6 +146,15 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
     ortVersion: ort.env.versions.web ?? ort.env.versions.common,
     crossOriginIsolated: isolated,
     threads,
+    memory:
+      device && decision.backend === 'webgpu'
+        ? {
+            largestBuffer: Math.min(
+              device.limits.maxBufferSize,
+              device.limits.maxStorageBufferBindingSize,
+            ),
+          }
+        : { heap: WASM_HEAP_BYTES },
   };
   if (decision.fallbackReason) info.fallbackReason = decision.fallbackReason;
   if (device && adapter) {
