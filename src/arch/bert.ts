@@ -14,6 +14,8 @@ export const bert: Architecture = {
   family: 'bert',
   causal: false,
   decoderBias: true,
+  rotary: false,
+  keyInputs: ['fc_w'],
 
   globalWeights(cfg) {
     const { hiddenSize: H, vocabSize: V } = cfg;
@@ -116,7 +118,7 @@ export const bert: Architecture = {
   },
 
   // h1 = LN(h + Attn(h)); h2 = LN(h1 + FFN(h1))
-  block(cfg, h, bias, tap, w) {
+  block(cfg, h, { bias }, tap, w) {
     const eps = cfg.layerNormEps;
     const h1 = ops.layerNorm(h.add(attention(h, w, bias, cfg)), w.ln1_g, w.ln1_b, eps);
     const ffn = feedForward(cfg, h1, w, tap);

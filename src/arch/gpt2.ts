@@ -27,6 +27,8 @@ export const gpt2: Architecture = {
   family: 'gpt2',
   causal: true,
   decoderBias: false,
+  rotary: false,
+  keyInputs: ['fc_w'],
 
   globalWeights(cfg) {
     const { hiddenSize: H, vocabSize: V } = cfg;
@@ -71,7 +73,7 @@ export const gpt2: Architecture = {
   },
 
   // h1 = h + Attn(LN1(h)); h2 = h1 + FFN(LN2(h1))
-  block(cfg, h, bias, tap, w) {
+  block(cfg, h, { bias }, tap, w) {
     const eps = cfg.layerNormEps;
     const h1 = h.add(attention(ops.layerNorm(h, w.ln1_g, w.ln1_b, eps), w, bias, cfg));
     const ffn = feedForward(cfg, ops.layerNorm(h1, w.ln2_g, w.ln2_b, eps), w, tap);

@@ -5,11 +5,20 @@
 import { type DType, type Dim, Graph, type Tensor, ops } from '../graph';
 import type { ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
-import { type Tap, type WeightSpec, type Weights, atPosition, objectLogProb } from './common';
+import {
+  type BlockContext,
+  type Tap,
+  type TapMode,
+  type WeightSpec,
+  type Weights,
+  atPosition,
+  objectLogProb,
+} from './common';
+import { llamaParams } from './rope';
 
 export interface GraphOptions {
-  /** Tap the FFN pre-activation instead of the activation (reference mode for GPT). */
-  preActivationTap?: boolean;
+  /** Where the tap sits (default: after the activation). */
+  tapMode?: TapMode;
 }
 
 /**
@@ -47,11 +56,20 @@ export const GRAPH_IO = {
   headVjp: { inputs: ['h', 'target_pos', 'object_ids'], outputs: ['prob', 'g_h'] },
 } as const;
 
+/**
+ * The inputs every block graph (block, blockVjp, blockGrow, blockGrowVjp) of a rotary model
+ * (LLaMA family) also takes, right after `bias`: cos and sin of position x inverse frequency,
+ * [T, head_dim] (src/arch/rope.ts computes them per prompt).
+ */
+export const ROTARY_INPUTS = ['rope_cos', 'rope_sin'] as const;
+export type RotaryInput = (typeof ROTARY_INPUTS)[number];
+
 export type GraphName = keyof typeof GRAPH_IO;
 export type GraphInput<G extends GraphName> = (typeof GRAPH_IO)[G]['inputs'][number];
 export type GraphOutput<G extends GraphName> = (typeof GRAPH_IO)[G]['outputs'][number];
-/** What a run of graph G is fed besides the weights, by input name. */
-export type GraphFeeds<G extends GraphName, T> = Record<GraphInput<G>, T>;
+/** What a run of graph G is fed besides the weights, by input name (rope tables if rotary). */
+export type GraphFeeds<G extends GraphName, T> = Record<GraphInput<G>, T> &
+  Partial<Record<RotaryInput, T>>;
 /** What a run of graph G returns, by output name. */
 export type GraphResults<G extends GraphName, T> = Record<GraphOutput<G>, T>;
 
@@ -79,6 +97,9 @@ interface Declares<N extends string> {
   input: (name: N, dtype: DType, shape: Dim[]) => Tensor;
 }
 
+/** A block graph: declares bias and tap_pos, and the rope tables of a rotary model. */
+type BlockGraph<N extends string> = Declares<N | 'h' | 'bias' | 'tap_pos'>;
+
 /** A record whose properties become graph inputs the first time they are read. */
 function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
   const byName = new Map(specs.map((s) => [s.input, s]));
@@ -96,23 +117,29 @@ function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
   });
 }
 
-function blockInputs(g: Declares<'h' | 'bias' | 'tap_pos'>, cfg: ModelConfig, rows: string) {
+function blockInputs(arch: Architecture, g: BlockGraph<never>, cfg: ModelConfig, rows: string) {
   const h = g.input('h', 'float32', [rows, 'T', cfg.hiddenSize]);
-  const bias = g.input('bias', 'float32', [1, 1, 'T', 'T']);
+  const ctx: BlockContext = { bias: g.input('bias', 'float32', [1, 1, 'T', 'T']) };
+  if (arch.rotary) {
+    const d = llamaParams(cfg).headDim;
+    // The rotary inputs are not in GRAPH_IO's lists (only rotary models have them).
+    const [cos, sin] = ROTARY_INPUTS.map((name) => g.graph.input(name, 'float32', ['T', d]));
+    ctx.rope = { cos, sin };
+  }
   const position = g.input('tap_pos', 'float32', [1, 'T']);
-  return { h, bias, position };
+  return { h, ctx, position };
 }
 
 /** blockGrow's body: unedited rows plus S rows spawned from row 0 with the tap replaced. */
 function growBlock(
   arch: Architecture,
   cfg: ModelConfig,
-  g: Declares<'h' | 'bias' | 'tap_pos' | 'spawn_add'>,
+  g: BlockGraph<'spawn_add'>,
   opts: GraphOptions,
   w: Weights,
 ) {
   const F = cfg.intermediateSize;
-  const { h, bias, position } = blockInputs(g, cfg, 'P');
+  const { h, ctx, position } = blockInputs(arch, g, cfg, 'P');
   const spawnAdd = g.input('spawn_add', 'float32', ['S', F]);
   // The spawned rows share row 0's input; no gradient flows back into row 0 through them.
   const spawned = ops.expandRows(h.slice(0, 0, 1).stopGradient(), spawnAdd);
@@ -122,9 +149,9 @@ function growBlock(
     position,
     mul: ops.concat([ops.expandRows(ones, h), ops.expandRows(zeros, spawnAdd)], 0),
     add: ops.concat([ops.expandRows(zeros, h), spawnAdd], 0),
-    preActivation: !!opts.preActivationTap,
+    mode: opts.tapMode ?? 'post-activation',
   };
-  const out = arch.block(cfg, ops.concat([h, spawned], 0), bias, tap, w);
+  const out = arch.block(cfg, ops.concat([h, spawned], 0), ctx, tap, w);
   return { h, spawnAdd, out: out.h };
 }
 
@@ -147,16 +174,16 @@ export function buildModelGraphs(
     embed.output('h_out', arch.embed(cfg, ids, positions, lazyWeights(embed.graph, globals)));
   }
 
-  const plainBlock = (g: Declares<'h' | 'bias' | 'tap_pos' | 'tap_mul' | 'tap_add'>) => {
-    const { h, bias, position } = blockInputs(g, cfg, 'B');
+  const plainBlock = (g: BlockGraph<'tap_mul' | 'tap_add'>) => {
+    const { h, ctx, position } = blockInputs(arch, g, cfg, 'B');
     const F = cfg.intermediateSize;
     const tap: Tap = {
       position,
       mul: g.input('tap_mul', 'float32', ['B', F]),
       add: g.input('tap_add', 'float32', ['B', F]),
-      preActivation: !!opts.preActivationTap,
+      mode: opts.tapMode ?? 'post-activation',
     };
-    return { h, tap, out: arch.block(cfg, h, bias, tap, lazyWeights(g.graph, blocks)) };
+    return { h, tap, out: arch.block(cfg, h, ctx, tap, lazyWeights(g.graph, blocks)) };
   };
 
   const block = signedGraph<'block'>('block');

@@ -2,11 +2,14 @@ import type { ArchFamily } from '../weights/types';
 import type { Architecture } from './architecture';
 import { bert } from './bert';
 import { gpt2 } from './gpt2';
+import { llama } from './llama';
 
 export type { Architecture } from './architecture';
-export type { Tap, WeightSpec, Weights } from './common';
+export type { BlockContext, Tap, TapMode, WeightSpec, Weights } from './common';
+export { inverseFrequencies, ropeTables, type RopeTables } from './rope';
 export {
   GRAPH_IO,
+  ROTARY_INPUTS,
   buildModelGraphs,
   type GraphFeeds,
   type GraphName,
@@ -15,4 +18,4 @@ export {
   type ModelGraphs,
 } from './graphs';
 
-export const architectures: Record<ArchFamily, Architecture> = { bert, gpt2 };
+export const architectures: Record<ArchFamily, Architecture> = { bert, gpt2, llama };

@@ -11,6 +11,7 @@ import {
   type AttributionMethod,
   type AttributionSettings,
   type ScoreMode,
+  checkTapMode,
   resolveSettings,
   takesSteps,
 } from './settings';
@@ -143,6 +144,7 @@ export async function attribute(
   options: ScheduleOptions & CallOptions = {},
 ): Promise<AttributionResult> {
   const s = resolveSettings(settings);
+  checkTapMode(model.config.family, model.config.modelType, s.tapMode);
   if (options.maxRows !== undefined && options.maxRows < 1 + model.numLayers)
     throw new RangeError(
       `maxRows must be at least ${1 + model.numLayers} (one step for every layer)`,

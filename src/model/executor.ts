@@ -4,7 +4,7 @@
  * block) so schedules can be compared.
  */
 import type { Tensor } from 'onnxruntime-common';
-import type { GraphFeeds, GraphName, GraphResults } from '../arch';
+import { type GraphFeeds, type GraphName, type GraphResults, ropeTables } from '../arch';
 import type { Model, Sessions, TapMode } from './model';
 
 export interface BlockCounts {
@@ -76,7 +76,7 @@ export class Executor {
     this.counts.forward += h.dims[0];
     const out = await this.run(
       'block',
-      { h, bias: ctx.bias, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd },
+      { h, ...ctx.attention, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd },
       layer,
     );
     return { h: out.h_out, found: out.tap_found };
@@ -93,7 +93,14 @@ export class Executor {
     this.counts.backward += h.dims[0];
     const out = await this.run(
       'blockVjp',
-      { h, bias: ctx.bias, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd, g_out: gOut },
+      {
+        h,
+        ...ctx.attention,
+        tap_pos: ctx.tapPos,
+        tap_mul: tapMul,
+        tap_add: tapAdd,
+        g_out: gOut,
+      },
       layer,
     );
     return { gH: out.g_h, gTap: out.g_tap };
@@ -103,7 +110,7 @@ export class Executor {
     this.counts.forward += h.dims[0] + spawnAdd.dims[0];
     const out = await this.run(
       'blockGrow',
-      { h, bias: ctx.bias, tap_pos: ctx.tapPos, spawn_add: spawnAdd },
+      { h, ...ctx.attention, tap_pos: ctx.tapPos, spawn_add: spawnAdd },
       layer,
     );
     return out.h_out;
@@ -119,7 +126,7 @@ export class Executor {
     this.counts.backward += h.dims[0] + spawnAdd.dims[0];
     const out = await this.run(
       'blockGrowVjp',
-      { h, bias: ctx.bias, tap_pos: ctx.tapPos, spawn_add: spawnAdd, g_out: gOut },
+      { h, ...ctx.attention, tap_pos: ctx.tapPos, spawn_add: spawnAdd, g_out: gOut },
       layer,
     );
     return { gH: out.g_h, gSpawn: out.g_spawn };
@@ -159,18 +166,28 @@ export class Executor {
   /** Inputs shared by every block run on one prompt. */
   context(seqLen: number, tapPositions: number[]): RunContext {
     const T = seqLen;
+    const { arch, config } = this.model;
     const bias = new Float32Array(T * T);
     // Causal models may not attend to later positions; -1e9 underflows to 0 after softmax.
-    if (this.model.arch.causal)
+    if (arch.causal)
       for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) bias[i * T + j] = -1e9;
+    const attention: RunContext['attention'] = { bias: this.input(bias, [1, 1, T, T]) };
+    if (arch.rotary) {
+      const positions = Array.from({ length: T }, (_, t) => t + config.positionOffset);
+      const { cos, sin } = ropeTables(config, positions);
+      const d = cos.length / T;
+      attention.rope_cos = this.input(cos, [T, d]);
+      attention.rope_sin = this.input(sin, [T, d]);
+    }
     const pos = new Float32Array(T);
     for (const p of tapPositions) pos[p] = 1;
-    return { bias: this.input(bias, [1, 1, T, T]), tapPos: this.input(pos, [1, T]), seqLen: T };
+    return { attention, tapPos: this.input(pos, [1, T]), seqLen: T };
   }
 }
 
 export interface RunContext {
-  bias: Tensor;
+  /** The attention's inputs: the bias (causal mask) and, for rotary models, the rope tables. */
+  attention: { bias: Tensor; rope_cos?: Tensor; rope_sin?: Tensor };
   tapPos: Tensor;
   seqLen: number;
 }
