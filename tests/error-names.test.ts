@@ -7,8 +7,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ResultsError } from '../src/analysis/results';
 import { ShareLinkError } from '../src/app/share';
 import { PromptError } from '../src/attribution/prompt';
+import { UsageError } from '../src/cli/errors';
+import { WriteError } from '../src/cli/folder';
 import { ShardError } from '../src/cli/shard';
 import { OutOfMemoryError } from '../src/model/memory';
 import { JsonSyntaxError } from '../src/facts/json';
@@ -22,6 +25,7 @@ import {
   TokenizerError,
   UnsupportedModelError,
 } from '../src/weights/errors';
+import { DownloadError } from '../src/weights/hub-cache';
 import { EngineError } from '../src/worker-api/errors';
 import { PlantedSpecError } from './planted/spec';
 
@@ -44,6 +48,10 @@ const EXPECTED: [ErrorClass, () => Error, string][] = [
   [PlantedSpecError, () => new PlantedSpecError('m'), 'PlantedSpecError'],
   [ShardError, () => new ShardError('m'), 'ShardError'],
   [OutOfMemoryError, () => new OutOfMemoryError('m'), 'OutOfMemoryError'],
+  [ResultsError, () => new ResultsError('m'), 'ResultsError'],
+  [UsageError, () => new UsageError('m'), 'UsageError'],
+  [WriteError, () => new WriteError('m'), 'WriteError'],
+  [DownloadError, () => new DownloadError('m', 'f'), 'DownloadError'],
 ];
 
 /** Runs `f` while every listed class's JS name is a one-letter minified name. */

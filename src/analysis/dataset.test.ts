@@ -16,9 +16,12 @@ import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
 import {
   type DatasetProgress,
+  type DatasetPrompt,
   type DknRecord,
   type KnRecord,
   MemoryResultStore,
+  type PromptOutcome,
+  type PromptResults,
   aggregateDataset,
   digest,
   keyPrefix,
@@ -348,6 +351,65 @@ describe('runDataset on a tiny model', () => {
       languages: ['en'],
     });
     expect(calls).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** Per-prompt results in memory, as a results folder keeps them. */
+class PromptMemory implements PromptResults {
+  readonly kept = new Map<string, PromptOutcome>();
+  readonly maps: string[] = [];
+  private key = (p: DatasetPrompt) => JSON.stringify([p.factId, p.language, p.index, p.text]);
+
+  async get(p: DatasetPrompt) {
+    return structuredClone(this.kept.get(this.key(p)));
+  }
+
+  async put(p: DatasetPrompt, result: { prompt: string; scores: Float32Array }, o: PromptOutcome) {
+    expect(result.prompt).toBe(p.text);
+    this.maps.push(p.text);
+    this.kept.set(this.key(p), structuredClone(o));
+  }
+}
+
+describe('runDataset with per-prompt results', () => {
+  const attribution = { steps: 2 };
+
+  it('hands over each prompt as it finishes and a stop loses at most the prompt in flight', async () => {
+    const model = tinyBert();
+    const calls = vi.mocked(attribute);
+    const prompts = new PromptMemory();
+    const stop = new AbortController();
+    calls.mockClear();
+    // Stop while paris/en's second paraphrase is attributed: its first is handed over already.
+    await expect(
+      runDataset(model, facts, {
+        attribution,
+        prompts,
+        signal: stop.signal,
+        onProgress: () => {
+          if (calls.mock.calls.length === 2) stop.abort(new Error('killed'));
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(prompts.maps).toEqual(['The capital of France is [MASK] .']);
+
+    // A fresh store (no item finished), the same prompts: the first paraphrase is not redone.
+    calls.mockClear();
+    const resumed = await runDataset(model, facts, { attribution, prompts });
+    expect(calls.mock.calls.map((c) => c[1])).not.toContain('The capital of France is [MASK] .');
+    expect(calls).toHaveBeenCalledTimes(5);
+    expect(prompts.kept.size).toBe(6);
+
+    // The same records as a run that kept nothing, KN refined across both paraphrases.
+    const fresh = await runDataset(model, facts, { attribution });
+    expect(resumed.records).toEqual(fresh.records);
+    expect(resumed.records[0].prompts).toHaveLength(2);
+
+    // Every prompt kept: nothing is attributed, whatever the store holds.
+    calls.mockClear();
+    const again = await runDataset(model, facts, { attribution, prompts });
+    expect(calls).not.toHaveBeenCalled();
+    expect(again.records).toEqual(fresh.records);
   });
 });
 

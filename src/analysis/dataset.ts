@@ -4,7 +4,7 @@
  * a run stopped by the user or a page reload resumes where it stopped. Then the relation-level
  * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
  */
-import { attribute, estimateCounts } from '../attribution/attribute';
+import { type AttributionResult, attribute, estimateCounts } from '../attribution/attribute';
 import type { BlockCounts, Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import { type AttributionSettings, settingsKey } from '../attribution/settings';
@@ -20,10 +20,12 @@ import {
   DEFAULT_SHARE,
   type KnowledgeNeuronOptions,
   type Neuron,
+  type ScoredNeuron,
   type StableNeuron,
   defaultTau,
-  knowledgeNeuronsByLanguage,
   neuronKey,
+  refineAcrossPrompts,
+  selectNeurons,
 } from './selection';
 
 // ---------------------------------------------------------------------------------------------
@@ -161,6 +163,36 @@ export interface DatasetProgress {
   current?: { factId: string; language: string; step: 'attribution' | 'degenerate' };
 }
 
+/** One prompt of a dataset item: its place among the item's prompts, and what it asks. */
+export interface DatasetPrompt {
+  factId: string;
+  language: string;
+  /** 0-based, among the fact's prompts in this language. */
+  index: number;
+  text: string;
+  object: string;
+}
+
+/** What a KN record needs of one prompt's attribution. */
+export interface PromptOutcome {
+  /** P(object), unedited. */
+  probability: number;
+  counts: BlockCounts;
+  warnings: string[];
+  /** The prompt's selection: neurons above tau x the map's maximum, highest score first. */
+  selected: ScoredNeuron[];
+}
+
+/**
+ * Per-prompt results kept outside the store (the command line's result folders): a prompt found
+ * here is not attributed again, and each new attribution is handed over as soon as it finishes,
+ * so a run stopped in the middle of a fact's paraphrases loses at most the prompt in flight.
+ */
+export interface PromptResults {
+  get(prompt: DatasetPrompt): Promise<PromptOutcome | undefined>;
+  put(prompt: DatasetPrompt, result: AttributionResult, outcome: PromptOutcome): Promise<void>;
+}
+
 export interface DatasetOptions {
   /** Languages to run (default: every language the facts have, in first-seen order). */
   languages?: string[];
@@ -170,6 +202,8 @@ export interface DatasetOptions {
   degenerate?: DegenerateSettings | boolean;
   /** Where results are kept and found again (default: a fresh in-memory store). */
   store?: ResultStore;
+  /** Where each prompt's attribution is kept and found again (default: nowhere). */
+  prompts?: PromptResults;
   signal?: AbortSignal;
   onProgress?: (p: DatasetProgress) => void;
 }
@@ -415,21 +449,33 @@ async function computeKn(
   const counts: BlockCounts = { forward: 0, backward: 0 };
   const probabilities: number[] = [];
   const warnings: string[] = [];
-  const maps = [];
-  for (const p of item.prompts) {
-    const before = counts.forward + counts.backward;
-    const r = await attribute(model, p.text, p.object, opts.attribution, {
-      signal: opts.signal,
-      onProgress: ({ done }) => onBlocks(before + done),
-    });
-    counts.forward += r.counts.forward;
-    counts.backward += r.counts.backward;
+  const sets: ScoredNeuron[][] = [];
+  const tau = defaultTau(item.language, opts.selection?.tau);
+  for (const [index, p] of item.prompts.entries()) {
+    const prompt = { factId: item.fact.id, language: item.language, index, ...p };
+    let outcome = await opts.prompts?.get(prompt);
+    if (!outcome) {
+      const before = counts.forward + counts.backward;
+      const r = await attribute(model, p.text, p.object, opts.attribution, {
+        signal: opts.signal,
+        onProgress: ({ done }) => onBlocks(before + done),
+      });
+      outcome = {
+        probability: r.probability,
+        counts: r.counts,
+        warnings: r.warnings,
+        selected: selectNeurons(r.scores, model.numLayers, model.numUnits, { tau }),
+      };
+      await opts.prompts?.put(prompt, r, outcome);
+    }
+    counts.forward += outcome.counts.forward;
+    counts.backward += outcome.counts.backward;
     onBlocks(counts.forward + counts.backward);
-    probabilities.push(r.probability);
-    warnings.push(...r.warnings);
-    maps.push({ language: item.language, scores: r.scores });
+    probabilities.push(outcome.probability);
+    warnings.push(...outcome.warnings);
+    sets.push(outcome.selected);
   }
-  const [kn] = knowledgeNeuronsByLanguage(maps, model.numLayers, model.numUnits, opts.selection);
+  // As knowledgeNeuronsByLanguage: each prompt's set at the language's tau, refined across them.
   return {
     factId: item.fact.id,
     relation: item.fact.relation ?? null,
@@ -437,9 +483,9 @@ async function computeKn(
     prompts: item.prompts.map((p) => p.text),
     object: item.prompts[0].object,
     probabilities,
-    tau: kn.tau,
+    tau,
     p: opts.selection?.p ?? DEFAULT_SHARE,
-    neurons: kn.neurons,
+    neurons: refineAcrossPrompts(sets, opts.selection?.p),
     counts,
     warnings,
   };

@@ -45,6 +45,8 @@ export interface CallOptions {
 export interface SlotAttribution {
   position: number;
   token: string;
+  /** The token as text, for display (absent in results cached before it was kept). */
+  text?: string;
   tokenId: number;
   /** P(token) at its slot in the unedited model. */
   probability: number;
@@ -68,6 +70,8 @@ export interface AttributionResult {
   /** 'mask-mean' / 'eos-mean' (AMIG), 'zero' (IG), 'none' (grad-x-act). */
   baseline: 'mask-mean' | 'eos-mean' | 'zero' | 'none';
   tokens: string[];
+  /** The prompt's tokens as text, for display (absent in results cached before it was kept). */
+  texts?: string[];
   slots: SlotAttribution[];
   /** P(object): the product of the per-token probabilities. */
   probability: number;
@@ -181,6 +185,7 @@ export async function attribute(
       slots.push({
         position: slot.position,
         token: slot.token,
+        text: slot.text,
         tokenId: slot.tokenId,
         probability: r.probability,
       });
@@ -207,6 +212,7 @@ export async function attribute(
             ? 'zero'
             : 'none',
       tokens: enc.tokens,
+      texts: enc.texts,
       slots,
       probability: slots.reduce((p, s) => p * s.probability, 1),
       counts: { ...exec.counts },
