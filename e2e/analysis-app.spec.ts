@@ -12,7 +12,14 @@ import { DEFAULT_ANALYSIS, type AnalysisState } from '../src/app/analysis-state'
 import { decodeState, shareUrl, stateParam } from '../src/app/share';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
 import type { ExplorerState } from '../src/app/state';
-import { expectModelReady, keepPage, runAll } from './explorer-helpers';
+import {
+  DEMO_GPT2,
+  expectModelReady,
+  fakeHub,
+  folderFiles,
+  keepPage,
+  runAll,
+} from './explorer-helpers';
 import { checkFigureExports, csvOf } from './figure-checks';
 import { expect, test } from './fixtures';
 
@@ -339,4 +346,35 @@ test('a dataset run reloaded mid-way resumes from what it stored, and says how m
   expect(Number(await summary.getAttribute('data-reused'))).toBeGreaterThanOrEqual(5);
   await expect(panel.getByTestId('layer-distribution-view')).toBeVisible();
   await keepPage(page, testInfo, 'app-dataset-resumed');
+});
+
+test('an analysis tab opened from a link before its model loads estimates once the model is there', async ({
+  page,
+}) => {
+  // A Hub model waits for the user's consent to download: the dataset tab is open with no
+  // model meanwhile, and must ask for its estimate when the model has loaded, not before.
+  await fakeHub(page, { 'kne-test/tiny-gpt2': { files: folderFiles(DEMO_GPT2) } });
+  const state: ExplorerState = {
+    ...start({
+      tab: 'dataset',
+      dataset: { ...DEFAULT_ANALYSIS.dataset, source: { kind: 'explorer' } },
+    }),
+    model: { kind: 'hub', id: 'kne-test/tiny-gpt2' },
+    facts: [{ ...GERMANY, prompts: GERMANY.prompts.slice(0, 1) }],
+    view: {},
+  };
+  const url = await shareUrl(state, 'http://127.0.0.1/?backend=wasm');
+  await page.goto(url.replace('http://127.0.0.1', ''));
+  const status = page.getByTestId('model-status');
+  await expect(status).toHaveAttribute('data-phase', 'waiting');
+  // The engine has started (and could have answered an estimate) before the model is loaded.
+  await expect(page.getByTestId('status-bar')).toHaveAttribute('data-phase', 'ready');
+  await expect(tabPanel(page)).toContainText('Load a model first');
+  await status.getByRole('button', { name: 'Download and load it' }).click();
+  await expectModelReady(page, 'kne-test/tiny-gpt2');
+  const panel = tabPanel(page);
+  await expect(panel.getByTestId('analysis-estimate')).toHaveAttribute('data-items', '1');
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+  await panel.getByTestId('run-dataset').click();
+  await expect(panel.getByTestId('dataset-summary')).toHaveAttribute('data-items', '1');
 });

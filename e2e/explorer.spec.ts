@@ -428,11 +428,49 @@ test.describe('explorer (WASM)', () => {
     await expect(page.getByTestId('estimate')).toBeVisible(); // what is left, estimated again
   });
 
+  test('a prompt the model cannot run is named before the run, and Run counts and starts the others', async ({
+    page,
+  }) => {
+    const state: ExplorerState = {
+      model: { kind: 'bundled', name: 'demo-gpt2' },
+      facts: [
+        {
+          id: 'capital',
+          prompts: [
+            CAPITAL[0],
+            // A causal model predicts from the text before [MASK]: this one has none.
+            { language: 'en', text: '[MASK] is the capital of France .', object: 'Paris' },
+          ],
+        },
+      ],
+      settings: DEFAULT_SETTINGS,
+      tau: {},
+      view: {},
+      analysis: DEFAULT_ANALYSIS,
+    };
+    await page.goto(
+      await shareUrl(state, 'http://x/?backend=wasm').then((u) => u.replace('http://x', '')),
+    );
+    await expectModelReady(page, 'demo-gpt2');
+    const estimate = page.getByTestId('estimate');
+    await expect(estimate).toContainText('1 prompt to run');
+    await expect(estimate).toContainText('1 prompt cannot run');
+    const prompts = page.getByTestId('fact-list').locator('li[data-language]');
+    await expect(prompts.nth(1)).toHaveAttribute('data-state', 'error');
+    await expect(page.getByTestId('run')).toHaveText('Run 1 prompt');
+    await runAll(page);
+    await expect(page.getByTestId('run-progress').locator('li')).toHaveText([/· en: done$/]);
+    await expect(prompts.nth(0)).toHaveAttribute('data-state', 'ready');
+    await expect(prompts.nth(1)).toHaveAttribute('data-state', 'error');
+    await expect(page.getByTestId('run')).toBeDisabled();
+  });
+
   test('links are validated: a damaged one is reported, and text in a link stays text', async ({
     page,
   }) => {
     await page.goto('/?backend=wasm#s=zNOT-A-REAL-LINK');
     await expect(page.getByTestId('link-error')).toContainText('This link could not be opened:');
+    await expect.poll(() => page.url()).not.toContain('NOT-A-REAL-LINK');
 
     const hostile: ExplorerState = {
       facts: [

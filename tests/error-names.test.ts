@@ -13,6 +13,7 @@ import { PromptError } from '../src/attribution/prompt';
 import { UsageError } from '../src/cli/errors';
 import { WriteError } from '../src/cli/folder';
 import { ShardError } from '../src/cli/shard';
+import { OutOfMemoryError } from '../src/model/memory';
 import { JsonSyntaxError } from '../src/facts/json';
 import { TemplateError } from '../src/facts/template';
 import {
@@ -46,6 +47,7 @@ const EXPECTED: [ErrorClass, () => Error, string][] = [
   [EngineError, () => new EngineError('NoModelError', 'm'), 'NoModelError'],
   [PlantedSpecError, () => new PlantedSpecError('m'), 'PlantedSpecError'],
   [ShardError, () => new ShardError('m'), 'ShardError'],
+  [OutOfMemoryError, () => new OutOfMemoryError('m'), 'OutOfMemoryError'],
   [ResultsError, () => new ResultsError('m'), 'ResultsError'],
   [UsageError, () => new UsageError('m'), 'UsageError'],
   [WriteError, () => new WriteError('m'), 'WriteError'],

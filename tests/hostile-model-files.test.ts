@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../src/model';
-import type { Runtime } from '../src/runtime/runtime';
+import { OutOfMemoryError, loadModel } from '../src/model';
+import type { BackendName, Runtime, RuntimeLimits } from '../src/runtime/runtime';
 import { parseConfig } from '../src/weights/config';
 import { CheckpointError, ConfigError } from '../src/weights/errors';
 import { MemorySource } from '../src/weights/memory-source';
@@ -93,5 +93,39 @@ describe('loadModel on hostile model files', () => {
       /^model\.safetensors: tensor "bert\.embeddings\.word_embeddings\.weight" has shape \[23, 7000000\]/,
     );
     expect(f.reads).toEqual({ streams: 0, dataBytes: 0 });
+  });
+
+  it('refuses weights the device cannot hold, from the headers, before reading or allocating', async () => {
+    // 64 bytes hold no weight matrix of this model; tables (embeddings, head) would be split.
+    const limited = (backend: BackendName, limits: RuntimeLimits) =>
+      new Proxy({} as Runtime, {
+        get: (_, key) => {
+          if (key === 'info') return { backend };
+          if (key === 'limits') return limits;
+          throw new Error(`the runtime was used (${String(key)})`);
+        },
+      });
+    const gpu = folder(CONFIG, entries());
+    const error = await loadModel(
+      gpu.source,
+      limited('webgpu', { float16: true, maxTensorBytes: 64 }),
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    expect(error.message).toMatch(
+      /^hostile cannot run on this GPU: its tensor \S+ \[\d+, \d+\] takes/,
+    );
+    expect(error.message).not.toMatch(/word_embeddings/);
+    expect(gpu.reads).toEqual({ streams: 0, dataBytes: 0 });
+
+    const wasm = folder(CONFIG, entries());
+    const heapError = await loadModel(
+      wasm.source,
+      limited('wasm', { float16: true, maxTensorBytes: 735, heapBytes: 735 }),
+    ).catch((e) => e);
+    expect(heapError).toBeInstanceOf(OutOfMemoryError);
+    expect(heapError.message).toMatch(
+      /^hostile cannot run on WASM: it needs [\d,]+ bytes at once for the weights of layer \d/,
+    );
+    expect(wasm.reads).toEqual({ streams: 0, dataBytes: 0 });
   });
 });

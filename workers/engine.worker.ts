@@ -11,13 +11,14 @@
  */
 import { expose, releaseProxy, transfer } from 'comlink';
 import { runProof } from '../src/runtime/proof';
-import { WASM_HEAP_BYTES, createWebRuntime, type WebRuntime } from '../src/runtime/web';
+import { WASM_HEAP_BYTES } from '../src/runtime/runtime';
+import { createWebRuntime, type WebRuntime } from '../src/runtime/web';
 import { cachedModels, modelId, removeCachedModel } from '../src/weights';
 import { assessSource, backendsOf } from '../src/worker-api/assess';
 import { AnalysisEngine } from '../src/worker-api/analysis-engine';
-import type { EngineApi, EngineEvent, InitOptions } from '../src/worker-api/api';
+import type { EngineApi, EngineEvent, InitOptions, ModelRequest } from '../src/worker-api/api';
 import { Engine, type SourceFactory } from '../src/worker-api/engine';
-import { toUserError } from '../src/worker-api/errors';
+import { type ErrorContext, toUserError } from '../src/worker-api/errors';
 import { IdbResultStore } from '../src/worker-api/idb-store';
 import { keepBodyErrors } from '../src/worker-api/model-cache';
 import { fireAndForget, queuedCalls } from '../src/worker-api/queued-calls';
@@ -33,10 +34,22 @@ let analyses: AnalysisEngine | undefined;
 const runs = new Runs();
 const listeners: ((e: EngineEvent) => void)[] = [];
 let deviceLost: string | undefined;
+/** Whether this worker was started for end-to-end tests (InitOptions.testHooks). */
+let testHooks = false;
+/** Test hook: the next attribution destroys the GPU device at its first progress report. */
+let loseDeviceInNextRun = false;
 
 function optionsKey(o: InitOptions): string {
-  return JSON.stringify([o.backend ?? 'auto', o.engine ?? 'native', o.logLevel ?? 'error']);
+  return JSON.stringify([
+    o.backend ?? 'auto',
+    o.engine ?? 'native',
+    o.logLevel ?? 'error',
+    o.testHooks ?? null,
+  ]);
 }
+
+/** An adapter request that fails, as on a machine whose GPU did not come back. */
+const noAdapter = async (): Promise<GPUAdapter | null> => null;
 
 async function runtime(): Promise<WebRuntime> {
   if (!started) throw new Error('the engine is not initialised: call init() first');
@@ -55,14 +68,15 @@ const sources: SourceFactory = async (request, onDownload) =>
     onDownload,
   });
 
-/** Reports a lost GPU device to the UI; from then on every call fails with the reason. */
+/**
+ * Reports a lost GPU device to the UI; from then on every call fails with the reason.
+ * onnxruntime-web binds its WebGPU device once per instance, so a new device needs a new worker:
+ * the UI makes one (src/app/useEngine.ts).
+ */
 function watchDevice(rt: WebRuntime): void {
   rt.device?.lost.then((info) => {
     deviceLost = [info.reason, info.message].filter(Boolean).join(': ') || 'no reason given';
-    const event: EngineEvent = {
-      type: 'device-lost',
-      message: toUserError(new Error('device lost'), { doing: '', deviceLost }).message,
-    };
+    const event: EngineEvent = { type: 'device-lost', reason: deviceLost };
     for (const l of listeners) void Promise.resolve(l(event)).catch(() => {});
   });
 }
@@ -86,15 +100,35 @@ async function guarded<T>(
   runId: string | undefined,
   task: (signal: AbortSignal) => Promise<T>,
   callback?: unknown,
+  request?: unknown,
 ): Promise<T> {
   try {
     if (deviceLost !== undefined) throw new Error('device lost');
     return await runs.run(runId, task);
   } catch (e) {
-    throw toUserError(e, { doing, deviceLost, checkpointBytes: engine?.info?.checkpointBytes });
+    const info = engine?.info;
+    throw toUserError(e, {
+      doing,
+      deviceLost,
+      checkpointBytes: info?.checkpointBytes,
+      model: info?.id ?? requestedModel(request),
+      backend:
+        started &&
+        (await started.runtime.then(
+          (rt) => rt.info.backend,
+          () => undefined,
+        )),
+      settings: (request as { settings?: ErrorContext['settings'] } | undefined)?.settings,
+    });
   } finally {
     (callback as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();
   }
+}
+
+/** The model a load request names, for its errors. */
+function requestedModel(request: unknown): string | undefined {
+  const r = request as ModelRequest | undefined;
+  return r?.kind ? modelId(r) : undefined;
 }
 
 const api: EngineApi = {
@@ -106,7 +140,9 @@ const api: EngineApi = {
       );
     }
     if (!started) {
-      const pending = createWebRuntime(options).then((rt) => {
+      testHooks = !!options.testHooks;
+      const requestAdapter = options.testHooks?.noAdapter ? noAdapter : undefined;
+      const pending = createWebRuntime({ ...options, requestAdapter }).then((rt) => {
         engine = new Engine(rt, sources);
         // Analysis results live in IndexedDB, so dataset runs resume after a reload.
         analyses = new AnalysisEngine(engine, () => IdbResultStore.open());
@@ -131,6 +167,17 @@ const api: EngineApi = {
     listeners.push(listener);
   },
 
+  async testHook(hook) {
+    if (!testHooks) throw new Error('test hooks are off: start the engine with testHooks');
+    const rt = await runtime();
+    if (!rt.device) throw new Error(`${hook}: the engine runs on WASM, not on a GPU`);
+    if (hook === 'lose-device-in-next-run') loseDeviceInNextRun = true;
+    else {
+      rt.device.destroy();
+      await rt.device.lost;
+    }
+  },
+
   loadModel(request, runId, onProgress) {
     return guarded(
       'loading the model',
@@ -140,6 +187,7 @@ const api: EngineApi = {
           theEngine().load(request, signal, fireAndForget(onProgress)),
         ),
       onProgress,
+      request,
     );
   },
 
@@ -185,11 +233,20 @@ const api: EngineApi = {
   },
 
   async attribute(request, onProgress) {
+    const report = fireAndForget(onProgress);
+    let lose = loseDeviceInNextRun;
+    loseDeviceInNextRun = false;
+    const progress: typeof report = (p) => {
+      if (lose) void runtime().then((rt) => rt.device?.destroy());
+      lose = false;
+      report?.(p);
+    };
     const result = await guarded(
       'running the attribution',
       request.runId,
-      (signal) => theEngine().attribute(request, signal, fireAndForget(onProgress)),
+      (signal) => theEngine().attribute(request, signal, progress),
       onProgress,
+      request,
     );
     return transfer(result, [result.scores.buffer, result.activations.buffer]);
   },

@@ -1,9 +1,9 @@
 /**
  * The explorer: pick a model, enter facts, run AMIG, see the neuron maps, analyse them (language
  * overlap, degenerate neurons, interventions, weight edits, dataset runs, fact checking), share
- * the view. The state lives in the address (./useExplorerState), results in IndexedDB
- * (./result-cache, and the worker's store for the analyses), the models and their computations in
- * the engine worker (./useEngine, src/worker-api).
+ * the view. The state lives in the browser and the address (./useExplorerState), results in
+ * IndexedDB (./result-cache, and the worker's store for the analyses), the models and their
+ * computations in the engine worker (./useEngine, src/worker-api).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { parseRuntimeRequest } from '../runtime/backend-choice';
@@ -11,7 +11,7 @@ import { type BundledModel, availableBundled } from './bundled';
 import type { Neuron } from '../analysis/selection';
 import type { Fact } from '../facts';
 import { type ModelRef, sameModel } from '../weights';
-import type { AttributionResult } from '../worker-api';
+import type { AttributionResult, EngineClient } from '../worker-api';
 import { FactsPanel } from './FactsPanel';
 import type { PromptState } from './FactList';
 import { ModelPanel } from './ModelPanel';
@@ -25,16 +25,25 @@ import { type Job, jobsOf } from './state';
 import { StatusBar } from './StatusBar';
 import { AnalysisTabs } from './tabs/AnalysisTabs';
 import type { HeldMaps } from './tabs/types';
+import { DeviceLostBanner } from './DeviceLostBanner';
+import { testHooksEnabled } from './test-hooks';
 import { useEngine } from './useEngine';
-import { useEstimate } from './useEstimate';
+import { runnableJobs, useEstimate } from './useEstimate';
 import { useExplorerState } from './useExplorerState';
 import { useModel } from './useModel';
 import { useRun } from './useRun';
 
+const factCount = (s: { facts: unknown[] }) =>
+  `${s.facts.length} fact${s.facts.length === 1 ? '' : 's'}`;
+
 export function App() {
   const request = useMemo(() => parseRuntimeRequest(window.location.search), []);
-  const engine = useEngine(request);
-  const { state, dispatch, restored, linkError } = useExplorerState();
+  const engine = useEngine(
+    request,
+    useMemo(() => testHooksEnabled(), []),
+  );
+  const explorer = useExplorerState();
+  const { state, dispatch, restored, linkError } = explorer;
   const model = useModel(engine.client, !!state.float32As16);
   const [bundled, setBundled] = useState<BundledModel[]>();
   const [cache, setCache] = useState<ResultCache>();
@@ -50,14 +59,17 @@ export function App() {
       dispatch({ type: 'model', model: { kind: 'bundled', name: bundled[0].name } });
   }, [restored, state.model, bundled, dispatch]);
 
-  // The state's model (from a link, a reload, the default) loads once per change of model;
-  // a Hub model not yet downloaded and a local folder wait for the user.
-  const requested = useRef<ModelRef | undefined>(undefined);
+  // The state's model (from a link, a reload, the default) loads once per change of model and
+  // once per engine (a lost GPU device starts a new one); a Hub model not yet downloaded and a
+  // local folder not picked in this page wait for the user.
+  const requested = useRef<{ model: ModelRef; client: EngineClient } | undefined>(undefined);
   const { restore, load } = model;
   useEffect(() => {
-    if (!engine.client || !state.model || model.cached === undefined) return;
-    if (sameModel(requested.current, state.model)) return;
-    requested.current = state.model;
+    const client = engine.client;
+    if (!client || !state.model || model.cached === undefined) return;
+    const last = requested.current;
+    if (last && last.client === client && sameModel(last.model, state.model)) return;
+    requested.current = { model: state.model, client };
     restore(state.model);
   }, [engine.client, state.model, model.cached, restore]);
 
@@ -72,11 +84,11 @@ export function App() {
 
   const pick = useCallback(
     (ref: ModelRef, folder?: PickedFolder) => {
-      requested.current = ref;
+      if (engine.client) requested.current = { model: ref, client: engine.client };
       dispatch({ type: 'model', model: ref });
       load(ref, folder);
     },
-    [dispatch, load],
+    [engine.client, dispatch, load],
   );
 
   const status = model.status;
@@ -104,6 +116,9 @@ export function App() {
     running ? noJobs : pending,
     state.settings,
   );
+
+  // A prompt the estimate says cannot run is neither counted nor started: the fact list says why.
+  const runnable = useMemo(() => runnableJobs(pending, estimate), [pending, estimate]);
 
   const stateOf = useCallback(
     (fact: Fact, index: number): PromptState => {
@@ -167,19 +182,44 @@ export function App() {
         </p>
       </header>
       <main className="app-main">
-        {engine.deviceLost && (
-          <p className="banner error" role="alert" data-testid="device-lost">
-            {engine.deviceLost}
-          </p>
+        {engine.lost && (
+          <DeviceLostBanner
+            lost={engine.lost}
+            state={engine.state}
+            onDismiss={engine.dismissLost}
+          />
         )}
         {linkError && (
           <p className="banner error" role="alert" data-testid="link-error">
             {linkError}
           </p>
         )}
+        {explorer.storageProblem && (
+          <p className="banner note" role="status" data-testid="storage-problem">
+            {explorer.storageProblem}
+          </p>
+        )}
+        {explorer.replaced && (
+          <p className="banner note" role="status" data-testid="link-replaced">
+            The link replaced your previous work ({factCount(explorer.replaced)}); it is kept in
+            this tab.{' '}
+            <button type="button" onClick={explorer.goBack} data-testid="go-back">
+              Back to it
+            </button>{' '}
+            <button type="button" onClick={explorer.dismissReplaced}>
+              Dismiss
+            </button>
+          </p>
+        )}
         {engine.state.phase === 'error' && (
           <p className="banner error" role="alert">
             The engine could not start: {engine.state.error}
+          </p>
+        )}
+        {restored && !explorer.persistent && (
+          <p className="banner note">
+            This browser does not let the page keep its state: the facts and settings last until the
+            page closes, or as long as its address is kept.
           </p>
         )}
         {cache && !cache.persistent && (
@@ -227,8 +267,9 @@ export function App() {
             dispatch={dispatch}
             estimate={estimate}
             pending={pending.length}
+            runnable={runnable.length}
             run={run.run}
-            onRun={() => run.start(pending)}
+            onRun={() => run.start(runnable)}
             onCancel={run.cancel}
           />
           <ResultsPanel

@@ -239,6 +239,7 @@ export function RunPanel({
   dispatch,
   estimate,
   pending,
+  runnable,
   run,
   onRun,
   onCancel,
@@ -250,6 +251,8 @@ export function RunPanel({
   estimate: EstimateState;
   /** Prompts without a map for these settings. */
   pending: number;
+  /** Of those, the prompts that can run (the estimate refuses the others, with the reason). */
+  runnable: number;
   run: RunState;
   onRun: () => void;
   onCancel: () => void;
@@ -280,10 +283,10 @@ export function RunPanel({
           type="button"
           className="primary"
           onClick={onRun}
-          disabled={!!blocked || running || pending === 0}
+          disabled={!!blocked || running || runnable === 0}
           data-testid="run"
         >
-          {pending > 0 ? `Run ${pending} prompt${pending === 1 ? '' : 's'}` : 'Run'}
+          {runnable > 0 ? `Run ${runnable} prompt${runnable === 1 ? '' : 's'}` : 'Run'}
         </button>
       </div>
       <Progress run={run} facts={facts} onCancel={onCancel} />

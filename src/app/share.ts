@@ -134,9 +134,17 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promi
 const pipe = (bytes: Uint8Array, transform: CompressionStream | DecompressionStream) =>
   new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
 
+/**
+ * The state as the JSON text a link carries (before packing): what the browser keeps as the
+ * working state (./working-state.ts), read back with `parseStateText`, the links' validator.
+ */
+export function stateText(state: ExplorerState): string {
+  return JSON.stringify(toJson(state));
+}
+
 /** The fragment value for a state: 'z' + deflated JSON where the browser can deflate. */
 export async function encodeState(state: ExplorerState): Promise<string> {
-  const json = new TextEncoder().encode(JSON.stringify(toJson(state)));
+  const json = new TextEncoder().encode(stateText(state));
   if (typeof CompressionStream === 'undefined') return `j${base64url(json)}`;
   const packed = await readAll(pipe(json, new CompressionStream('deflate-raw')), MAX_JSON);
   return `z${base64url(packed)}`;
@@ -169,9 +177,24 @@ export async function decodeState(value: string): Promise<ExplorerState> {
     if (e instanceof ShareLinkError) throw e;
     throw new ShareLinkError('it is cut short or damaged (it does not unpack)');
   }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ShareLinkError('it is cut short or damaged (its data is not readable)');
+  }
+  return parseStateText(text);
+}
+
+/**
+ * Reads the JSON text of a state (a link's, unpacked, or a stored one) with every check a link
+ * gets; throws ShareLinkError saying what is wrong.
+ */
+export function parseStateText(text: string): ExplorerState {
+  if (text.length > MAX_JSON) fail('it unpacks to more data than a link of this app holds');
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    json = JSON.parse(text);
   } catch {
     throw new ShareLinkError('it is cut short or damaged (its data is not readable)');
   }

@@ -1,7 +1,7 @@
 /**
  * The explorer's state: which model, which facts, how to run, what is shown. It is plain data
- * so that it fits in a share link (./share.ts) and survives a reload (the link is kept in the
- * address bar). Results are not part of it: they live in the result cache (./result-cache.ts),
+ * so that it fits in a share link (./share.ts) and survives a reload (it is kept in the browser,
+ * ./working-state.ts, and in the address bar). Results are not part of it: they live in the result cache (./result-cache.ts),
  * keyed by model, prompt and settings.
  */
 import { defaultTau } from '../analysis/selection';

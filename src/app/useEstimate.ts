@@ -53,3 +53,17 @@ export function useEstimate(
   if (!request) return { phase: 'none' };
   return answer?.for === request ? answer.state : { phase: 'estimating' };
 }
+
+/**
+ * The jobs that can run: all of `jobs` except those the estimate (when it is for them) says
+ * cannot, so that the Run button counts and starts only what will run.
+ */
+export function runnableJobs(jobs: Job[], estimate: EstimateState): Job[] {
+  if (estimate.phase !== 'ready') return jobs;
+  const refused = new Set(
+    estimate.jobs.filter((_, i) => estimate.estimate.items[i]?.ok === false).map((j) => jobId(j)),
+  );
+  return refused.size ? jobs.filter((j) => !refused.has(jobId(j))) : jobs;
+}
+
+const jobId = (j: Job) => JSON.stringify([j.fact.id, j.index]);

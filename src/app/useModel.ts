@@ -43,14 +43,20 @@ function requestFor(ref: ModelRef, float32As16: boolean, folder?: PickedFolder):
   return { kind: 'files', label: folder.label, files: folder.files, float32As16 };
 }
 
+const NONE: ModelStatus = { phase: 'none' };
+
 /**
- * The loaded model: one at a time, loads cancellable, Hub downloads listed and removable.
+ * The loaded model: one at a time, loads cancellable, Hub downloads listed and removable. The
+ * status is the client's: a new engine (after a lost GPU device) has no model until one loads.
  * `float32As16`: the "load float32 weights as 16-bit" setting, for the loads started from now on.
  */
 export function useModel(client: EngineClient | undefined, float32As16 = false): ModelControl {
-  const [status, setStatus] = useState<ModelStatus>({ phase: 'none' });
+  const [entry, setEntry] = useState<{ client: EngineClient; status: ModelStatus }>();
+  const status = entry && entry.client === client ? entry.status : NONE;
   const [cached, setCached] = useState<CachedModel[]>();
   const current = useRef<{ runId: string; ref: ModelRef } | undefined>(undefined);
+  // The last folder loaded, so that a new engine loads it again without asking.
+  const folderOf = useRef<{ ref: ModelRef; folder: PickedFolder } | undefined>(undefined);
 
   const refreshCached = useCallback(async () => {
     if (client) setCached(await client.cachedModels());
@@ -70,10 +76,12 @@ export function useModel(client: EngineClient | undefined, float32As16 = false):
   const load = useCallback(
     (ref: ModelRef, folder?: PickedFolder) => {
       if (!client) return;
+      const setStatus = (s: ModelStatus) => setEntry({ client, status: s });
       const previous = current.current;
-      if (previous) void client.cancel(previous.runId);
+      if (previous) void client.cancel(previous.runId).catch(() => {});
       const runId = newRunId();
       current.current = { runId, ref };
+      if (folder) folderOf.current = { ref, folder };
       const mine = () => current.current?.runId === runId;
       setStatus({ phase: 'loading', ref });
       const onProgress = proxy((progress: LoadEvent) => {
@@ -109,12 +117,18 @@ export function useModel(client: EngineClient | undefined, float32As16 = false):
 
   const restore = useCallback(
     (ref: ModelRef) => {
-      if (ref.kind === 'files') return setStatus({ phase: 'waiting', ref, reason: 'pick-folder' });
+      if (!client) return;
+      const wait = (reason: 'download' | 'pick-folder') =>
+        setEntry({ client, status: { phase: 'waiting', ref, reason } });
+      if (ref.kind === 'files') {
+        const held = folderOf.current;
+        return held && sameModel(held.ref, ref) ? load(ref, held.folder) : wait('pick-folder');
+      }
       if (ref.kind === 'hub' && !cached?.some((m) => m.id === modelId(ref)))
-        return setStatus({ phase: 'waiting', ref, reason: 'download' });
+        return wait('download');
       load(ref);
     },
-    [cached, load],
+    [client, cached, load],
   );
 
   const cancel = useCallback(() => {
@@ -132,7 +146,11 @@ export function useModel(client: EngineClient | undefined, float32As16 = false):
   );
 
   const updateInfo = useCallback((info: ModelInfo) => {
-    setStatus((s) => (s.phase === 'ready' && s.info.id === info.id ? { ...s, info } : s));
+    setEntry((e) =>
+      e && e.status.phase === 'ready' && e.status.info.id === info.id
+        ? { ...e, status: { ...e.status, info } }
+        : e,
+    );
   }, []);
 
   return { status, cached, load, assess, restore, cancel, removeCached, updateInfo };

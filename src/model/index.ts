@@ -19,3 +19,4 @@ export {
   type WeightSummary,
 } from './model';
 export { readRows, readWeight, replaceRows, storageOf, weightFeeds } from './weight-access';
+export { OutOfMemoryError, checkWeightsFit } from './memory';

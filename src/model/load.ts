@@ -71,6 +71,7 @@ interface Placed {
   scale: number;
   rowBlocks?: number[];
 }
+import { checkWeightsFit } from './memory';
 
 /**
  * Collects checkpoint tensors into device weights: each tensor is converted to its input's
@@ -104,6 +105,11 @@ export class WeightCollector {
   /** Whether a checkpoint tensor is used at all (pooler, NSP head and mask buffers are not). */
   wants(name: string): boolean {
     return this.index.has(canonicalName(name));
+  }
+
+  /** Whether a checkpoint tensor becomes a table that is split by rows past the tensor limit. */
+  isRowTable(name: string): boolean {
+    return !!this.index.get(canonicalName(name))?.some(({ spec }) => spec.rowTable);
   }
 
   /** Notes the checkpoint's dtypes (from its headers), to report what could not stay 16-bit. */
@@ -304,6 +310,7 @@ export async function loadModel(
       check: (plan) => {
         checkCheckpoint(arch, config, plan);
         collector.expect(plan);
+        checkWeightsFit(plan, runtime, source.id, (name) => collector.isRowTable(name));
       },
     });
     const loaded = await collector.finish('the checkpoint');

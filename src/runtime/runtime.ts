@@ -15,6 +15,9 @@ export interface BackendInfo {
   fallbackReason?: string;
 }
 
+/** onnxruntime-web's WASM heap: a 32-bit WebAssembly memory grows to 4 GiB at most. */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
 export type NumericArray = Float32Array | Int32Array | BigInt64Array;
 
 /** float16 bit patterns (onnxruntime's JavaScript float16 tensors hold them in a Uint16Array). */
@@ -32,6 +35,8 @@ export interface RuntimeLimits {
    * maxBufferSize and maxStorageBufferBindingSize. Larger vocabulary tables are split by rows.
    */
   maxTensorBytes: number;
+  /** All the memory the engine's tensors may use, where it is bounded: the WASM heap. */
+  heapBytes?: number;
 }
 
 /**

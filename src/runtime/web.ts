@@ -20,7 +20,14 @@ import {
   type OrtEngine,
   type OrtLogLevel,
 } from './backend-choice';
-import type { BackendInfo, Float16Bits, NumericArray, Runtime, RuntimeLimits } from './runtime';
+import {
+  type BackendInfo,
+  type Float16Bits,
+  type NumericArray,
+  type Runtime,
+  type RuntimeLimits,
+  WASM_HEAP_BYTES,
+} from './runtime';
 import { negModel } from './tiny-onnx';
 
 type Ort = typeof OrtModule;
@@ -33,6 +40,8 @@ export interface WebRuntimeOptions {
   engine?: OrtEngine;
   /** onnxruntime's log level (it logs to console.error at every level). Default `error`. */
   logLevel?: OrtLogLevel;
+  /** How to ask for a WebGPU adapter (tests make it fail); default `navigator.gpu`'s. */
+  requestAdapter?: (options: GPURequestAdapterOptions) => Promise<GPUAdapter | null>;
 }
 
 /** `BackendInfo` plus what the browser runtime knows beyond it. */
@@ -55,12 +64,15 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function probeAdapter(): Promise<{ probe: AdapterProbe; adapter?: GPUAdapter }> {
+async function probeAdapter(
+  request?: WebRuntimeOptions['requestAdapter'],
+): Promise<{ probe: AdapterProbe; adapter?: GPUAdapter }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return { probe: { api: false, adapter: false, fallbackAdapter: false } };
   let adapter: GPUAdapter | null = null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const options: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
+    adapter = await (request ? request(options) : gpu.requestAdapter(options));
   } catch {
     adapter = null;
   }
@@ -110,7 +122,7 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
   let decision: BackendDecision = { backend: 'wasm' };
   let adapter: GPUAdapter | undefined;
   if (requested !== 'wasm') {
-    const probed = await probeAdapter();
+    const probed = await probeAdapter(options.requestAdapter);
     decision = decideBackend(requested, probed.probe);
     adapter = probed.adapter;
   }
@@ -157,9 +169,6 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
   return new WebRuntime(ort, info, device, keepAlive);
 }
 
-/** The WASM heap's limit: onnxruntime-web 1.30 is a wasm32 build (4 GiB of memory at most). */
-export const WASM_HEAP_BYTES = 2 ** 32;
-
 /** Reads the first `bytes` bytes of a GPU buffer back to the host. */
 async function download(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
   const size = buffer.size;
@@ -178,8 +187,19 @@ async function download(device: GPUDevice, buffer: GPUBuffer, bytes: number): Pr
   }
 }
 
+/** Whether a WebGPU error is an allocation failure (the class exists only where WebGPU does). */
+const isGpuOutOfMemory = (e: GPUError | null): e is GPUError =>
+  !!e && typeof GPUOutOfMemoryError !== 'undefined' && e instanceof GPUOutOfMemoryError;
+
 export class WebRuntime implements Runtime {
   readonly limits: RuntimeLimits;
+
+  /**
+   * A GPU allocation that failed since the last check: WebGPU reports them asynchronously (error
+   * scopes, uncaptured errors), so the next session or read throws it instead of computing on a
+   * buffer that was never made.
+   */
+  private gpuOutOfMemory: string | undefined;
 
   constructor(
     private readonly ort: Ort,
@@ -198,7 +218,23 @@ export class WebRuntime implements Runtime {
             device.limits.maxStorageBufferBindingSize,
           ),
         }
-      : { float16: true, maxTensorBytes: WASM_HEAP_BYTES };
+      : { float16: true, maxTensorBytes: WASM_HEAP_BYTES, heapBytes: WASM_HEAP_BYTES };
+    // onnxruntime's own buffers: an allocation it makes without an error scope lands here.
+    device?.addEventListener('uncapturederror', (e) => {
+      if (isGpuOutOfMemory(e.error)) this.noteOutOfMemory(e.error);
+    });
+  }
+
+  private noteOutOfMemory(e: GPUError): void {
+    this.gpuOutOfMemory ??= e.message || 'a GPU buffer could not be allocated';
+  }
+
+  /** Throws the GPU allocation failure noted since the last check, once. */
+  private checkGpuMemory(): void {
+    const message = this.gpuOutOfMemory;
+    if (message === undefined) return;
+    this.gpuOutOfMemory = undefined;
+    throw new Error(`GPUOutOfMemoryError: ${message}`);
   }
 
   /**
@@ -214,6 +250,7 @@ export class WebRuntime implements Runtime {
   private sessionQueue: Promise<unknown> = Promise.resolve();
 
   private async createSessionNow(model: Uint8Array): Promise<InferenceSession> {
+    this.checkGpuMemory();
     const options: InferenceSession.SessionOptions = {
       executionProviders: [this.info.backend],
       graphOptimizationLevel: 'all',
@@ -239,6 +276,7 @@ export class WebRuntime implements Runtime {
     }
     // WebGPU buffer sizes are multiples of 4 bytes: an odd count of float16 values pads one.
     const size = Math.ceil(data.byteLength / 4) * 4;
+    device.pushErrorScope('out-of-memory');
     const buffer = device.createBuffer({
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -250,6 +288,10 @@ export class WebRuntime implements Runtime {
       padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       device.queue.writeBuffer(buffer, 0, padded);
     }
+    void device.popErrorScope().then(
+      (e) => isGpuOutOfMemory(e) && this.noteOutOfMemory(e),
+      () => {}, // a lost device: its own event reports it
+    );
     const byteLength = data.byteLength;
     if (data instanceof Uint16Array)
       return this.ort.Tensor.fromGpuBuffer(buffer, {
@@ -275,6 +317,7 @@ export class WebRuntime implements Runtime {
   }
 
   async read(t: Tensor): Promise<NumericArray | Float16Bits> {
+    this.checkGpuMemory();
     const data = await t.getData();
     if (
       data instanceof Float32Array ||

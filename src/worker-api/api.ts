@@ -83,7 +83,19 @@ export interface InitOptions {
   engine?: OrtEngine;
   /** `?ortlog=`: onnxruntime's log level (default error); verbose shows op placement. */
   logLevel?: OrtLogLevel;
+  /**
+   * What the end-to-end tests may do to this worker (src/app/test-hooks.ts: only a test's own
+   * script turns them on): `testHook` works only with it, and `noAdapter` makes the WebGPU
+   * adapter request fail, as on a machine whose GPU did not come back.
+   */
+  testHooks?: { noAdapter?: boolean };
 }
+
+/**
+ * What a test may do to the engine (only when it was started with `testHooks`): destroy the GPU
+ * device now, or at the next attribution's first progress report (a run stopped mid-way).
+ */
+export type TestHook = 'lose-device' | 'lose-device-in-next-run';
 
 /** The backend the engine runs on, as the status bar shows it. */
 export type EngineInfo = WebBackendInfo;
@@ -205,10 +217,15 @@ export interface ValueTokensRequest {
   direction?: ProjectionDirection;
 }
 
-/** Something that happened in the engine outside any call: today, a lost GPU device. */
+/**
+ * Something that happened in the engine outside any call: today, a lost GPU device. From then
+ * on every call of this worker fails with a DeviceLostError: make a new client (the app does,
+ * src/app/useEngine.ts), which starts a new device, or WASM where WebGPU does not come back.
+ */
 export interface EngineEvent {
   type: 'device-lost';
-  message: string;
+  /** The device's own reason and message ("destroyed", "unknown: ..."). */
+  reason: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,6 +371,8 @@ export interface EngineApi {
   selfTest(): Promise<SelfTestResult>;
   /** Calls `listener` for engine events (a lost GPU device) from now on. */
   subscribe(listener: (e: EngineEvent) => void): Promise<void>;
+  /** Test hooks (see InitOptions.testHooks and TestHook). */
+  testHook(hook: TestHook): Promise<void>;
 
   /** Loads a model (replacing the one loaded) and compiles its graphs. Cancellable. */
   loadModel(

@@ -7,8 +7,8 @@ import type { EngineApi } from './api';
  * throws outside a call.
  */
 export type EngineClient = Remote<EngineApi> & {
-  /** Stops the worker; pending calls reject. */
-  terminate(): void;
+  /** Stops the worker; pending calls reject, with `reason` when given. */
+  terminate(reason?: Error): void;
 };
 
 export function createEngineClient(): EngineClient {
@@ -29,8 +29,11 @@ export function createEngineClient(): EngineClient {
   );
 
   const remote = wrap<EngineApi>(worker);
-  const terminate = () => {
-    fail(new Error('engine worker terminated'));
+  let terminated = false;
+  const terminate = (reason?: Error) => {
+    if (terminated) return;
+    terminated = true;
+    fail(reason ?? new Error('engine worker terminated'));
     remote[releaseProxy]();
     worker.terminate();
   };

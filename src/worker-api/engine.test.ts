@@ -277,7 +277,9 @@ describe('toUserError', () => {
       deviceLost: 'unknown: GPU hung',
     });
     expect(e.name).toBe('DeviceLostError');
-    expect(e.message).toMatch(/GPU device was lost \(unknown: GPU hung\).*Reload the page/);
+    expect(e.message).toMatch(
+      /^Stopped while running the attribution: the GPU device was lost \(unknown: GPU hung\).*The engine restarts \(on WASM if the GPU does not come back\)/,
+    );
   });
   it('keeps cancellations and user-facing errors, and wraps the rest', () => {
     expect(toUserError(new DOMException('x', 'AbortError'), ctx).name).toBe('AbortError');

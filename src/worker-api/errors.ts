@@ -45,6 +45,52 @@ export interface ErrorContext {
   doing: string;
   /** Size of the model's weights, to say how much memory it needed. */
   checkpointBytes?: number;
+  /** The model loaded or being loaded (its id), to say which one ran out of memory. */
+  model?: string;
+  /** The backend it runs on. */
+  backend?: 'webgpu' | 'wasm' | 'node';
+  /** The call's settings, when it has them: the number of steps sets the batch's size. */
+  settings?: { method: string; steps: number };
+}
+
+/** What to try when memory runs out, most helpful first, for the message. */
+export function memoryRemedies(ctx: ErrorContext): string[] {
+  const out: string[] = [];
+  if (ctx.settings && ctx.settings.method !== 'grad-x-act' && ctx.settings.steps > 1)
+    out.push(`fewer steps (m = ${ctx.settings.steps} now: the path's rows are run as one batch)`);
+  if (ctx.backend === 'webgpu')
+    out.push(
+      "the WASM backend (add ?backend=wasm to the address), which uses the computer's memory " +
+        "rather than the GPU's",
+    );
+  out.push('a smaller model', 'closing other tabs, then reloading the page');
+  return out;
+}
+
+/** "a, b or c". */
+const either = (items: string[]) =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+
+const SETTING_NAMES: Record<string, string> = {
+  amig: 'AMIG',
+  ig: 'integrated gradients',
+  'grad-x-act': 'gradient × activation',
+};
+
+/** "demo-gpt2 (weights 3.7 MB, on WebGPU) with AMIG at 20 steps", as far as it is known. */
+function whatRan(ctx: ErrorContext): string {
+  const about = [
+    ctx.checkpointBytes ? `the model's weights take ${megabytes(ctx.checkpointBytes)}` : '',
+    ctx.backend ? `on ${ctx.backend === 'webgpu' ? 'WebGPU' : ctx.backend.toUpperCase()}` : '',
+  ].filter(Boolean);
+  const method = ctx.settings && (SETTING_NAMES[ctx.settings.method] ?? ctx.settings.method);
+  return (
+    (ctx.model ? ` of ${ctx.model}` : '') +
+    (about.length ? ` (${about.join(', ')})` : '') +
+    (method
+      ? ` with ${method}${ctx.settings!.method === 'grad-x-act' ? '' : ` at ${ctx.settings!.steps} steps`}`
+      : '')
+  );
 }
 
 export function isAbort(e: unknown): boolean {
@@ -63,13 +109,7 @@ function megabytes(bytes: number): string {
 /** The error to hand to the UI for `e`. */
 export function toUserError(e: unknown, ctx: ErrorContext): Error {
   if (isAbort(e)) return new EngineError('AbortError', 'Cancelled.');
-  if (ctx.deviceLost !== undefined)
-    return new EngineError(
-      'DeviceLostError',
-      `The GPU device was lost (${ctx.deviceLost}), so the model's weights on it are gone. ` +
-        'Reload the page to start the engine again; if it happens again, use the WASM backend ' +
-        '(add ?backend=wasm to the address).',
-    );
+  if (ctx.deviceLost !== undefined) return deviceLostError(ctx.deviceLost, ctx.doing);
   const message = messageOf(e);
   if (e instanceof Error && e.name === 'QuotaExceededError')
     return new EngineError(
@@ -77,20 +117,34 @@ export function toUserError(e: unknown, ctx: ErrorContext): Error {
       `The browser's storage is full while ${ctx.doing}: remove downloaded models you no longer ` +
         `need (Model, Downloaded models) or free disk space, then try again. (${message})`,
     );
+  if (e instanceof Error && e.name === 'OutOfMemoryError') return passOn(e);
   if (OUT_OF_MEMORY.test(message) || (e instanceof RangeError && /memory|buffer/i.test(message)))
     return new EngineError(
       'OutOfMemoryError',
-      `Out of memory while ${ctx.doing}` +
-        (ctx.checkpointBytes
-          ? ` (the model's weights take ${megabytes(ctx.checkpointBytes)})`
-          : '') +
-        '. Pick a smaller model, fewer path steps, or shorter prompts, close other tabs, and ' +
-        `reload the page. (${message})`,
+      `Out of memory while ${ctx.doing}${whatRan(ctx)}. Try ${either(memoryRemedies(ctx))}. ` +
+        `(${message})`,
     );
-  if (e instanceof ModelLoadError || (e instanceof Error && USER_FACING.has(e.name))) {
-    const out = new Error(message);
-    out.name = (e as Error).name;
-    return out;
-  }
+  if (e instanceof ModelLoadError || (e instanceof Error && USER_FACING.has(e.name)))
+    return passOn(e as Error);
   return new EngineError('EngineError', `Something went wrong while ${ctx.doing}: ${message}`);
+}
+
+/** A user-facing error as it crosses the worker boundary: its name and message. */
+function passOn(e: Error): Error {
+  const out = new Error(e.message);
+  out.name = e.name;
+  return out;
+}
+
+/**
+ * The error of a call the lost GPU device stopped (`doing` what), also used by the client for
+ * the calls its worker could not answer any more.
+ */
+export function deviceLostError(reason: string, doing?: string): EngineError {
+  return new EngineError(
+    'DeviceLostError',
+    `Stopped${doing ? ` while ${doing}` : ''}: the GPU device was lost (${reason}), and the ` +
+      "model's weights with it. The engine restarts (on WASM if the GPU does not come back) and " +
+      'loads the model again; finished results are kept: run this again then.',
+  );
 }

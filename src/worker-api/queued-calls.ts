@@ -61,6 +61,8 @@ export type Guard = <T>(
   runId: string | undefined,
   task: (signal: AbortSignal) => Promise<T>,
   callback?: unknown,
+  /** The call's request, for its errors (the settings a run used). */
+  request?: unknown,
 ) => Promise<T>;
 
 /** A comlink callback called without waiting for it; a closed page must not fail the call. */
@@ -87,6 +89,7 @@ export function queuedCalls(
             return on[name](arg, signal, fireAndForget(onProgress));
           },
           onProgress,
+          arg,
         );
   };
   add('engine', ENGINE_CALLS);

@@ -41,8 +41,8 @@ export function markRan(ctx: AnalysisContext, which: keyof AnalysisState['ran'])
 }
 
 /**
- * The estimate of `request` while the analysis is `wanted` (its tab is open) and has no answer,
- * and the restore: when `ran` and the estimate says the worker holds the whole answer, `run`.
+ * The estimate of `request` for the loaded model while the analysis is `wanted` (its tab is open)
+ * and has no answer, and the restore: when `ran` and the estimate says the worker holds the whole answer, `run`.
  */
 export function useRestorable<R, P>(
   ctx: AnalysisContext,
@@ -53,10 +53,13 @@ export function useRestorable<R, P>(
   run: () => void,
 ): Query<AnalysisEstimate> {
   const { phase } = call.state;
+  // Asked only once the model is loaded (the worker answers NoModelError before), and again
+  // for another model: a tab opened from a link asks while the model is still loading.
+  const key = ctx.info?.key;
   const estimate = useAnalysisEstimate(
     ctx.client,
-    wanted && phase !== 'running' && phase !== 'done' ? request : undefined,
-    phase,
+    key !== undefined && wanted && phase !== 'running' && phase !== 'done' ? request : undefined,
+    `${phase} ${key}`,
   );
   const restore =
     wanted && ran && phase === 'idle' && estimate.phase === 'ready' && estimate.value.complete;
