@@ -10,6 +10,7 @@
  * src/worker-api/queued-calls.ts.
  */
 import { expose, releaseProxy, transfer } from 'comlink';
+import type { WeightSummary } from '../src/model';
 import { runProof } from '../src/runtime/proof';
 import { WASM_HEAP_BYTES } from '../src/runtime/runtime';
 import { createWebRuntime, type WebRuntime } from '../src/runtime/web';
@@ -92,6 +93,16 @@ function theAnalyses(): AnalysisEngine {
 }
 
 /**
+ * Whether the weights are float32 where the 16-bit setting would round them: a model being
+ * loaded without the setting, or a loaded one with float32 weights it did not round.
+ */
+function holdsFloat32(request: unknown, weights: WeightSummary | undefined): boolean {
+  const load = request as Partial<ModelRequest> | undefined;
+  if (load?.kind !== undefined) return !load.float32As16;
+  return !!weights && !weights.rounded && weights.float16Bytes < weights.deviceBytes;
+}
+
+/**
  * Runs a call in the queue (cancellable by `runId`), then releases its progress callback and
  * turns any failure into an error the UI can show.
  */
@@ -119,6 +130,7 @@ async function guarded<T>(
           () => undefined,
         )),
       settings: (request as { settings?: ErrorContext['settings'] } | undefined)?.settings,
+      float32Weights: holdsFloat32(request, info?.weights),
     });
   } finally {
     (callback as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();

@@ -56,6 +56,17 @@ describe('out-of-memory messages', () => {
     );
   });
 
+  it('offer the 16-bit setting where float32 weights would be rounded by it', () => {
+    expect(memoryRemedies({ doing: 'x', backend: 'wasm', float32Weights: true })).toEqual([
+      'the setting "Load float32 weights as 16-bit", which halves the weights\' memory',
+      'a smaller model',
+      'closing other tabs, then reloading the page',
+    ]);
+    expect(
+      memoryRemedies({ doing: 'x', backend: 'wasm', float32Weights: false }),
+    ).not.toContainEqual(expect.stringMatching(/16-bit/));
+  });
+
   it('pass a refusal made from the sizes on as it is', () => {
     const refusal = new OutOfMemoryError('m cannot run on WASM: its weights take 5.0 GiB ...');
     expect(toUserError(refusal, run)).toMatchObject({

@@ -51,6 +51,8 @@ export interface ErrorContext {
   backend?: 'webgpu' | 'wasm' | 'node';
   /** The call's settings, when it has them: the number of steps sets the batch's size. */
   settings?: { method: string; steps: number };
+  /** Whether float32 weights are (or would be) held as float32, the 16-bit setting being off. */
+  float32Weights?: boolean;
 }
 
 /** What to try when memory runs out, most helpful first, for the message. */
@@ -58,6 +60,8 @@ export function memoryRemedies(ctx: ErrorContext): string[] {
   const out: string[] = [];
   if (ctx.settings && ctx.settings.method !== 'grad-x-act' && ctx.settings.steps > 1)
     out.push(`fewer steps (m = ${ctx.settings.steps} now: the path's rows are run as one batch)`);
+  if (ctx.float32Weights)
+    out.push('the setting "Load float32 weights as 16-bit", which halves the weights\' memory');
   if (ctx.backend === 'webgpu')
     out.push(
       "the WASM backend (add ?backend=wasm to the address), which uses the computer's memory " +
