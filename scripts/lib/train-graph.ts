@@ -2,7 +2,7 @@
  * The whole model as one graph with its language-modelling loss and the loss's gradient for
  * every weight: the engine's own reverse-mode differentiation, used to train the demo models.
  */
-import { type Architecture, type WeightSpec, type Weights } from '../../src/arch';
+import { type Architecture, type WeightSpec, type Weights, runBlock } from '../../src/arch';
 import { Graph, type Tensor, ops } from '../../src/graph';
 import type { ModelConfig } from '../../src/weights/types';
 
@@ -55,7 +55,7 @@ export function trainingGraph(
   for (let l = 0; l < cfg.numLayers; l++) {
     const w: Weights = {};
     for (const spec of arch.blockWeights(cfg)) w[spec.input] = declare(spec, l);
-    h = arch.block(cfg, h, bias, null, w).h;
+    h = runBlock(arch, cfg, h, { bias }, null, w).h;
   }
   const x = arch.headTransform(cfg, h, globals);
   const decoder = cfg.tieWordEmbeddings ? globals.word_emb : globals.decoder_w;

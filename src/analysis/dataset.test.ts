@@ -8,8 +8,8 @@ import {
   plantedFacts,
   plantedModel,
 } from '../../tests/planted/planted';
-import { attribute } from '../attribution/attribute';
-import { loadModel } from '../model';
+import { attributeMany } from '../attribution/attribute';
+import { loadModel, noCounts } from '../model';
 import { predict } from '../attribution/predict';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
@@ -29,7 +29,7 @@ import {
 // Count the engine's attribution and prediction calls while running the real code.
 vi.mock('../attribution/attribute', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/attribute')>();
-  return { ...real, attribute: vi.fn(real.attribute) };
+  return { ...real, attributeMany: vi.fn(real.attributeMany) };
 });
 vi.mock('../attribution/predict', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/predict')>();
@@ -95,7 +95,7 @@ function kn(
     tau: 0.3,
     p: 0.3,
     neurons: neurons.map(([layer, unit]) => ({ layer, unit, score: 1, count: 1, stability: 1 })),
-    counts: { forward: 0, backward: 0 },
+    counts: noCounts(),
     warnings: [],
   };
 }
@@ -283,7 +283,8 @@ describe('runDataset on a tiny model', () => {
   it('a run stopped midway and restarted does no work twice', async () => {
     const model = tinyBert();
     const store = new MemoryResultStore();
-    const calls = vi.mocked(attribute);
+    const calls = vi.mocked(attributeMany);
+    const prompts = () => calls.mock.calls.flatMap((c) => c[1].map((p) => p.prompt));
     const searches = vi.mocked(predict);
     calls.mockClear();
     const stop = new AbortController();
@@ -298,8 +299,9 @@ describe('runDataset on a tiny model', () => {
         },
       }),
     ).rejects.toThrow('stopped by the user');
-    // paris/en (2 prompts) and paris/zh (1 prompt) are done and stored.
-    expect(calls).toHaveBeenCalledTimes(3);
+    // paris/en (2 prompts, one call) and paris/zh (1 prompt) are done and stored.
+    expect(calls).toHaveBeenCalledTimes(2);
+    expect(prompts()).toHaveLength(3);
     expect(await store.keys(keyPrefix('kn', model.id))).toHaveLength(2);
     expect(await store.keys(keyPrefix('dkn', model.id))).toHaveLength(2);
 
@@ -313,7 +315,7 @@ describe('runDataset on a tiny model', () => {
       onProgress: (p) => seen.push(p),
     });
     // Only berlin/en, france/en and france/zh: one prompt each.
-    expect(calls.mock.calls.map((c) => c[1])).toEqual([
+    expect(prompts()).toEqual([
       'The capital of Germany is [MASK] .',
       'Paris is the capital of [MASK] .',
       '巴黎是[MASK]的首都',

@@ -4,8 +4,9 @@
  * a run stopped by the user or a page reload resumes where it stopped. Then the relation-level
  * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
  */
-import { attribute, estimateCounts } from '../attribution/attribute';
-import type { BlockCounts, Model } from '../model';
+import { attributeMany, layoutOf } from '../attribution/attribute';
+import { planRun, totalCounts } from '../attribution/schedule';
+import { type BlockCounts, type Model, addCounts, noCounts } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Fact } from '../facts/types';
@@ -382,19 +383,15 @@ function attributionEstimate(
   prompts: readonly { text: string; object: string }[],
   opts: DatasetOptions,
 ): number {
-  let total = 0;
-  for (const p of prompts) {
-    const enc = encodePrompt(
-      model.config,
-      model.tokenizer,
-      p.text,
-      p.object,
-      opts.attribution?.multiToken,
-    );
-    const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, opts.attribution);
-    total += c.forward + c.backward;
-  }
-  return total;
+  const layouts = prompts.map((p) =>
+    layoutOf(
+      encodePrompt(model.config, model.tokenizer, p.text, p.object, opts.attribution?.multiToken),
+    ),
+  );
+  // The prompts run together (computeKn), so the plan is theirs together.
+  const plan = planRun(model.config, model.arch.causal, layouts, opts.attribution ?? {});
+  const c = totalCounts(plan.counts);
+  return c.forward + c.backward;
 }
 
 /** A stored record is reused only for the same prompts and object (the fact set may change). */
@@ -412,23 +409,18 @@ async function computeKn(
   opts: DatasetOptions,
   onBlocks: (done: number) => void,
 ): Promise<KnRecord> {
-  const counts: BlockCounts = { forward: 0, backward: 0 };
-  const probabilities: number[] = [];
-  const warnings: string[] = [];
-  const maps = [];
-  for (const p of item.prompts) {
-    const before = counts.forward + counts.backward;
-    const r = await attribute(model, p.text, p.object, opts.attribution, {
-      signal: opts.signal,
-      onProgress: ({ done }) => onBlocks(before + done),
-    });
-    counts.forward += r.counts.forward;
-    counts.backward += r.counts.backward;
-    onBlocks(counts.forward + counts.backward);
-    probabilities.push(r.probability);
-    warnings.push(...r.warnings);
-    maps.push({ language: item.language, scores: r.scores });
-  }
+  // The fact's prompts in this language run together: a causal model's share their passes.
+  const results = await attributeMany(
+    model,
+    item.prompts.map((p) => ({ prompt: p.text, object: p.object })),
+    opts.attribution,
+    { signal: opts.signal, onProgress: ({ done }) => onBlocks(done) },
+  );
+  const counts = results.reduce((sum, r) => addCounts(sum, r.counts), noCounts());
+  onBlocks(counts.forward + counts.backward);
+  const probabilities = results.map((r) => r.probability);
+  const warnings = results.flatMap((r) => r.warnings);
+  const maps = results.map((r) => ({ language: item.language, scores: r.scores }));
   const [kn] = knowledgeNeuronsByLanguage(maps, model.numLayers, model.numUnits, opts.selection);
   return {
     factId: item.fact.id,

@@ -1,6 +1,6 @@
 import type { Tensor } from '../graph';
 import type { ArchFamily, ModelConfig } from '../weights/types';
-import type { Tap, WeightSpec, Weights } from './common';
+import type { AttentionMask, Tap, WeightSpec, Weights } from './common';
 
 /**
  * One transformer family, written once in the graph builder. Graph inputs named in the weight
@@ -15,13 +15,22 @@ export interface Architecture {
   /** Token ids [B, T] and position ids [B, T] (int64) to the first hidden states [B, T, H]. */
   embed(cfg: ModelConfig, ids: Tensor, positions: Tensor, w: Weights): Tensor;
   /**
-   * One block; with a tap, also the tapped FFN value found at the tap position, [B, F]. `bias`
-   * is added to the attention scores ([1 or B, 1, T, T]: causal and padding masks).
+   * A block's attention sublayer with its residual (and BERT's norm): h [B, T, H] to the state
+   * the FFN reads, and the keys and values of these positions [B, heads, T, dh].
    */
-  block(
+  attentionSublayer(
     cfg: ModelConfig,
     h: Tensor,
-    bias: Tensor,
+    mask: AttentionMask,
+    w: Weights,
+  ): { h: Tensor; k: Tensor; v: Tensor };
+  /**
+   * A block's FFN sublayer with its residual (and BERT's norm), with the tap: the attention
+   * sublayer's output to the block's output; with a tap, also what the tap read.
+   */
+  feedForwardSublayer(
+    cfg: ModelConfig,
+    h: Tensor,
     tap: Tap | null,
     w: Weights,
   ): { h: Tensor; found: Tensor | null };
@@ -31,4 +40,18 @@ export interface Architecture {
   decoderBias: boolean;
   /** Whether the attention is causal (GPT) or bidirectional (BERT). */
   causal: boolean;
+}
+
+/** One transformer block: the attention sublayer, then the FFN sublayer. */
+export function runBlock(
+  arch: Architecture,
+  cfg: ModelConfig,
+  h: Tensor,
+  mask: AttentionMask,
+  tap: Tap | null,
+  w: Weights,
+): { h: Tensor; found: Tensor | null; mid: Tensor; k: Tensor; v: Tensor } {
+  const attended = arch.attentionSublayer(cfg, h, mask, w);
+  const out = arch.feedForwardSublayer(cfg, attended.h, tap, w);
+  return { h: out.h, found: out.found, mid: attended.h, k: attended.k, v: attended.v };
 }

@@ -134,7 +134,7 @@ export function toOnnx(graph: Graph): Uint8Array {
   };
 
   const outputs = graph.outputs.map((o) => o.tensor);
-  for (const t of topoOrder(outputs)) emitTensor(e, t, initializers);
+  for (const t of topoOrder(outputs, true)) emitTensor(e, t, initializers);
 
   // Graph outputs get their own names through Identity, so one tensor may be output twice and
   // an input may be an output.

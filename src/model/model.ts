@@ -13,7 +13,8 @@ import type { ModelConfig } from '../weights/types';
 /** Where the tap sits: after the FFN activation (default) or before it (GPT reference mode). */
 export type TapMode = 'post-activation' | 'pre-activation';
 
-export type Sessions = { [K in keyof ModelGraphs]: InferenceSession };
+/** Sessions of the graphs the model's family needs (see graphNames). */
+export type Sessions = { [K in keyof ModelGraphs]?: InferenceSession };
 
 export interface ModelWeights {
   global: Record<string, Tensor>;
