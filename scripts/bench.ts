@@ -208,6 +208,24 @@ async function benchFolder(
     ),
     withTorch(
       [
+        'forward token-block evaluations',
+        s.forwardTokens,
+        p.forwardTokens,
+        (s.forwardTokens / p.forwardTokens).toFixed(3),
+      ],
+      ['', ''],
+    ),
+    withTorch(
+      [
+        'backward token-block evaluations',
+        s.backwardTokens,
+        p.backwardTokens,
+        (s.backwardTokens / p.backwardTokens).toFixed(3),
+      ],
+      ['', ''],
+    ),
+    withTorch(
+      [
         `seconds per prompt (median of ${repeats})`,
         staggered.seconds.toFixed(2),
         perLayer.seconds.toFixed(2),
