@@ -311,10 +311,10 @@ test.describe('explorer (WASM)', () => {
     page,
   }) => {
     const files = folderFiles(DEMO_GPT2);
-    const llama = { ...files, 'config.json': Buffer.from('{"model_type": "llama"}') };
+    const gemma = { ...files, 'config.json': Buffer.from('{"model_type": "gemma"}') };
     await fakeHub(page, {
       'kne-test/private': { files, fail: { status: 401 } },
-      'kne-test/llama': { files: llama },
+      'kne-test/gemma': { files: gemma },
       'kne-test/no-tokenizer': { files: folderFiles(DEMO_GPT2, ['tokenizer.json']) },
       'kne-test/cut': { files, cut: { file: 'model.safetensors', bytes: 100_000 } },
     });
@@ -330,8 +330,8 @@ test.describe('explorer (WASM)', () => {
         /"kne-test\/private" was not found on the Hugging Face Hub, or it is private \(HTTP 401/,
       ],
       [
-        'kne-test/llama',
-        /model_type "llama" is not supported; supported model types: bert, roberta, xlm-roberta, camembert, gpt2/,
+        'kne-test/gemma',
+        /model_type "gemma" is not supported; supported model types: bert, roberta, xlm-roberta, camembert, gpt2, llama, mistral, qwen2, qwen3/,
       ],
       ['kne-test/no-tokenizer', /tokenizer\.json was not found for model "kne-test\/no-tokenizer"/],
       [

@@ -7,8 +7,8 @@
  * Hugging Face folder that both load). Each model runs in a process of its own, so memory figures
  * start clean. Prints ratios; not a test.
  *
- *   npm run bench                              # all four models, AMIG with m = 20
- *   npm run bench -- --only demo               # the demo models (demo-bert, demo-gpt2) alone
+ *   npm run bench                              # all five models, AMIG with m = 20
+ *   npm run bench -- --only demo               # the demo models (demo-bert, -gpt2) alone
  *   npm run bench -- --only mbert,gpt2         # the full-size shapes alone
  *   npm run bench -- --no-torch                # without the PyTorch column
  */

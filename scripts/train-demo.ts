@@ -1,8 +1,10 @@
 /**
- * Trains the two bundled demo models from the fact set and writes them as Hugging Face folders
- * under public/models/: demo-bert (masked LM) and demo-gpt2 (causal LM).
+ * Trains the bundled demo models from the fact set and writes them as Hugging Face folders
+ * under public/models/: demo-bert (masked LM) and demo-gpt2 (causal LM). It also trains a
+ * LLaMA-family demo, demo-qwen3, on request; that one is not bundled yet (docs/demo-models.md).
  *
- *   npm run train:demo                 # both models, full schedule (about 30 minutes, 2 cores)
+ *   npm run train:demo                 # the bundled two, full schedule (about 30 minutes each, 2 cores)
+ *   npm run train:demo -- --only qwen3 # the LLaMA-family demo (hours on 2 cores)
  *   npm run train:demo -- --only bert --steps 200 --out /tmp/models   # a quick trial
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import {
   buildByteLevelBpeTokenizer,
   buildWordPieceTokenizer,
   byteLevelBpeTokenizerConfig,
+  qwenTokenizerConfig,
   wordPieceTokenizerConfig,
 } from './lib/tokenizer-build';
 import { trainingGraph } from './lib/train-graph';
@@ -37,11 +40,41 @@ const { values: args } = parseArgs({
 });
 
 const SIZE = { layers: 4, hidden: 128, heads: 4, ffn: 512, positions: 64 };
+/** demo-qwen3: grouped-query attention, two key/value heads for the four query heads. */
+const KV_HEADS = 2;
 const SEED = 42;
 /** The masked LM learns slower: each step supervises only the answer's slots (and few others). */
-const STEPS = { bert: 6000, gpt2: 3000 };
+const STEPS = { bert: 6000, gpt2: 3000, qwen3: 3000 };
 
-function hfConfig(kind: 'bert' | 'gpt2', vocabSize: number, eosId: number) {
+type Kind = keyof typeof STEPS;
+
+function hfConfig(kind: Kind, vocabSize: number, eosId: number) {
+  if (kind === 'qwen3')
+    return {
+      architectures: ['Qwen3ForCausalLM'],
+      model_type: 'qwen3',
+      vocab_size: vocabSize,
+      hidden_size: SIZE.hidden,
+      num_hidden_layers: SIZE.layers,
+      num_attention_heads: SIZE.heads,
+      num_key_value_heads: KV_HEADS,
+      head_dim: SIZE.hidden / SIZE.heads,
+      intermediate_size: SIZE.ffn,
+      hidden_act: 'silu',
+      max_position_embeddings: SIZE.positions,
+      rms_norm_eps: 1e-6,
+      rope_theta: 10000,
+      rope_scaling: null,
+      attention_bias: false,
+      use_sliding_window: false,
+      sliding_window: null,
+      max_window_layers: SIZE.layers,
+      bos_token_id: null,
+      eos_token_id: eosId,
+      tie_word_embeddings: true,
+      initializer_range: 0.02,
+      torch_dtype: 'float32',
+    };
   if (kind === 'bert')
     return {
       architectures: ['BertForMaskedLM'],
@@ -78,7 +111,7 @@ function hfConfig(kind: 'bert' | 'gpt2', vocabSize: number, eosId: number) {
 }
 
 /** Token ids the way the engine builds them at inference (src/attribution/prompt.ts). */
-function tokenise(kind: 'bert' | 'gpt2', tok: ModelTokenizer, ex: Example): TokenisedExample {
+function tokenise(kind: Kind, tok: ModelTokenizer, ex: Example): TokenisedExample {
   const enc = (text: string) => (text ? tok.encode(text, { addSpecialTokens: false }).ids : []);
   if (kind === 'bert') {
     const left = enc(ex.left);
@@ -87,13 +120,15 @@ function tokenise(kind: 'bert' | 'gpt2', tok: ModelTokenizer, ex: Example): Toke
     return { ids, answer: answer.map((_, j) => 1 + left.length + j) };
   }
   const spaced = /\s$/.test(ex.left);
-  const left = enc(ex.left.replace(/\s+$/, ''));
+  // The beginning-of-sequence token where the tokenizer adds one (none here: GPT-2, Qwen).
+  const start = tok.special.bos === undefined ? [] : [tok.special.bos];
+  const left = [...start, ...enc(ex.left.replace(/\s+$/, ''))];
   const answer = enc((spaced ? ' ' : '') + ex.answer);
   const ids = [...left, ...answer, ...enc(ex.right), tok.special.eos!];
   return { ids, answer: answer.map((_, j) => left.length + j) };
 }
 
-async function trainModel(kind: 'bert' | 'gpt2', set: FactSet) {
+async function trainModel(kind: Kind, set: FactSet) {
   const started = Date.now();
   const runtime = createNodeRuntime();
   const corpus = buildCorpus(set);
@@ -104,7 +139,9 @@ async function trainModel(kind: 'bert' | 'gpt2', set: FactSet) {
   const tokenizerConfig =
     kind === 'bert'
       ? wordPieceTokenizerConfig(tokenizerJson as never, SIZE.positions)
-      : byteLevelBpeTokenizerConfig(tokenizerJson as never, SIZE.positions);
+      : kind === 'qwen3'
+        ? qwenTokenizerConfig(tokenizerJson as never, SIZE.positions)
+        : byteLevelBpeTokenizerConfig(tokenizerJson as never, SIZE.positions);
   const tokenizer = loadTokenizer(tokenizerJson, tokenizerConfig);
   const eos = tokenizer.special.eos ?? 0;
   const configJson = hfConfig(kind, tokenizer.vocabSize, eos);
@@ -175,8 +212,9 @@ async function trainModel(kind: 'bert' | 'gpt2', set: FactSet) {
 async function main() {
   const root = 'data/factset';
   const set = await loadFactSet(async (path) => readFileSync(join(root, path), 'utf8'));
-  for (const kind of ['bert', 'gpt2'] as const)
-    if (!args.only || args.only === kind) await trainModel(kind, set);
+  const kinds = args.only ? [args.only] : ['bert', 'gpt2'];
+  for (const kind of ['bert', 'gpt2', 'qwen3'] as const)
+    if (kinds.includes(kind)) await trainModel(kind, set);
 }
 
 await main();

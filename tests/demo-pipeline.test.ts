@@ -1,5 +1,5 @@
 /**
- * The analysis pipeline end to end on both bundled demo models (public/models), through the
+ * The analysis pipeline end to end on the three bundled demo models (public/models), through the
  * worker's own Engine and AnalysisEngine on onnxruntime-node, with a few facts of the bundled
  * fact set in English and Chinese: attribution, language overlap, the intervention lab,
  * degenerate pairs and clusters, a weight edit and its revert, fact checking on one relation,

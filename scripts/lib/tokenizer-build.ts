@@ -294,6 +294,28 @@ export function byteLevelBpeTokenizerConfig(tokenizer: BpeTokenizerJson, modelMa
   };
 }
 
+/**
+ * tokenizer_config.json of a Qwen-style model over the same byte-level BPE: no
+ * beginning-of-sequence token (bos_token null; the post-processor adds none), <|endoftext|> ends
+ * a sequence and pads.
+ */
+export function qwenTokenizerConfig(tokenizer: BpeTokenizerJson, modelMaxLength: number) {
+  return {
+    add_bos_token: false,
+    add_prefix_space: false,
+    added_tokens_decoder: addedTokensDecoder(tokenizer.added_tokens),
+    bos_token: null,
+    clean_up_tokenization_spaces: false,
+    eos_token: END_OF_TEXT,
+    errors: 'replace',
+    model_max_length: modelMaxLength,
+    pad_token: END_OF_TEXT,
+    split_special_tokens: false,
+    tokenizer_class: 'Qwen2Tokenizer',
+    unk_token: null,
+  };
+}
+
 function addedToken(content: string, id: number): AddedTokenJson {
   return {
     id,

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { architectures } from '../../src/arch';
+import { architectures, ropeTables } from '../../src/arch';
 import { toOnnx } from '../../src/graph';
 import { checkpointTensors } from '../../src/arch/weights';
 import { createNodeRuntime } from '../../src/runtime/node';
-import { referenceForward } from '../../tests/reference';
-import { type TinyModelType, tinyConfig } from '../../tests/reference/random-model';
+import { parseConfig } from '../../src/weights/config';
+import type { HostTensor, ModelConfig } from '../../src/weights/types';
+import { llamaForward, referenceForward } from '../../tests/reference';
+import { tinyConfig, tinyLlamaConfig } from '../../tests/reference/random-model';
 import { trainingGraph } from './train-graph';
 import { mulberry32 } from '../../src/util/random';
 import { initialWeights } from './trainer';
@@ -16,10 +18,24 @@ const runtime = createNodeRuntime({ threads: 1 });
  * computed by the independent float64 reference forward pass, with the weights written back
  * to Hugging Face layout by checkpointTensors (so its layout inversion is checked too).
  */
+type Forward = (hf: Map<string, HostTensor>, ids: number[]) => Float64Array;
+
+const small = { vocab_size: 11, hidden_size: 8, intermediate_size: 12 };
+const cases: [string, ModelConfig, Forward][] = [
+  ...(['bert', 'gpt2'] as const).map((type): [string, ModelConfig, Forward] => {
+    const cfg = tinyConfig(type, { vocabSize: 11, hiddenSize: 8, intermediateSize: 12 });
+    return [type, cfg, (hf, ids) => referenceForward(cfg, hf, ids).logits];
+  }),
+  // GQA with q/k norm and a tied head; q/k/v biases; untied head with llama3 RoPE.
+  ...(['qwen3', 'qwen2', 'llama3'] as const).map((variant): [string, ModelConfig, Forward] => {
+    const json = tinyLlamaConfig(variant, { ...small, tie_word_embeddings: variant !== 'llama3' });
+    return [variant, parseConfig(json), (hf, ids) => llamaForward(json, hf, ids).logits];
+  }),
+];
+
 describe('training graph gradients match finite differences of the reference loss', () => {
-  for (const type of ['bert', 'gpt2'] as TinyModelType[]) {
-    it(type, async () => {
-      const cfg = tinyConfig(type, { vocabSize: 11, hiddenSize: 8, intermediateSize: 12 });
+  for (const [name, cfg, forward] of cases) {
+    it(name, async () => {
       const arch = architectures[cfg.family];
       const B = 2;
       const T = 4;
@@ -58,6 +74,11 @@ describe('training graph gradients match finite differences of the reference los
         ),
         target_weights: runtime.tensor(Float32Array.from(targets.map((x) => x.w)), [2]),
       };
+      if (arch.rotary) {
+        const { cos, sin } = ropeTables(cfg, [0, 1, 2, 3]);
+        feeds.rope_cos = runtime.tensor(cos, [T, cos.length / T]);
+        feeds.rope_sin = runtime.tensor(sin, [T, sin.length / T]);
+      }
       for (const w of weights)
         feeds[w.input] = runtime.tensor(params.get(w.input)!, w.spec.shape as number[]);
       const out = await session.run(feeds);
@@ -68,10 +89,7 @@ describe('training graph gradients match finite differences of the reference los
         );
         let loss = 0;
         for (const x of targets) {
-          const logits = referenceForward(cfg, hf, ids[x.b]).logits.subarray(
-            x.t * V,
-            (x.t + 1) * V,
-          );
+          const logits = forward(hf, ids[x.b]).subarray(x.t * V, (x.t + 1) * V);
           const max = Math.max(...logits);
           const lse = Math.log(logits.reduce((s, l) => s + Math.exp(l - max), 0)) + max;
           loss -= x.w * (logits[x.id] - lse);

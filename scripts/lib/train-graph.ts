@@ -2,7 +2,14 @@
  * The whole model as one graph with its language-modelling loss and the loss's gradient for
  * every weight: the engine's own reverse-mode differentiation, used to train the demo models.
  */
-import { type Architecture, type WeightSpec, type Weights, runBlock } from '../../src/arch';
+import {
+  type Architecture,
+  type BlockContext,
+  ROTARY_INPUTS,
+  type WeightSpec,
+  type Weights,
+  runBlock,
+} from '../../src/arch';
 import { Graph, type Tensor, ops } from '../../src/graph';
 import type { ModelConfig } from '../../src/weights/types';
 
@@ -19,8 +26,9 @@ export interface TrainGraph {
 }
 
 /**
- * Inputs: ids, positions [B, T] int64; bias [B, 1, T, T] (causal and padding masks); targets
- * [N] int64, flat indices b*T*V + t*V + token of the predicted tokens; target_weights [N].
+ * Inputs: ids, positions [B, T] int64; bias [B, 1, T, T] (causal and padding masks); rotary
+ * models: rope_cos, rope_sin [T, head_dim] (ropeTables of positions 0..T-1); targets [N] int64,
+ * flat indices b*T*V + t*V + token of the predicted tokens; target_weights [N].
  * Outputs: loss = -sum(w * log p(target)), and grad:<input> for every weight.
  */
 export function trainingGraph(
@@ -35,7 +43,13 @@ export function trainingGraph(
   const V = cfg.vocabSize;
   const ids = g.input('ids', 'int64', [B, T]);
   const positions = g.input('positions', 'int64', [B, T]);
-  const bias = g.input('bias', 'float32', [B, 1, T, T]);
+  const ctx: BlockContext = { bias: g.input('bias', 'float32', [B, 1, T, T]) };
+  if (arch.rotary) {
+    const [cos, sin] = ROTARY_INPUTS.map((name) =>
+      g.input(name, 'float32', [T, cfg.llama!.headDim]),
+    );
+    ctx.rope = { cos, sin };
+  }
   const targets = g.input('targets', 'int64', ['N']);
   const targetWeights = g.input('target_weights', 'float32', ['N']);
 
@@ -55,7 +69,7 @@ export function trainingGraph(
   for (let l = 0; l < cfg.numLayers; l++) {
     const w: Weights = {};
     for (const spec of arch.blockWeights(cfg)) w[spec.input] = declare(spec, l);
-    h = runBlock(arch, cfg, h, { bias }, null, w).h;
+    h = runBlock(arch, cfg, h, ctx, null, w).h;
   }
   const x = arch.headTransform(cfg, h, globals);
   const decoder = cfg.tieWordEmbeddings ? globals.word_emb : globals.decoder_w;

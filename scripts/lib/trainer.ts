@@ -3,7 +3,7 @@
  * graph of train-graph.ts run in onnxruntime-node, and AdamW on the host.
  */
 import type { InferenceSession } from 'onnxruntime-common';
-import type { Architecture } from '../../src/arch';
+import { type Architecture, ropeTables } from '../../src/arch';
 import { toOnnx } from '../../src/graph';
 import { type TrainWeight, trainingGraph } from './train-graph';
 import type { Runtime } from '../../src/runtime/runtime';
@@ -175,6 +175,14 @@ export async function train(
       targets: runtime.tensor(batch.targets, [batch.targets.length]),
       target_weights: runtime.tensor(batch.weights, [batch.weights.length]),
     };
+    if (arch.rotary) {
+      const { cos, sin } = ropeTables(
+        cfg,
+        Array.from({ length: T }, (_, t) => t),
+      );
+      feeds.rope_cos = runtime.tensor(cos, [T, cos.length / T]);
+      feeds.rope_sin = runtime.tensor(sin, [T, sin.length / T]);
+    }
     for (const w of weights)
       feeds[w.input] = runtime.tensor(params.get(w.input)!, w.spec.shape as number[]);
     const out = await session.run(feeds);

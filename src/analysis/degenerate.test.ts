@@ -1,4 +1,4 @@
-import { tinyModel } from '../../tests/reference/tiny-model';
+import { tinyLlamaModel, tinyModel } from '../../tests/reference/tiny-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_FACTS,
@@ -99,6 +99,33 @@ describe('connections', () => {
     expect(linkStrength(c, 'feed')).toBe(c.feed);
     const both = linkStrength(c, 'feed+redundancy');
     both.forEach((v, i) => expect(v).toBe(Math.max(c.feed[i], c.redundancy[i])));
+  });
+});
+
+describe('connections of gated neurons (LLaMA family)', () => {
+  it('feed = the larger |cos| of the value (down_proj column) and the gate_proj or up_proj row', async () => {
+    const { model, weights, config } = tinyLlamaModel('qwen3', { seed: 5 });
+    const H = config.hiddenSize;
+    const F = config.intermediateSize;
+    const a = { layer: 0, unit: 3 };
+    const b = { layer: 1, unit: 9 };
+    const c = await connections(model, [a, b]);
+    const at = (layer: number, name: string) =>
+      weights.get(`model.layers.${layer}.mlp.${name}.weight`)!.data;
+    // HF layout: down_proj [H, F] (value = column), gate_proj and up_proj [F, H] (key = row).
+    const value = Array.from({ length: H }, (_, h) => at(a.layer, 'down_proj')[h * F + a.unit]);
+    const row = (name: string) =>
+      Array.from(at(b.layer, name).subarray(b.unit * H, (b.unit + 1) * H));
+    const cos = (x: number[], y: number[]) => {
+      const dot = x.reduce((s, xi, i) => s + xi * y[i], 0);
+      const norm = (v: number[]) => Math.sqrt(v.reduce((s, vi) => s + vi * vi, 0));
+      return dot / (norm(x) * norm(y));
+    };
+    const gate = Math.abs(cos(value, row('gate_proj')));
+    const up = Math.abs(cos(value, row('up_proj')));
+    expect(gate).not.toBeCloseTo(up, 3); // the two keys differ, so the choice is exercised
+    expect(c.feed[1]).toBeCloseTo(Math.max(gate, up), 6);
+    expect(c.feed[2]).toBeCloseTo(Math.max(gate, up), 6);
   });
 });
 

@@ -163,8 +163,9 @@ export interface Connections {
   /**
    * n x n, symmetric: for a in layer l and b in layer l + 1, |cos(v_a, k_b)| between a's value
    * vector (its row of the FFN output projection: what it writes to the residual stream) and
-   * b's key vector (its column of the next FFN's input projection: what it reads); 0 for pairs
-   * not in adjacent layers. The follow-up work (heng840/DKN) links by the raw dot product
+   * b's key vector (its column of the next FFN's input projection: what it reads; a gated
+   * neuron reads through two, its gate_proj and up_proj rows, and the larger |cos| counts); 0
+   * for pairs not in adjacent layers. The follow-up work (heng840/DKN) links by the raw dot product
    * v_a . k_b; the cosine removes the per-layer scale of the weights so that one threshold
    * serves every layer pair. The LayerNorm in between is ignored, as there.
    */
@@ -183,16 +184,20 @@ export async function connections(model: Model, neurons: Neuron[]): Promise<Conn
   const H = model.config.hiddenSize;
   const F = model.numUnits;
   const values: Float32Array[] = [];
-  const keys: Float32Array[] = [];
+  // A neuron's key vectors: one per input projection it reads through (a gated FFN's neuron
+  // has two, its gate_proj and up_proj rows; its feed link is the stronger of the two).
+  const keys: Float32Array[][] = [];
   // Read only the layers involved, and keep only the given neurons' vectors.
   for (const l of new Set(neurons.map((x) => x.layer))) {
     const w = model.weights.layers[l];
     const proj = (await model.runtime.read(w.proj_w)) as Float32Array;
-    const fc = (await model.runtime.read(w.fc_w)) as Float32Array;
+    const inputs: Float32Array[] = [];
+    for (const name of model.arch.keyInputs)
+      inputs.push((await model.runtime.read(w[name])) as Float32Array);
     neurons.forEach((x, i) => {
       if (x.layer !== l) return;
       values[i] = proj.slice(x.unit * H, (x.unit + 1) * H);
-      keys[i] = Float32Array.from({ length: H }, (_, h) => fc[h * F + x.unit]);
+      keys[i] = inputs.map((fc) => Float32Array.from({ length: H }, (_, h) => fc[h * F + x.unit]));
     });
   }
   const feed = new Float32Array(n * n);
@@ -200,7 +205,9 @@ export async function connections(model: Model, neurons: Neuron[]): Promise<Conn
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
       if (neurons[j].layer === neurons[i].layer + 1)
-        feed[i * n + j] = feed[j * n + i] = Math.abs(cosine(values[i], keys[j]));
+        feed[i * n + j] = feed[j * n + i] = Math.max(
+          ...keys[j].map((k) => Math.abs(cosine(values[i], k))),
+        );
       if (j > i)
         redundancy[i * n + j] = redundancy[j * n + i] = Math.max(0, cosine(values[i], values[j]));
     }

@@ -1,5 +1,6 @@
 import type { Tensor } from 'onnxruntime-common';
-import { tinyModel } from '../../tests/reference/tiny-model';
+import { llamaForward, probabilities } from '../../tests/reference';
+import { tinyLlamaModel, tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../model';
 import { type Prediction, predict, suppress } from '../attribution/predict';
@@ -209,6 +210,55 @@ describe('update', () => {
     ).rejects.toThrow(/vocabulary/);
     expectWeights(model, w);
   });
+});
+
+describe('LLaMA family: value vectors are the columns of down_proj', () => {
+  for (const variant of ['qwen3', 'llama'] as const) {
+    it(`${variant}: erase and update equal the float64 reference on the edited checkpoint`, async () => {
+      const { runtime } = trackingRuntime();
+      const { model, weights, configJson } = tinyLlamaModel(variant, { seed: 11, runtime });
+      const H = model.config.hiddenSize;
+      const F = model.numUnits;
+      const E = weights.get('model.embed_tokens.weight')!.data;
+      const from = objectTokens(model, PROMPT, 'Paris').ids;
+      const to = objectTokens(model, PROMPT, 'Berlin').ids;
+      const meanRow = (ids: number[], h: number) =>
+        ids.reduce((s, id) => s + E[id * H + h], 0) / ids.length;
+      /** The reference's P(object) at every slot, on the checkpoint with value vectors moved. */
+      const reference = (f: (old: number, h: number) => number) => {
+        const edited = new Map(weights);
+        for (const n of neurons) {
+          const name = `model.layers.${n.layer}.mlp.down_proj.weight`;
+          const t = edited.get(name)!;
+          const data = Float32Array.from(t.data); // [H, F]: column `unit` is the value vector
+          for (let h = 0; h < H; h++) data[h * F + n.unit] = f(data[h * F + n.unit], h);
+          edited.set(name, { dims: t.dims, data });
+        }
+        const enc = encodePrompt(model.config, model.tokenizer, PROMPT, 'Paris');
+        const logits = llamaForward(configJson, edited, enc.ids).logits;
+        return enc.slots.map(
+          (s) => probabilities(logits, model.config.vocabSize, s.position)[s.tokenId],
+        );
+      };
+      const engine = async () => (await predictAll(model)).slots.map((s) => s.probability);
+      const before = await engine();
+
+      const erase = await editValueVectors(model, neurons, { kind: 'erase' });
+      const erased = await engine();
+      reference(() => 0).forEach((p, i) => expect(erased[i]).toBeCloseTo(p, 6));
+      expect(Math.max(...erased.map((p, i) => Math.abs(p - before[i])))).toBeGreaterThan(1e-6);
+      await erase.revert();
+      expect(await engine()).toEqual(before);
+
+      const lambda = 1.5;
+      const update = await editValueVectors(model, neurons, { kind: 'update', from, to, lambda });
+      const updated = await engine();
+      reference((old, h) => old + lambda * (meanRow(to, h) - meanRow(from, h))).forEach((p, i) =>
+        expect(updated[i]).toBeCloseTo(p, 5),
+      );
+      await update.revert();
+    });
+  }
 });
 
 describe('revert', () => {

@@ -141,8 +141,8 @@ function HubPicker({
         </button>
       </form>
       <p className="note">
-        BERT/mBERT, RoBERTa/XLM-R and GPT-2/mGPT checkpoints in safetensors format. Downloaded once,
-        then kept in this browser for offline use.
+        BERT/mBERT, RoBERTa/XLM-R, GPT-2/mGPT and Llama/Mistral/Qwen2/Qwen3 checkpoints in
+        safetensors format. Downloaded once, then kept in this browser for offline use.
       </p>
       {control.cached && control.cached.length > 0 && (
         <table className="cached" data-testid="cached-models">

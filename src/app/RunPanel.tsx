@@ -7,8 +7,10 @@ import {
   type AttributionMethod,
   type AttributionSettings,
   STEPS,
+  TAP_MODES,
   resolveSettings,
   takesSteps,
+  tapModeProblem,
 } from '../attribution/settings';
 import type { Fact } from '../facts';
 import type { TapMode } from '../model';
@@ -27,7 +29,13 @@ const METHODS: { value: AttributionMethod; label: string }[] = [
 const TAPS: { value: TapMode; label: string }[] = [
   { value: 'post-activation', label: 'after the activation (default)' },
   { value: 'pre-activation', label: 'before the activation (GPT reference mode)' },
+  { value: 'gate', label: 'the gate activation silu(gate) alone (LLaMA family)' },
 ];
+
+/** Why the settings' tap cannot run on the loaded model, if it cannot. */
+function tapProblem(settings: AttributionSettings, info: ModelInfo | undefined) {
+  return info && tapModeProblem(info.config.family, info.config.modelType, settings.tapMode);
+}
 
 const MULTI: { value: MultiTokenMode; label: string }[] = [
   { value: 'per-token', label: 'each token at its own slot, averaged (default)' },
@@ -87,11 +95,17 @@ function Settings({
             onChange={(e) => set({ tapMode: e.target.value as TapMode })}
             data-testid="setting-tap"
           >
-            {TAPS.map((t) => (
+            {TAPS.filter(
+              // The loaded model's family's taps; the chosen one stays listed to show it.
+              (t) =>
+                !info ||
+                TAP_MODES[info.config.family].includes(t.value) ||
+                t.value === settings.tapMode,
+            ).map((t) => (
               <option
                 key={t.value}
                 value={t.value}
-                disabled={t.value === 'pre-activation' && info?.config.family === 'bert'}
+                disabled={!!info && !TAP_MODES[info.config.family].includes(t.value)}
               >
                 {t.label}
               </option>
@@ -245,13 +259,15 @@ export function RunPanel({
     ? 'Load a model first.'
     : facts.length === 0
       ? 'Add a fact first.'
-      : undefined;
+      : tapProblem(settings, info);
   return (
     <section className="panel" aria-labelledby="run-heading" data-testid="run-panel">
       <h2 id="run-heading">3 · Run</h2>
       <Settings settings={settings} info={info} dispatch={dispatch} disabled={running} />
       {blocked ? (
-        <p className="note">{blocked}</p>
+        <p className="note" data-testid="run-blocked">
+          {blocked}
+        </p>
       ) : pending === 0 ? (
         <p className="note" data-testid="all-ready">
           Every prompt has its map for these settings.

@@ -77,7 +77,7 @@ const validState: fc.Arbitrary<ExplorerState> = fc
       steps: fc.integer({ min: STEPS.min, max: STEPS.max }),
       // Links carry no score: the form has none, so states always hold the default.
       score: fc.constant('activation'),
-      tapMode: fc.constantFrom('post-activation', 'pre-activation'),
+      tapMode: fc.constantFrom('post-activation', 'pre-activation', 'gate'),
       multiToken: fc.constantFrom('per-token', 'reference'),
     }),
     tau: fc.dictionary(languageCode, fc.double({ min: 0, max: 1, noNaN: true }), { maxKeys: 3 }),

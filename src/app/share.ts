@@ -34,7 +34,7 @@ export class ShareLinkError extends Error {
 }
 
 const METHODS: Record<string, AttributionMethod> = { amig: 'amig', ig: 'ig', gxa: 'grad-x-act' };
-const TAPS = { post: 'post-activation', pre: 'pre-activation' } as const;
+const TAPS = { post: 'post-activation', pre: 'pre-activation', gate: 'gate' } as const;
 const MULTI = { tok: 'per-token', ref: 'reference' } as const;
 
 const keyOf = <V>(table: Record<string, V>, value: V) =>

@@ -1,6 +1,6 @@
 import type { Tensor } from '../graph';
 import type { ArchFamily, ModelConfig } from '../weights/types';
-import type { AttentionMask, Tap, WeightSpec, Weights } from './common';
+import type { BlockContext, Tap, WeightSpec, Weights } from './common';
 
 /**
  * One transformer family, written once in the graph builder. Graph inputs named in the weight
@@ -16,12 +16,14 @@ export interface Architecture {
   embed(cfg: ModelConfig, ids: Tensor, positions: Tensor, w: Weights): Tensor;
   /**
    * A block's attention sublayer with its residual (and BERT's norm): h [B, T, H] to the state
-   * the FFN reads, and the keys and values of these positions [B, heads, T, dh].
+   * the FFN reads, and the keys and values of these positions [B, kv heads, T, dh] (rotated, in
+   * a rotary model). `ctx` holds the attention bias (causal and padding masks), the rotation
+   * tables of a rotary model, and the keys and values of earlier positions a row attends to.
    */
   attentionSublayer(
     cfg: ModelConfig,
     h: Tensor,
-    mask: AttentionMask,
+    ctx: BlockContext,
     w: Weights,
   ): { h: Tensor; k: Tensor; v: Tensor };
   /**
@@ -38,8 +40,15 @@ export interface Architecture {
   headTransform(cfg: ModelConfig, h: Tensor, w: Weights): Tensor;
   /** Whether the decoder adds a per-token bias (graph input `decoder_b`). */
   decoderBias: boolean;
-  /** Whether the attention is causal (GPT) or bidirectional (BERT). */
+  /** Whether the attention is causal (GPT, LLaMA) or bidirectional (BERT). */
   causal: boolean;
+  /** Whether positions enter by rotation (LLaMA), so blocks read rope tables (src/arch/rope.ts). */
+  rotary: boolean;
+  /**
+   * The block weights [H, F] whose columns are a neuron's key vectors, what it reads from the
+   * hidden state (degenerate clusters link value vectors to them).
+   */
+  keyInputs: readonly string[];
 }
 
 /** One transformer block: the attention sublayer, then the FFN sublayer. */
@@ -47,11 +56,11 @@ export function runBlock(
   arch: Architecture,
   cfg: ModelConfig,
   h: Tensor,
-  mask: AttentionMask,
+  ctx: BlockContext,
   tap: Tap | null,
   w: Weights,
 ): { h: Tensor; found: Tensor | null; mid: Tensor; k: Tensor; v: Tensor } {
-  const attended = arch.attentionSublayer(cfg, h, mask, w);
+  const attended = arch.attentionSublayer(cfg, h, ctx, w);
   const out = arch.feedForwardSublayer(cfg, attended.h, tap, w);
   return { h: out.h, found: out.found, mid: attended.h, k: attended.k, v: attended.v };
 }

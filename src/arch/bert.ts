@@ -14,6 +14,8 @@ export const bert: Architecture = {
   family: 'bert',
   causal: false,
   decoderBias: true,
+  rotary: false,
+  keyInputs: ['fc_w'],
 
   globalWeights(cfg) {
     const { hiddenSize: H, vocabSize: V } = cfg;
@@ -116,8 +118,8 @@ export const bert: Architecture = {
   },
 
   // h1 = LN(h + Attn(h))
-  attentionSublayer(cfg, h, mask, w) {
-    const a = attention(h, w, mask, cfg);
+  attentionSublayer(cfg, h, ctx, w) {
+    const a = attention(h, w, ctx, cfg);
     return { h: ops.layerNorm(h.add(a.out), w.ln1_g, w.ln1_b, cfg.layerNormEps), k: a.k, v: a.v };
   },
 

@@ -27,6 +27,8 @@ export const gpt2: Architecture = {
   family: 'gpt2',
   causal: true,
   decoderBias: false,
+  rotary: false,
+  keyInputs: ['fc_w'],
 
   globalWeights(cfg) {
     const { hiddenSize: H, vocabSize: V } = cfg;
@@ -71,8 +73,8 @@ export const gpt2: Architecture = {
   },
 
   // h1 = h + Attn(LN1(h))
-  attentionSublayer(cfg, h, mask, w) {
-    const a = attention(ops.layerNorm(h, w.ln1_g, w.ln1_b, cfg.layerNormEps), w, mask, cfg);
+  attentionSublayer(cfg, h, ctx, w) {
+    const a = attention(ops.layerNorm(h, w.ln1_g, w.ln1_b, cfg.layerNormEps), w, ctx, cfg);
     return { h: h.add(a.out), k: a.k, v: a.v };
   },
 

@@ -7,7 +7,8 @@ import type { ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
 import { runBlock } from './architecture';
 import {
-  type AttentionMask,
+  type BlockContext,
+  type TapMode,
   type WeightSpec,
   type Weights,
   atPosition,
@@ -16,10 +17,11 @@ import {
   readTap,
   replaceTap,
 } from './common';
+import { llamaParams } from './rope';
 
 export interface GraphOptions {
-  /** Tap the FFN pre-activation instead of the activation (reference mode for GPT). */
-  preActivationTap?: boolean;
+  /** Where the tap sits (default: after the activation). */
+  tapMode?: TapMode;
 }
 
 /**
@@ -146,11 +148,21 @@ export function graphNames(causal: boolean): GraphName[] {
   return [...SHARED_GRAPHS, ...(causal ? CAUSAL_GRAPHS : MASKED_GRAPHS)];
 }
 
+/**
+ * The inputs every graph with an attention `bias` (block, blockVjp, setupCached, pathBlockCached,
+ * pathBlockCachedVjp) of a rotary model (LLaMA family) also takes, right after `bias`: cos and
+ * sin of position x inverse frequency, [T, head_dim], or [P, 1, T, head_dim] for path rows at
+ * different positions (src/arch/rope.ts computes them).
+ */
+export const ROTARY_INPUTS = ['rope_cos', 'rope_sin'] as const;
+export type RotaryInput = (typeof ROTARY_INPUTS)[number];
+
 export type GraphName = keyof typeof GRAPH_IO;
 export type GraphInput<G extends GraphName> = (typeof GRAPH_IO)[G]['inputs'][number];
 export type GraphOutput<G extends GraphName> = (typeof GRAPH_IO)[G]['outputs'][number];
-/** What a run of graph G is fed besides the weights, by input name. */
-export type GraphFeeds<G extends GraphName, T> = Record<GraphInput<G>, T>;
+/** What a run of graph G is fed besides the weights, by input name (rope tables if rotary). */
+export type GraphFeeds<G extends GraphName, T> = Record<GraphInput<G>, T> &
+  Partial<Record<RotaryInput, T>>;
 /** What a run of graph G returns, by output name. */
 export type GraphResults<G extends GraphName, T> = Record<GraphOutput<G>, T>;
 
@@ -215,8 +227,12 @@ export function buildModelGraphs(
   const globals = arch.globalWeights(cfg);
   const blocks = arch.blockWeights(cfg);
   const blockWeightNames = new Set(blocks.map((s) => s.input));
-  const { hiddenSize: H, intermediateSize: F, numHeads: heads } = cfg;
-  const pre = !!opts.preActivationTap;
+  const { hiddenSize: H, intermediateSize: F } = cfg;
+  const mode: TapMode = opts.tapMode ?? 'post-activation';
+  // Key/value heads and head width (grouped-query attention in the LLaMA family).
+  const kv = arch.rotary
+    ? { heads: llamaParams(cfg).numKvHeads, dim: llamaParams(cfg).headDim }
+    : { heads: cfg.numHeads, dim: H / cfg.numHeads };
   const built: ModelGraphs = {};
 
   const embed = signedGraph<'embed'>('embed');
@@ -227,14 +243,29 @@ export function buildModelGraphs(
   }
   built.embed = embed.graph;
 
+  /**
+   * Rows h and their attention context: the bias and, in a rotary model, the rope tables right
+   * after it ([T, d] shared by every row, or [P, 1, T, d] per row).
+   */
+  const rowInputs = (g: Declares<'h' | 'bias'>, rows: string, ropePerRow = false) => {
+    const h = g.input('h', 'float32', [rows, 'T', H]);
+    const ctx: BlockContext = { bias: g.input('bias', 'float32', [1, 1, 'T', 'T']) };
+    if (arch.rotary) {
+      const shape: Dim[] = ropePerRow ? [rows, 1, 'T', kv.dim] : ['T', kv.dim];
+      // The rotary inputs are not in GRAPH_IO's lists (only rotary models have them).
+      const [cos, sin] = ROTARY_INPUTS.map((name) => g.graph.input(name, 'float32', shape));
+      ctx.rope = { cos, sin };
+    }
+    return { h, ctx };
+  };
+
   const plainBlock = (g: Declares<'h' | 'bias' | 'tap_pos' | 'tap_mul' | 'tap_add'>) => {
-    const h = g.input('h', 'float32', ['B', 'T', H]);
-    const bias = g.input('bias', 'float32', [1, 1, 'T', 'T']);
+    const { h, ctx } = rowInputs(g, 'B');
     const position = g.input('tap_pos', 'float32', [1, 'T']);
     const mul = g.input('tap_mul', 'float32', ['B', F]);
     const add = g.input('tap_add', 'float32', ['B', F]);
-    const tap = editTap(position, mul, add, pre);
-    return { h, add, out: runBlock(arch, cfg, h, { bias }, tap, lazyWeights(g.graph, blocks)) };
+    const tap = editTap(position, mul, add, mode);
+    return { h, add, out: runBlock(arch, cfg, h, ctx, tap, lazyWeights(g.graph, blocks)) };
   };
 
   const block = signedGraph<'block'>('block');
@@ -255,25 +286,20 @@ export function buildModelGraphs(
   }
   built.blockVjp = blockVjp.graph;
 
-  const rowInputs = (g: Declares<'h' | 'bias'>, rows: string) => ({
-    h: g.input('h', 'float32', [rows, 'T', H]),
-    bias: g.input('bias', 'float32', [1, 1, 'T', 'T']),
-  });
-
   // The schedules' first pass, unedited; a causal model's also keeps keys and values.
   const setupBody = (g: Declares<'h' | 'bias' | 'read_at' | 'base_at'>) => {
-    const { h, bias } = rowInputs(g, 'B');
+    const { h, ctx } = rowInputs(g, 'B');
     const readAt = g.input('read_at', 'int64', ['N', 2]);
     const baseAt = g.input('base_at', 'int64', ['A', 'Tq', 2]);
     const w = lazyWeights(g.graph, blocks);
-    const out = runBlock(arch, cfg, h, { bias }, readTap(readAt, pre), w);
+    const out = runBlock(arch, cfg, h, ctx, readTap(readAt, mode), w);
     return { out, mid: ops.gatherND(out.mid, readAt), base: ops.gatherND(out.h, baseAt) };
   };
   if (arch.causal) {
     const setup = signedGraph<'setupCached'>('setup_cached');
     const { out, mid, base } = setupBody(setup);
     const cacheAt = setup.input('cache_at', 'int64', ['K', 2]);
-    // [B, heads, T, dh] -> the keys (values) at cache_at, [1, heads, K, dh].
+    // [B, kv heads, T, dh] -> the keys (values) at cache_at, [1, kv heads, K, dh].
     const cached = (t: Tensor) =>
       ops
         .gatherND(t.transpose([0, 2, 1, 3]), cacheAt)
@@ -311,7 +337,7 @@ export function buildModelGraphs(
    */
   const spawnRows = (s: ReturnType<typeof spawnInputs>, w: Weights) => {
     const atTap = s.mid.gather(s.from).unsqueeze([1]); // [S, 1, H]
-    const y = arch.feedForwardSublayer(cfg, atTap, replaceTap(s.add, pre), w).h;
+    const y = arch.feedForwardSublayer(cfg, atTap, replaceTap(s.add, mode), w).h;
     const where = ops.greater(s.tapPos.gather(s.from).unsqueeze([2]), 0.5); // [S, T, 1]
     return ops.where(where, y, s.base.gather(s.from));
   };
@@ -335,14 +361,14 @@ export function buildModelGraphs(
    * computes none of them again.
    */
   const pastInputs = (g: Declares<'past_k' | 'past_v' | 'past_bias'>) => ({
-    k: g.input('past_k', 'float32', [1, heads, 'K', H / heads]),
-    v: g.input('past_v', 'float32', [1, heads, 'K', H / heads]),
+    k: g.input('past_k', 'float32', [1, kv.heads, 'K', kv.dim]),
+    v: g.input('past_v', 'float32', [1, kv.heads, 'K', kv.dim]),
     bias: g.input('past_bias', 'float32', ['P', 1, 'T', 'K']),
   });
   const through = (
     g: Graph,
-    rows: { h: Tensor; bias: Tensor },
-    past: AttentionMask['past'],
+    rows: { h: Tensor; ctx: BlockContext },
+    past: BlockContext['past'],
     w: Weights,
     mode: { save: Tensor[] } | { recall: Tensor },
   ) => {
@@ -356,16 +382,15 @@ export function buildModelGraphs(
       const width = t.shape[2] as number;
       return ops.recall(t, mode.recall.slice(2, offset, (offset += width)));
     };
-    return g.rewriting(rewrite, () =>
-      runBlock(arch, cfg, rows.h, { bias: rows.bias, past }, null, w),
-    ).h;
+    return g.rewriting(rewrite, () => runBlock(arch, cfg, rows.h, { ...rows.ctx, past }, null, w))
+      .h;
   };
   // The width of `saved`: the products one position of one row keeps in a block.
   const savedWidth = (() => {
     const probe = new Graph('saved_width');
     const g = { graph: probe, input: probe.input.bind(probe) };
     const save: Tensor[] = [];
-    const rows = rowInputs(g, 'P');
+    const rows = rowInputs(g, 'P', true);
     const past = arch.causal ? pastInputs(g) : undefined;
     through(probe, rows, past, lazyWeights(probe, blocks), { save });
     return save.reduce((sum, t) => sum + (t.shape[2] as number), 0);
@@ -373,9 +398,9 @@ export function buildModelGraphs(
 
   const pathForward = (
     g: Declares<'h' | 'bias' | SpawnInput>,
-    past: () => AttentionMask['past'],
+    past: () => BlockContext['past'],
   ) => {
-    const rows = rowInputs(g, 'P');
+    const rows = rowInputs(g, 'P', true);
     const p = past();
     const s = spawnInputs(g);
     const w = lazyWeights(g.graph, blocks);
@@ -385,9 +410,9 @@ export function buildModelGraphs(
   };
   const pathVjp = (
     g: Declares<'h' | 'bias' | SpawnInput | 'saved' | 'g_out'>,
-    past: () => AttentionMask['past'],
+    past: () => BlockContext['past'],
   ) => {
-    const rows = rowInputs(g, 'P');
+    const rows = rowInputs(g, 'P', true);
     const p = past();
     const s = spawnInputs(g);
     const saved = g.input('saved', 'float32', ['P', 'T', savedWidth]);
@@ -399,7 +424,7 @@ export function buildModelGraphs(
   };
 
   if (arch.causal) {
-    // The past inputs come right after h and bias (GRAPH_IO's order).
+    // The past inputs come right after h, bias (and the rope tables): GRAPH_IO's order.
     const forward = signedGraph<'pathBlockCached'>('path_block_cached');
     const vjp = signedGraph<'pathBlockCachedVjp'>('path_block_cached_vjp');
     const f = pathForward(forward, () => pastInputs(forward));

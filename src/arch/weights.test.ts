@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { randomModel, tinyConfig } from '../../tests/reference/random-model';
+import {
+  TINY_LLAMA_VARIANTS,
+  randomLlamaModel,
+  randomModel,
+  tinyConfig,
+  tinyLlamaConfig,
+} from '../../tests/reference/random-model';
+import { parseConfig } from '../weights/config';
 import { type HeaderEntry, headerOnlyFile } from '../../tests/util/header-only-file';
 import { type CheckpointOptions, loadCheckpoint } from '../weights/checkpoint';
 import { CheckpointError } from '../weights/errors';
@@ -40,6 +47,13 @@ function check(cfg: ModelConfig): CheckpointOptions {
 
 const BERT = tinyConfig('bert');
 const GPT2 = tinyConfig('gpt2');
+
+/** A LLaMA-family config.json of a tiny variant, and the header entries of its checkpoint. */
+function llamaCase(variant: (typeof TINY_LLAMA_VARIANTS)[number]) {
+  const json = tinyLlamaConfig(variant);
+  const entries = [...randomLlamaModel(json, 1)].map(([name, t]) => ({ name, shape: t.dims }));
+  return { json, cfg: parseConfig(json), entries };
+}
 
 describe('checkCheckpoint', () => {
   it('rejects a word embedding far larger than config.json implies before reading any data', async () => {
@@ -121,6 +135,99 @@ describe('checkCheckpoint', () => {
   });
 });
 
+describe('checkCheckpoint: LLaMA family', () => {
+  it('refuses a checkpoint without down_proj from its header, naming the tensor', async () => {
+    const reads = { streams: 0, dataBytes: 0 };
+    const { cfg, entries } = llamaCase('qwen3');
+    const kept = entries.filter((e) => e.name !== 'model.layers.1.mlp.down_proj.weight');
+    // Large enough for the size check: one down_proj fewer, but float32.
+    const file = headerOnlyFile('model.safetensors', kept, reads);
+    await expect(loadCheckpoint(sourceOf([file]), () => {}, check(cfg))).rejects.toThrow(
+      /^model\.safetensors lacks 1 tensor\(s\) this qwen3 model needs, e\.g\. layers\.1\.mlp\.down_proj\.weight\..* download config\.json and the weights from the same model folder/,
+    );
+    expect(reads).toEqual({ streams: 0, dataBytes: 0 });
+  });
+
+  it('refuses tensors that disagree with head_dim from their header, naming the fields', async () => {
+    const reads = { streams: 0, dataBytes: 0 };
+    // Tensors of head_dim 8, config of head_dim 4 (4 query heads, 2 key/value heads).
+    const { entries } = llamaCase('qwen3');
+    const cfg = parseConfig(tinyLlamaConfig('qwen3', { head_dim: 4 }));
+    const file = headerOnlyFile('model.safetensors', entries, reads);
+    await expect(loadCheckpoint(sourceOf([file]), () => {}, check(cfg))).rejects.toThrow(
+      'model.safetensors: tensor "model.layers.0.self_attn.q_proj.weight" has shape [32, 16] ' +
+        "but config.json's hidden_size, num_attention_heads x head_dim imply [16, 16]; the " +
+        'checkpoint and config.json are not of the same model, download both from the same ' +
+        'model folder.',
+    );
+    expect(reads).toEqual({ streams: 0, dataBytes: 0 });
+  });
+
+  it('refuses key/value projections of another head count from their header', async () => {
+    const reads = { streams: 0, dataBytes: 0 };
+    const { entries } = llamaCase('llama');
+    // The checkpoint has 2 key/value heads; config.json says 4 (multi-head attention).
+    const cfg = parseConfig(tinyLlamaConfig('llama', { num_key_value_heads: 4 }));
+    const file = headerOnlyFile('model.safetensors', entries, reads);
+    await expect(loadCheckpoint(sourceOf([file]), () => {}, check(cfg))).rejects.toThrow(
+      /self_attn\.k_proj\.weight" has shape \[8, 16\] but config\.json's hidden_size, num_key_value_heads x head_dim imply \[16, 16\]/,
+    );
+    expect(reads).toEqual({ streams: 0, dataBytes: 0 });
+  });
+
+  it('refuses a bfloat16 header that lies about sizes, naming the tensor, before reading data', async () => {
+    const { cfg, entries } = llamaCase('qwen3');
+    const bf16 = entries.map((e) => ({ ...e, dtype: 'BF16' as const }));
+    const downProj = 'model.layers.0.mlp.down_proj.weight';
+    const elements = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
+
+    // A converter that changed the dtype to BF16 but kept float32's byte spans.
+    const reads = { streams: 0, dataBytes: 0 };
+    const spans = bf16.map((e) =>
+      e.name === downProj ? { ...e, bytes: 4 * elements(e.shape) } : e,
+    );
+    const shape = bf16.find((e) => e.name === downProj)!.shape;
+    await expect(
+      loadCheckpoint(
+        sourceOf([headerOnlyFile('model.safetensors', spans, reads)]),
+        () => {},
+        check(cfg),
+      ),
+    ).rejects.toThrow(
+      new RegExp(
+        `^model\\.safetensors is corrupt: tensor "model\\.layers\\.0\\.mlp\\.down_proj\\.weight" has shape ` +
+          `\\[${shape.join(', ')}\\] and dtype BF16, which needs ${2 * elements(shape)} bytes, but its ` +
+          `data_offsets \\[\\d+, \\d+\\] span ${4 * elements(shape)} bytes; download it again\\.$`,
+      ),
+    );
+    expect(reads).toEqual({ streams: 0, dataBytes: 0 });
+
+    // A header that claims more bytes than the file has (a download cut short).
+    const whole = headerOnlyFile('model.safetensors', bf16, reads);
+    const cut = { ...whole, size: whole.size - 2 };
+    await expect(loadCheckpoint(sourceOf([cut]), () => {}, check(cfg))).rejects.toThrow(
+      new RegExp(
+        `^model\\.safetensors is truncated: tensor ".+" ends at byte ${whole.size} but the file ` +
+          `has ${cut.size} bytes; download it again\\.$`,
+      ),
+    );
+    expect(reads).toEqual({ streams: 0, dataBytes: 0 });
+  });
+
+  it('accepts every tiny variant: biases, q/k norms, tied and separate heads', async () => {
+    for (const variant of TINY_LLAMA_VARIANTS) {
+      const { json, cfg } = llamaCase(variant);
+      const tensors = Object.fromEntries(
+        [...randomLlamaModel(json, 3)].map(([name, t]) => [name, { ...t, dtype: 'BF16' as const }]),
+      );
+      const source = new MemorySource('ok', { 'model.safetensors': writeSafetensors(tensors) });
+      const seen: string[] = [];
+      await loadCheckpoint(source, (name) => void seen.push(name), check(cfg));
+      expect(seen.length, variant).toBe(Object.keys(tensors).length);
+    }
+  });
+});
+
 describe('impliedCheckpointBytes', () => {
   it('is the size of the data of a float16 checkpoint, counting fused and tied tensors once', () => {
     const configs = [
@@ -136,6 +243,14 @@ describe('impliedCheckpointBytes', () => {
         0,
       );
       expect(impliedCheckpointBytes(architectures[cfg.family], cfg)).toBe(dataBytes);
+    }
+    for (const variant of TINY_LLAMA_VARIANTS) {
+      const { json, cfg } = llamaCase(variant);
+      const dataBytes = [...randomLlamaModel(json, 1).values()].reduce(
+        (a, t) => a + 2 * t.data.length,
+        0,
+      );
+      expect(impliedCheckpointBytes(architectures.llama, cfg), variant).toBe(dataBytes);
     }
   });
 

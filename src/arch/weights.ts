@@ -61,7 +61,8 @@ export function missingWeightsError(
 ): CheckpointError {
   return new CheckpointError(
     `${fileName} lacks ${missing.length} tensor(s) this ${cfg.modelType} model needs, e.g. ${missing.slice(0, 3).join('; ')}. ` +
-      'The checkpoint does not match config.json, or it is not a masked/causal LM checkpoint (the LM head is missing).',
+      'The checkpoint does not match config.json, or it is not a masked/causal LM checkpoint (the LM head is missing): ' +
+      'download config.json and the weights from the same model folder, a masked or causal LM one.',
     fileName,
   );
 }
@@ -88,10 +89,13 @@ export function impliedCheckpointBytes(arch: Architecture, cfg: ModelConfig): nu
   return 2 * (stored(arch.globalWeights(cfg)) + cfg.numLayers * stored(arch.blockWeights(cfg)));
 }
 
-function shapeError(file: string, name: string, dims: number[], want: number[]) {
+function shapeError(file: string, name: string, dims: number[], spec: WeightSpec) {
+  const implies = spec.fromConfig
+    ? `config.json's ${spec.fromConfig} imply`
+    : 'config.json implies';
   return new CheckpointError(
-    `${file}: tensor ${quoted(name)} has shape ${shapeText(dims)} but config.json implies ` +
-      `${shapeText(want)}; the checkpoint and config.json are not of the same model, ` +
+    `${file}: tensor ${quoted(name)} has shape ${shapeText(dims)} but ${implies} ` +
+      `${shapeText(storedShape(spec))}; the checkpoint and config.json are not of the same model, ` +
       `download both from the same model folder.`,
     file,
   );
@@ -120,8 +124,7 @@ export function checkCheckpoint(arch: Architecture, cfg: ModelConfig, plan: Chec
   const index = weightIndex(arch, cfg);
   for (const t of plan.tensors) {
     for (const { spec } of index.get(canonicalName(t.name)) ?? []) {
-      const want = storedShape(spec);
-      if (!sameShape(t.shape, want)) throw shapeError(t.file, t.name, t.shape, want);
+      if (!sameShape(t.shape, storedShape(spec))) throw shapeError(t.file, t.name, t.shape, spec);
     }
   }
   const missing = missingWeights(
@@ -144,8 +147,7 @@ export function toInputLayout(
   t: HostTensor,
   file: string,
 ): HostTensor {
-  const want = storedShape(spec);
-  if (!sameShape(t.dims, want)) throw shapeError(file, name, t.dims, want);
+  if (!sameShape(t.dims, storedShape(spec))) throw shapeError(file, name, t.dims, spec);
   const layout = spec.layout;
   if (layout === 'as-is') return t;
   if (layout === 'transpose') {
@@ -178,7 +180,7 @@ export function checkpointTensors(
 ): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
   const headPrefixes = ['cls.', 'lm_head.'];
-  const bodyPrefix = arch.family === 'bert' ? 'bert.' : 'transformer.';
+  const bodyPrefix = { bert: 'bert.', gpt2: 'transformer.', llama: 'model.' }[arch.family];
   const place = (spec: WeightSpec, layer: number | null) => {
     const canonical = spec.hf[0].replace('{l}', String(layer));
     const name = headPrefixes.some((p) => canonical.startsWith(p))

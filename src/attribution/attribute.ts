@@ -5,6 +5,7 @@
  */
 import type { Tensor } from 'onnxruntime-common';
 import {
+  type AttentionFeeds,
   type BlockCounts,
   Executor,
   type Model,
@@ -19,6 +20,7 @@ import {
   type AttributionMethod,
   type AttributionSettings,
   type ScoreMode,
+  checkTapMode,
   resolveSettings,
   takesSteps,
 } from './settings';
@@ -115,6 +117,7 @@ export async function attributeMany(
   options: ScheduleOptions & CallOptions = {},
 ): Promise<AttributionResult[]> {
   const s = resolveSettings(settings);
+  checkTapMode(model.config.family, model.config.modelType, s.tapMode);
   const L = model.numLayers;
   if (options.maxRows !== undefined && options.maxRows < L)
     throw new RangeError(`maxRows must be at least ${L} (one step for every layer)`);
@@ -384,10 +387,14 @@ async function runSetup(
       base: exec.input(int64(lay.base.flat(2)), [A, lay.base[0].length, 2]),
       cache: causal ? exec.input(int64(lay.cache.flat()), [lay.cache.length, 2]) : undefined,
     };
-    const bias = exec.input(lay.bias, [1, 1, lay.length, lay.length]);
+    // Every row of a batch has the same positions; a packed row has its own.
+    const attention = exec.attention(
+      exec.input(lay.bias, [1, 1, lay.length, lay.length]),
+      lay.positions.slice(0, lay.length),
+    );
     let h = await exec.embed(int64(lay.ids), int64(lay.positions), lay.batch);
     for (let l = 0; l < L; l++) {
-      const r = await exec.setup(l, h, bias, at, call.rows);
+      const r = await exec.setup(l, h, attention, at, call.rows);
       exec.free(h);
       h = r.h_out;
       const found = await exec.read(r.found);
@@ -452,6 +459,11 @@ async function staggeredGroup(
     T,
   );
   const bias = exec.input(new Float32Array(T * T), [1, 1, T, T]);
+  // A causal row's position id (a rotary model turns its query and key by it).
+  const positionOf = (i: number) => {
+    const a = group.anchors[i];
+    return encs[group.prompts[a.prompt]].positions[a.position];
+  };
   const cached = causal ? group.reach.reduce((x, y) => x + y, 0) : 0;
   // Which cached keys a row of anchor i sees: its own prompt's positions before its tap.
   const pastRow = (i: number) => {
@@ -490,12 +502,18 @@ async function staggeredGroup(
         });
       }
       const past: (PastFeeds | undefined)[] = [];
+      const attention: AttentionFeeds[] = [];
       for (let l = 0; l < L; l++) {
-        if (!causal) {
+        // Block 0 spawns its rows and carries none (its graph has no attention).
+        if (!causal || l === 0) {
           past.push(undefined);
+          attention.push({ bias });
           continue;
         }
+        // Block l carries the rows spawned in blocks 0 .. l - 1, in spawn order.
         const rows = l * S;
+        const rowPositions = Array.from({ length: rows }, (_, r) => positionOf(spawnAnchor[r % S]));
+        attention.push(exec.attention(bias, rowPositions, rows));
         const pb = new Float32Array(rows * cached);
         for (let r = 0; r < rows; r++) pb.set(pastRow(spawnAnchor[r % S]), r * cached);
         past.push({
@@ -511,7 +529,7 @@ async function staggeredGroup(
       const saved: Tensor[] = [];
       for (let l = 1; l < L; l++) {
         inputs.push(h);
-        const out = await exec.pathBlock(l, h, bias, feeds[l], past[l]);
+        const out = await exec.pathBlock(l, h, attention[l], feeds[l], past[l]);
         h = out.h;
         saved.push(out.saved);
         progress();
@@ -546,7 +564,7 @@ async function staggeredGroup(
         const out = await exec.pathBlockVjp(
           l,
           inputs[l - 1],
-          bias,
+          attention[l],
           feeds[l],
           saved[l - 1],
           g,

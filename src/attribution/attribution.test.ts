@@ -5,7 +5,7 @@ import {
   referenceAttribution as sharedReferenceAttribution,
 } from '../../tests/reference/attribution';
 import type { TinyModelType, randomModel } from '../../tests/reference/random-model';
-import { tinyModel as sharedTinyModel } from '../../tests/reference/tiny-model';
+import { tinyModel as sharedTinyModel, tinyLlamaModel } from '../../tests/reference/tiny-model';
 import type { TapStage } from '../../tests/reference';
 import type { ModelConfig } from '../weights/types';
 import {
@@ -164,6 +164,26 @@ describe('schedules', () => {
       expect(staggered.counts.backwardTokens).toBeLessThan(perLayer.counts.backwardTokens);
     });
   }
+
+  it('LLaMA family (GQA, rotary, both taps): staggered, chunked and per-layer give the same scores', async () => {
+    // qwen3: 4 query heads over 2 key/value heads, q/k norm; the object is several tokens, so
+    // path rows of different slots sit at different rotary positions in one pass.
+    const { model } = tinyLlamaModel('qwen3', { overrides: { num_hidden_layers: 3 } });
+    const prompt = 'The capital of France is [MASK]';
+    const object = ' Parisian';
+    const enc = encodePrompt(model.config, model.tokenizer, prompt, object);
+    expect(enc.slots.length).toBeGreaterThan(1);
+    for (const tapMode of ['post-activation', 'gate'] as const) {
+      const settings = { steps: 3, tapMode };
+      const staggered = await attribute(model, prompt, object, settings);
+      const chunked = await attribute(model, prompt, object, settings, { maxRows: 3 });
+      const perLayer = await attribute(model, prompt, object, settings, { schedule: 'per-layer' });
+      for (const other of [chunked, perLayer])
+        expect(worstRelative(other.scores, staggered.scores)).toBeLessThan(1e-4);
+      expect(staggered.counts).toEqual(estimateCounts(model.config, true, layoutOf(enc), settings));
+      expect(staggered.counts.backwardTokens).toBe(staggered.counts.backward);
+    }
+  });
 
   it('prompts run together score as each alone, and count the same work', async () => {
     const cases = {

@@ -5,6 +5,7 @@
  */
 import { Executor, type Model, type TapMode } from '../model';
 import type { EncodedPrompt } from './prompt';
+import { checkTapMode } from './settings';
 
 export interface NeuronEdit {
   layer: number;
@@ -66,6 +67,7 @@ export async function predict(
         throw new RangeError(
           `neuron (${e.layer}, ${e.unit}) is outside this model's ${L} x ${F} neurons`,
         );
+  if (opts.tapMode) checkTapMode(model.config.family, model.config.modelType, opts.tapMode);
   const exec = await Executor.create(model, opts.tapMode);
   try {
     const positions = [...new Set(enc.slots.map((s) => s.position))];

@@ -68,6 +68,11 @@ export function encodePrompt(
     throw new PromptError(
       `The prompt is ${enc.ids.length} tokens long; this model reads at most ${config.maxPositions}. Shorten it.`,
     );
+  const window = config.llama?.slidingWindow;
+  if (window && enc.ids.length > window)
+    throw new PromptError(
+      `The prompt is ${enc.ids.length} tokens long, more than this model's sliding attention window of ${window} tokens, which the explorer does not implement. Shorten it to ${window} tokens.`,
+    );
   const unk = tokenizer.special.unk;
   const unknownObject = enc.slots.filter((s) => s.tokenId === unk);
   if (unknownObject.length)
@@ -127,20 +132,25 @@ function encodeCausal(
   object: string,
   mode: MultiTokenMode,
 ) {
-  const eos = tokenizer.special.eos ?? tokenizer.special.bos;
+  const name = (id: number) => tokenizer.idToToken(id) ?? String(id);
+  const eos = tokenizer.special.eos;
   if (eos === undefined)
     throw new PromptError(
       'This tokenizer has no end-of-sequence token to build the AMIG baseline from.',
     );
+  // The beginning-of-sequence token the model saw first in training, where its tokenizer adds
+  // one (Llama); the end-of-sequence token the post-processor may add is left out.
+  const bos = tokenizer.special.bos;
+  const start = bos === undefined ? { ids: [], tokens: [] } : { ids: [bos], tokens: [name(bos)] };
   // The object continues the text; a space before [MASK] belongs to the object's first token.
   const spaced = /\s$/.test(left);
   const prompt = left.replace(/\s+$/, '');
   if (!prompt)
     throw new PromptError(`A causal model needs text before ${MASK} to predict the object from.`);
-  const p = tokenizer.encode(prompt, { addSpecialTokens: false });
+  const text = tokenizer.encode(prompt, { addSpecialTokens: false });
+  const p = { ids: [...start.ids, ...text.ids], tokens: [...start.tokens, ...text.tokens] };
   const objectText = mode === 'reference' ? object.trim() : (spaced ? ' ' : '') + object.trim();
   const o = tokenizer.encode(objectText, { addSpecialTokens: false });
-  const name = (id: number) => tokenizer.idToToken(id) ?? String(id);
   if (mode === 'reference') {
     const last = p.ids.length - 1;
     const slots = o.ids.map((tokenId) => ({ position: last, tokenId, token: name(tokenId) }));

@@ -6,6 +6,7 @@
  */
 import { quoted } from '../facts/text';
 import type { TapMode } from '../model';
+import type { ArchFamily } from '../weights/types';
 import type { MultiTokenMode } from './prompt';
 
 export type AttributionMethod = 'amig' | 'ig' | 'grad-x-act';
@@ -39,9 +40,43 @@ export const STEPS = { min: 1, max: 200 } as const;
 const ALLOWED: { [K in Exclude<keyof AttributionSettings, 'steps'>]: AttributionSettings[K][] } = {
   method: ['amig', 'ig', 'grad-x-act'],
   score: ['activation', 'difference'],
-  tapMode: ['post-activation', 'pre-activation'],
+  tapMode: ['post-activation', 'pre-activation', 'gate'],
   multiToken: ['per-token', 'reference'],
 };
+
+/**
+ * The taps each family offers (docs/method.md): after the activation everywhere; the authors'
+ * pre-activation tap for the GPT-2 family; a gated FFN's gate activation for the LLaMA family.
+ * A gated FFN has no single pre-activation, and BERT's was never the authors' tap.
+ */
+export const TAP_MODES: Readonly<Record<ArchFamily, readonly TapMode[]>> = {
+  bert: ['post-activation'],
+  gpt2: ['post-activation', 'pre-activation'],
+  llama: ['post-activation', 'gate'],
+};
+
+/** Why a tap cannot run on a model of this family, or undefined when it can. */
+export function tapModeProblem(
+  family: ArchFamily,
+  modelType: string,
+  tapMode: TapMode,
+): string | undefined {
+  if (TAP_MODES[family].includes(tapMode)) return undefined;
+  const offered = TAP_MODES[family].join(', ');
+  const why =
+    tapMode === 'pre-activation' && family === 'llama'
+      ? 'its gated FFN has no single pre-activation'
+      : tapMode === 'gate'
+        ? 'only a gated FFN (the LLaMA family) has a gate'
+        : "the authors' pre-activation tap is the GPT family's";
+  return `The ${tapMode} tap is not defined for ${modelType} models (${why}); choose one of: ${offered}.`;
+}
+
+/** Throws a RangeError when the settings' tap cannot run on a model of this family. */
+export function checkTapMode(family: ArchFamily, modelType: string, tapMode: TapMode): void {
+  const problem = tapModeProblem(family, modelType, tapMode);
+  if (problem) throw new RangeError(problem);
+}
 
 /** Whether a method integrates along a path, and so takes `steps` points (grad-x-act does not). */
 export function takesSteps(method: AttributionMethod): boolean {

@@ -74,6 +74,9 @@ export class Tensor {
   relu(): Tensor {
     return ops.relu(this);
   }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
   matmul(b: Tensor): Tensor {
     return ops.matmul(this, b);
   }

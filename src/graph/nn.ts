@@ -13,6 +13,11 @@ export function geluTanh(x: Tensor): Tensor {
   return x.mul(0.5).mul(inner.tanh().add(1));
 }
 
+/** SiLU (LLaMA's "silu", also called swish): x sigmoid(x). */
+export function silu(x: Tensor): Tensor {
+  return x.mul(x.sigmoid());
+}
+
 /** x W + b with W stored [in, out]. */
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const y = x.matmul(w);

@@ -20,6 +20,7 @@ const cases: [string, (...xs: Tensor[]) => Tensor, GradInput[]][] = [
   ['tanh', (a) => a.tanh(), [{ shape: [2, 3] }]],
   ['erf', (a) => a.erf(), [{ shape: [2, 3] }]],
   ['relu', (a) => a.relu(), [{ shape: [3, 4], kind: 'awayFromZero' }]],
+  ['sigmoid', (a) => a.sigmoid(), [{ shape: [2, 3] }]],
   ['pow 3', (a) => a.pow(3), [{ shape: [2, 3] }]],
   ['pow -0.5', (a) => a.pow(-0.5), [{ shape: [2, 3], kind: 'positive' }]],
   [
@@ -39,6 +40,12 @@ const cases: [string, (...xs: Tensor[]) => Tensor, GradInput[]][] = [
     'layerNorm',
     (x, g, b) => ops.layerNorm(x, g, b, 1e-5),
     [{ shape: [2, 3, 6] }, { shape: [6] }, { shape: [6] }],
+  ],
+  ['rmsNorm', (x, g) => ops.rmsNorm(x, g, 1e-6), [{ shape: [2, 3, 6] }, { shape: [6] }]],
+  [
+    'rmsNorm per head, named dims',
+    (x, g) => ops.rmsNorm(x, g, 1e-5),
+    [{ shape: ['B', 2, 'T', 4], feed: [2, 2, 3, 4] }, { shape: [4] }],
   ],
   ['matmul 2d', (a, b) => a.matmul(b), [{ shape: [3, 4] }, { shape: [4, 2] }]],
   ['matmul batched x 2d', (a, b) => a.matmul(b), [{ shape: [2, 3, 4] }, { shape: [4, 5] }]],
@@ -78,6 +85,12 @@ const cases: [string, (...xs: Tensor[]) => Tensor, GradInput[]][] = [
   ],
   ['gelu', (a) => nn.gelu(a), [{ shape: [2, 5] }]],
   ['geluTanh', (a) => nn.geluTanh(a), [{ shape: [2, 5] }]],
+  ['silu', (a) => nn.silu(a), [{ shape: [2, 5] }]],
+  [
+    'matmul broadcast grouped heads (GQA)',
+    (q, k) => q.matmul(k.transpose([0, 1, 2, 4, 3])),
+    [{ shape: [2, 2, 3, 4, 5] }, { shape: [2, 2, 1, 6, 5] }],
+  ],
   [
     'linear',
     (x, w, b) => nn.linear(x, w, b),
@@ -215,6 +228,26 @@ describe('graph builder', () => {
       b: rt.tensor(Float32Array.of(4, 5), [2]),
     });
     expect(Array.from(out.db.data as Float32Array)).toEqual([0, 0]);
+  });
+
+  it('rmsNorm and silu compute LlamaRMSNorm and x sigmoid(x)', async () => {
+    const g = new Graph('rms');
+    const x = g.input('x', 'float32', [2, 3]);
+    const gamma = g.constant([0.5, 2, -1], [3]);
+    g.output('y', ops.rmsNorm(x, gamma, 1e-2));
+    g.output('s', nn.silu(x));
+    const rt = createNodeRuntime({ threads: 1 });
+    const s = await rt.createSession(toOnnx(g));
+    const xv = Float32Array.of(1, -2, 3, 0.1, 0, -0.2);
+    const out = await s.run({ x: rt.tensor(xv, [2, 3]) });
+    const y = out.y.data as Float32Array;
+    const silu = out.s.data as Float32Array;
+    for (let r = 0; r < 2; r++) {
+      const row = [0, 1, 2].map((i) => xv[r * 3 + i]);
+      const rms = Math.sqrt(row.reduce((a, v) => a + v * v, 0) / 3 + 1e-2);
+      row.forEach((v, i) => expect(y[r * 3 + i]).toBeCloseTo((v / rms) * [0.5, 2, -1][i], 6));
+    }
+    xv.forEach((v, i) => expect(silu[i]).toBeCloseTo(v / (1 + Math.exp(-v)), 6));
   });
 
   it('computes values, not only gradients, like a direct computation', async () => {

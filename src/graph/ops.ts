@@ -134,6 +134,11 @@ const Tanh = unary('Tanh', (g, _x, out) => sub(g, mul(mul(g, out), out)));
 // d erf(x)/dx = 2/sqrt(pi) * exp(-x^2)
 const Erf = unary('Erf', (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 const Relu = unary('Relu', (g, x) => where(greater(x, 0), g, 0));
+// d sigmoid(x)/dx = s (1 - s), written g s - g s s
+const Sigmoid = unary('Sigmoid', (g, _x, out) => {
+  const gs = mul(g, out);
+  return sub(gs, mul(gs, out));
+});
 
 export const neg = (x: Tensor) => apply(Neg, [x], undefined);
 export const exp = (x: Tensor) => apply(Exp, [x], undefined);
@@ -142,6 +147,7 @@ export const sqrt = (x: Tensor) => apply(Sqrt, [x], undefined);
 export const tanh = (x: Tensor) => apply(Tanh, [x], undefined);
 export const erf = (x: Tensor) => apply(Erf, [x], undefined);
 export const relu = (x: Tensor) => apply(Relu, [x], undefined);
+export const sigmoid = (x: Tensor) => apply(Sigmoid, [x], undefined);
 
 const Pow: OpDef<{ p: number }> = {
   onnx: 'Pow',
@@ -307,6 +313,43 @@ const LayerNorm: OpDef<{ eps: number }> = {
 /** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
 export const layerNorm = (x: Tensor, gamma: Tensor, beta: Tensor, eps: number) =>
   apply(LayerNorm, [x, gamma, beta], { eps });
+
+const RmsNorm: OpDef<{ eps: number }> = {
+  // Opset 17 has no RMSNormalization: emitted as the nodes LlamaRMSNorm runs, the last a Mul
+  // (x * x rather than Pow, which GPUs compute as exp2(log2(x))).
+  onnx: 'Mul',
+  infer: ([x, gamma]) => {
+    sameFloat('RmsNorm', x, gamma);
+    const d = x.shape[x.rank - 1];
+    if (gamma.rank !== 1 || gamma.shape[0] !== d)
+      throw new Error(`rmsNorm: gamma must be [${d}], got ${gamma}`);
+    return { dtype: 'float32', shape: [...x.shape] };
+  },
+  emit: (e, [x, gamma], out, { eps }) => {
+    const square = e.temp('square');
+    e.node('Mul', [x, x], [square]);
+    const meanSquare = e.temp('mean_square');
+    e.node('ReduceMean', [square], [meanSquare], { axes: [-1], keepdims: 1 });
+    const shifted = e.temp('shifted');
+    e.node('Add', [meanSquare, e.float(eps)], [shifted]);
+    const rms = e.temp('rms');
+    e.node('Sqrt', [shifted], [rms]);
+    const normed = e.temp('normed');
+    e.node('Div', [x, rms], [normed]);
+    e.node('Mul', [normed, gamma], [out]);
+  },
+  // With r = (mean(x^2) + eps)^-1/2 and xhat = x r: dx = r (gx - xhat mean(gx * xhat)), gx = g gamma.
+  vjp: (g, [x, gamma], _out, { eps }) => {
+    const rstd = pow(add(mean(mul(x, x), [-1], true), eps), -0.5);
+    const xhat = mul(x, rstd);
+    const gx = mul(g, gamma);
+    const dx = mul(rstd, sub(gx, mul(xhat, mean(mul(gx, xhat), [-1], true))));
+    return [dx, unbroadcast(mul(g, xhat), gamma.shape)];
+  },
+};
+/** RMSNorm over the last axis (LlamaRMSNorm): x / sqrt(mean(x^2) + eps) * gamma. */
+export const rmsNorm = (x: Tensor, gamma: Tensor, eps: number) =>
+  apply(RmsNorm, [x, gamma], { eps });
 
 // ---------------------------------------------------------------------------------------------
 // Linear algebra and layout

@@ -5,7 +5,7 @@
  * can be compared and estimated.
  */
 import type { Tensor } from 'onnxruntime-common';
-import type { GraphFeeds, GraphName, GraphResults } from '../arch';
+import { type GraphFeeds, type GraphName, type GraphResults, ropeTables } from '../arch';
 import type { Model, Sessions, TapMode } from './model';
 
 export interface BlockCounts {
@@ -98,7 +98,7 @@ export class Executor {
     this.count('forward', h.dims[0], h.dims[0] * h.dims[1]);
     const out = await this.run(
       'block',
-      { h, bias: ctx.bias, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd },
+      { h, ...ctx.attention, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd },
       layer,
     );
     return { h: out.h_out, found: out.tap_found };
@@ -115,7 +115,14 @@ export class Executor {
     this.count('backward', h.dims[0], h.dims[0] * h.dims[1]);
     const out = await this.run(
       'blockVjp',
-      { h, bias: ctx.bias, tap_pos: ctx.tapPos, tap_mul: tapMul, tap_add: tapAdd, g_out: gOut },
+      {
+        h,
+        ...ctx.attention,
+        tap_pos: ctx.tapPos,
+        tap_mul: tapMul,
+        tap_add: tapAdd,
+        g_out: gOut,
+      },
       layer,
     );
     return { gH: out.g_h, gTap: out.g_tap };
@@ -129,12 +136,12 @@ export class Executor {
   async setup(
     layer: number,
     h: Tensor,
-    bias: Tensor,
+    attention: AttentionFeeds,
     at: { read: Tensor; base: Tensor; cache?: Tensor },
     rows: number,
   ): Promise<SetupResult> {
     this.count('forward', rows, h.dims[0] * h.dims[1]);
-    const feeds = { h, bias, read_at: at.read, base_at: at.base };
+    const feeds = { h, ...attention, read_at: at.read, base_at: at.base };
     if (at.cache) {
       const out = await this.run('setupCached', { ...feeds, cache_at: at.cache }, layer);
       return { ...out, cache: { k: out.k_cache, v: out.v_cache } };
@@ -160,12 +167,12 @@ export class Executor {
   async pathBlock(
     layer: number,
     h: Tensor,
-    bias: Tensor,
+    attention: AttentionFeeds,
     s: SpawnFeeds,
     past?: PastFeeds,
   ): Promise<{ h: Tensor; saved: Tensor }> {
     this.countPath('forward', h, s);
-    const feeds = { h, bias, ...s };
+    const feeds = { h, ...attention, ...s };
     const out = past
       ? await this.run('pathBlockCached', { ...feeds, ...past }, layer)
       : await this.run('pathBlock', feeds, layer);
@@ -175,14 +182,14 @@ export class Executor {
   async pathBlockVjp(
     layer: number,
     h: Tensor,
-    bias: Tensor,
+    attention: AttentionFeeds,
     s: SpawnFeeds,
     saved: Tensor,
     gOut: Tensor,
     past?: PastFeeds,
   ): Promise<{ gH: Tensor; gSpawn: Tensor }> {
     this.countPath('backward', h, s);
-    const feeds = { h, bias, ...s, saved, g_out: gOut };
+    const feeds = { h, ...attention, ...s, saved, g_out: gOut };
     const out = past
       ? await this.run('pathBlockCachedVjp', { ...feeds, ...past }, layer)
       : await this.run('pathBlockVjp', feeds, layer);
@@ -243,6 +250,21 @@ export class Executor {
     return this.input(data, [positions.length, seqLen]);
   }
 
+  /**
+   * The attention inputs of rows at `positions` (position ids): `bias` [1, 1, T, T] as given,
+   * and a rotary model's rope tables, [T, d] for one sequence (`rows` 0) or [rows, 1, T, d]
+   * when `positions` holds `rows` rows of T positions each.
+   */
+  attention(bias: Tensor, positions: readonly number[], rows = 0): AttentionFeeds {
+    const { arch, config } = this.model;
+    if (!arch.rotary) return { bias };
+    const { cos, sin } = ropeTables(config, positions);
+    const T = rows ? positions.length / rows : positions.length;
+    const d = cos.length / positions.length;
+    const dims = rows ? [rows, 1, T, d] : [T, d];
+    return { bias, rope_cos: this.input(cos, dims), rope_sin: this.input(sin, dims) };
+  }
+
   /** Inputs shared by every block run on one prompt. */
   context(seqLen: number, tapPositions: number[]): RunContext {
     const T = seqLen;
@@ -250,9 +272,11 @@ export class Executor {
     // Causal models may not attend to later positions; -1e9 underflows to 0 after softmax.
     if (this.model.arch.causal)
       for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) bias[i * T + j] = -1e9;
+    const positions = Array.from({ length: T }, (_, t) => t + this.model.config.positionOffset);
+    const attention = this.attention(this.input(bias, [1, 1, T, T]), positions);
     const pos = new Float32Array(T);
     for (const p of tapPositions) pos[p] = 1;
-    return { bias: this.input(bias, [1, 1, T, T]), tapPos: this.input(pos, [1, T]), seqLen: T };
+    return { attention, tapPos: this.input(pos, [1, T]), seqLen: T };
   }
 }
 
@@ -275,8 +299,15 @@ export interface PastFeeds {
   past_bias: Tensor;
 }
 
-export interface RunContext {
+/** The attention's inputs: the bias (causal mask) and, for rotary models, the rope tables. */
+export interface AttentionFeeds {
   bias: Tensor;
+  rope_cos?: Tensor;
+  rope_sin?: Tensor;
+}
+
+export interface RunContext {
+  attention: AttentionFeeds;
   tapPos: Tensor;
   seqLen: number;
 }

@@ -2,6 +2,7 @@
 export {
   Executor,
   addCounts,
+  type AttentionFeeds,
   noCounts,
   type BlockCounts,
   type PastFeeds,

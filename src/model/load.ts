@@ -13,7 +13,7 @@ import {
 } from '../arch/weights';
 import type { Runtime } from '../runtime/runtime';
 import { loadCheckpoint } from '../weights/checkpoint';
-import { parseConfig } from '../weights/config';
+import { configEosTokenId, parseConfig } from '../weights/config';
 import { readJsonFile } from '../weights/files';
 import { type ModelTokenizer, loadTokenizer } from '../weights/tokenizer';
 import type { HostTensor, LoadProgress, ModelConfig, ModelSource } from '../weights/types';
@@ -79,11 +79,14 @@ export async function loadModel(
   runtime: Runtime,
   opts: LoadOptions = {},
 ): Promise<Model> {
-  const config = parseConfig(await readJsonFile(source, 'config.json'));
+  const configJson = await readJsonFile(source, 'config.json');
+  const config = parseConfig(configJson);
   const tokenizerConfig = (await source.has('tokenizer_config.json'))
     ? await readJsonFile(source, 'tokenizer_config.json')
     : undefined;
-  const tokenizer = loadTokenizer(await readJsonFile(source, 'tokenizer.json'), tokenizerConfig);
+  const tokenizer = loadTokenizer(await readJsonFile(source, 'tokenizer.json'), tokenizerConfig, {
+    eosTokenId: configEosTokenId(configJson),
+  });
   const arch = architectures[config.family];
   const collector = new WeightCollector(arch, config, runtime);
   try {

@@ -3,15 +3,20 @@
  * and sessions for the graphs of src/arch (built per tap mode, on first use).
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { type Architecture, type GraphOptions, architectures, buildModelGraphs } from '../arch';
+import {
+  type Architecture,
+  type GraphOptions,
+  type TapMode,
+  architectures,
+  buildModelGraphs,
+} from '../arch';
 import type { ModelGraphs } from '../arch';
 import { toOnnx } from '../graph';
 import type { Runtime } from '../runtime/runtime';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
 
-/** Where the tap sits: after the FFN activation (default) or before it (GPT reference mode). */
-export type TapMode = 'post-activation' | 'pre-activation';
+export type { TapMode } from '../arch';
 
 /** Sessions of the graphs the model's family needs (see graphNames). */
 export type Sessions = { [K in keyof ModelGraphs]?: InferenceSession };
@@ -47,9 +52,7 @@ export class Model {
   sessions(mode: TapMode = 'post-activation'): Promise<Sessions> {
     let s = this.sessionCache.get(mode);
     if (!s) {
-      s = createSessions(this.runtime, this.arch, this.config, {
-        preActivationTap: mode === 'pre-activation',
-      });
+      s = createSessions(this.runtime, this.arch, this.config, { tapMode: mode });
       this.sessionCache.set(mode, s);
     }
     return s;

@@ -73,25 +73,90 @@ const gpt2Config = fc
   )
   .map(([h, c]) => ({ ...c, n_embd: h.hidden, n_head: h.heads }));
 
-const validConfig: fc.Arbitrary<Record<string, unknown>> = fc.oneof(bertConfig, gpt2Config);
+const ropeScaling = fc.oneof(
+  fc.constant(null),
+  fc.record({
+    rope_type: fc.constant('linear'),
+    factor: fc.double({ min: 1, max: 64, noNaN: true }),
+  }),
+  fc.record({
+    rope_type: fc.constant('llama3'),
+    factor: fc.double({ min: 1, max: 64, noNaN: true }),
+    low_freq_factor: fc.constant(1),
+    high_freq_factor: fc.constant(4),
+    original_max_position_embeddings: int(1, B.maxPositions),
+  }),
+);
+
+const llamaConfig = fc
+  .tuple(
+    int(1, 16).chain((kv) => int(1, 8).map((group) => ({ kv, heads: kv * group }))),
+    int(1, 64).map((d) => 2 * d),
+    fc.record(
+      {
+        model_type: fc.constantFrom('llama', 'mistral', 'qwen2', 'qwen3'),
+        vocab_size: opt(int(1, B.vocabSize)),
+        num_hidden_layers: opt(int(1, B.numLayers)),
+        intermediate_size: opt(int(1, B.intermediateSize)),
+        max_position_embeddings: opt(int(1, B.maxPositions)),
+        rms_norm_eps: opt(eps),
+        hidden_act: opt(fc.constant('silu')),
+        tie_word_embeddings: opt(fc.boolean()),
+        attention_bias: opt(fc.boolean()),
+        rope_theta: opt(fc.double({ min: 1, max: B.ropeTheta, noNaN: true })),
+        rope_scaling: ropeScaling,
+        sliding_window: opt(int(1, B.slidingWindow)),
+        use_sliding_window: opt(fc.boolean()),
+      },
+      { requiredKeys: ['model_type'] },
+    ),
+  )
+  .map(([h, d, c]) => ({
+    ...c,
+    num_attention_heads: h.heads,
+    num_key_value_heads: h.kv,
+    head_dim: d,
+    hidden_size: h.heads * d,
+  }));
+
+const validConfig: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  bertConfig,
+  gpt2Config,
+  llamaConfig,
+);
 
 /** Throws unless `c` is a config the engine can size things from. */
 function checkAccepted(c: ModelConfig): void {
   const within = (v: number, min: number, max: number) =>
     Number.isSafeInteger(v) && v >= min && v <= max;
+  const p = c.llama;
+  const llamaOk =
+    c.family !== 'llama' ||
+    (!!p &&
+      within(p.numKvHeads, 1, c.numHeads) &&
+      c.numHeads % p.numKvHeads === 0 &&
+      within(p.headDim, 2, B.headDim) &&
+      p.headDim % 2 === 0 &&
+      p.rope.theta > 0 &&
+      p.rope.theta <= B.ropeTheta &&
+      (p.rope.type === 'default' || (p.rope.factor > 0 && p.rope.factor <= B.ropeFactor)) &&
+      (p.slidingWindow === null || within(p.slidingWindow, 1, B.slidingWindow)));
   const ok =
+    llamaOk &&
     within(c.vocabSize, 1, B.vocabSize) &&
     within(c.hiddenSize, 1, B.hiddenSize) &&
     within(c.numLayers, 1, B.numLayers) &&
     within(c.numHeads, 1, B.numHeads) &&
-    c.hiddenSize % c.numHeads === 0 &&
+    (c.family === 'llama' || c.hiddenSize % c.numHeads === 0) &&
     within(c.intermediateSize, 1, B.intermediateSize) &&
     within(c.maxPositions, 1, B.maxPositions) &&
     within(c.typeVocabSize, 0, B.typeVocabSize) &&
     within(c.positionOffset, 0, B.padTokenId + 1) &&
     c.layerNormEps > 0 &&
     c.layerNormEps <= B.layerNormEps &&
-    ['gelu', 'gelu_new', 'relu'].includes(c.activation) &&
+    (c.family === 'llama'
+      ? c.activation === 'silu'
+      : ['gelu', 'gelu_new', 'relu'].includes(c.activation)) &&
     typeof c.tieWordEmbeddings === 'boolean' &&
     SUPPORTED_MODEL_TYPES[c.modelType] === c.family;
   if (!ok) throw new Error(`accepted an unusable config: ${JSON.stringify(c)}`);
@@ -128,13 +193,23 @@ const KEYS = [
   'n_positions',
   'layer_norm_epsilon',
   'activation_function',
+  'num_key_value_heads',
+  'head_dim',
+  'rms_norm_eps',
+  'rope_theta',
+  'rope_scaling',
+  'rope_parameters',
+  'sliding_window',
+  'use_sliding_window',
+  'layer_types',
+  'partial_rotary_factor',
   ...PROTO_KEYS,
 ];
 
 /** Configs whose every field holds a hostile value. */
 const hostileConfig = fc
   .tuple(
-    fc.constantFrom(...Object.keys(SUPPORTED_MODEL_TYPES), 'llama', ''),
+    fc.constantFrom(...Object.keys(SUPPORTED_MODEL_TYPES), 'gemma', ''),
     fc.dictionary(fc.constantFrom(...KEYS), nastyJson, { maxKeys: 8 }),
   )
   .map(([type, fields]) => ({ model_type: type, ...fields }));
@@ -158,13 +233,17 @@ describe('config.json reading under fuzzing', () => {
         const given = (...keys: string[]) => keys.map((k) => json[k]).find((v) => v != null);
         expect(c.modelType).toBe(json.model_type);
         expect(c.hiddenSize).toBe(given('hidden_size', 'n_embd'));
+        if (c.family === 'llama') {
+          expect(c.llama?.numKvHeads).toBe(json.num_key_value_heads);
+          expect(c.llama?.headDim).toBe(json.head_dim);
+        }
         expect(c.numHeads).toBe(given('num_attention_heads', 'n_head'));
         for (const [field, keys] of [
           ['vocabSize', ['vocab_size']],
           ['numLayers', ['num_hidden_layers', 'n_layer']],
           ['intermediateSize', ['intermediate_size', 'n_inner']],
           ['maxPositions', ['max_position_embeddings', 'n_positions']],
-          ['layerNormEps', ['layer_norm_eps', 'layer_norm_epsilon']],
+          ['layerNormEps', ['layer_norm_eps', 'layer_norm_epsilon', 'rms_norm_eps']],
           ['tieWordEmbeddings', ['tie_word_embeddings']],
         ] as const) {
           const v = given(...keys);

@@ -132,13 +132,14 @@ describe('parseConfig', () => {
   });
 
   it('rejects unsupported model types, listing the supported ones', () => {
-    for (const config of [{ ...MBERT, model_type: 'llama' }, { hidden_size: 8 }]) {
+    for (const config of [{ ...MBERT, model_type: 'gemma' }, { hidden_size: 8 }]) {
       expect(() => parseConfig(config)).toThrow(UnsupportedModelError);
     }
-    expect(() => parseConfig({ model_type: 'llama' })).toThrow(
-      'config.json: model_type "llama" is not supported; supported model types: bert, roberta, ' +
-        'xlm-roberta, camembert, gpt2 (BERT/mBERT, RoBERTa/XLM-R/CamemBERT, GPT-2/mGPT). Pick a ' +
-        'model of one of these types.',
+    expect(() => parseConfig({ model_type: 'gemma' })).toThrow(
+      'config.json: model_type "gemma" is not supported; supported model types: bert, roberta, ' +
+        'xlm-roberta, camembert, gpt2, llama, mistral, qwen2, qwen3 (BERT/mBERT, ' +
+        'RoBERTa/XLM-R/CamemBERT, GPT-2/mGPT, Llama/Mistral/Qwen2/Qwen3). Pick a model of one ' +
+        'of these types.',
     );
     expect(() => parseConfig({})).toThrow(/config without model_type is not supported/);
   });

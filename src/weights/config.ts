@@ -1,6 +1,6 @@
 import { quoted } from '../facts/text';
 import { ConfigError, UnsupportedModelError } from './errors';
-import type { Activation, ArchFamily, ModelConfig } from './types';
+import type { Activation, ArchFamily, LlamaParams, ModelConfig, RopeConfig } from './types';
 
 /** model_type values the engine implements, and the architecture each one uses. */
 export const SUPPORTED_MODEL_TYPES: Readonly<Record<string, ArchFamily>> = {
@@ -11,6 +11,11 @@ export const SUPPORTED_MODEL_TYPES: Readonly<Record<string, ArchFamily>> = {
   camembert: 'bert',
   // mGPT is published as model_type gpt2.
   gpt2: 'gpt2',
+  // One architecture with the variations of real checkpoints (see llamaConfig).
+  llama: 'llama',
+  mistral: 'llama',
+  qwen2: 'llama',
+  qwen3: 'llama',
 };
 
 /** Hugging Face activation names the engine accepts, and the function each one computes. */
@@ -39,6 +44,14 @@ export const CONFIG_BOUNDS = {
   typeVocabSize: 1024,
   padTokenId: 1 << 20,
   layerNormEps: 1,
+  /** Width of one attention head (the largest published ones are 256). */
+  headDim: 1024,
+  /** RoPE base (published ones go up to 10^8). */
+  ropeTheta: 1e12,
+  /** RoPE scaling factors: context extension factors are 2 to 64 in published models. */
+  ropeFactor: 1 << 16,
+  /** A sliding attention window, in tokens (Mistral's is 4,096). */
+  slidingWindow: 1 << 24,
 } as const;
 
 /** model types numbering positions from padding_idx + 1. */
@@ -65,14 +78,32 @@ export function parseConfig(json: unknown, fileName = 'config.json'): ModelConfi
         : 'a config without model_type is';
     throw new UnsupportedModelError(
       `${fileName}: ${what} not supported; supported model types: ${supported} (BERT/mBERT, ` +
-        `RoBERTa/XLM-R/CamemBERT, GPT-2/mGPT). Pick a model of one of these types.`,
+        `RoBERTa/XLM-R/CamemBERT, GPT-2/mGPT, Llama/Mistral/Qwen2/Qwen3). Pick a model of one ` +
+        `of these types.`,
       fileName,
     );
   }
   const reader = new FieldReader(raw, fileName, modelType);
-  return SUPPORTED_MODEL_TYPES[modelType] === 'gpt2'
-    ? gpt2Config(reader, modelType)
-    : bertConfig(reader, modelType);
+  switch (SUPPORTED_MODEL_TYPES[modelType]) {
+    case 'gpt2':
+      return gpt2Config(reader, modelType);
+    case 'llama':
+      return llamaConfig(reader, modelType);
+    default:
+      return bertConfig(reader, modelType);
+  }
+}
+
+/**
+ * config.json's eos_token_id: the end-of-sequence token the model was trained with, or the first
+ * of a list (Llama 3 Instruct lists the end of text and the end of a turn), or undefined when
+ * the field is missing or not a token id. The tokenizer falls back on it (loadTokenizer).
+ */
+export function configEosTokenId(json: unknown): number | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const raw = (json as Record<string, unknown>).eos_token_id;
+  const id = Array.isArray(raw) ? (raw as unknown[])[0] : raw;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
 }
 
 function bertConfig(r: FieldReader, modelType: string): ModelConfig {
@@ -144,12 +175,210 @@ function gpt2Config(r: FieldReader, modelType: string): ModelConfig {
   };
 }
 
+/** transformers' defaults of the LLaMA-family config classes that differ between model types. */
+const LLAMA_DEFAULTS: Record<
+  string,
+  {
+    vocabSize: number;
+    intermediateSize: number;
+    kvHeads: number | 'all';
+    headDim: number | 'derived';
+    maxPositions: number;
+    slidingWindow: number;
+  }
+> = {
+  llama: {
+    vocabSize: 32000,
+    intermediateSize: 11008,
+    kvHeads: 'all',
+    headDim: 'derived',
+    maxPositions: 2048,
+    slidingWindow: 0,
+  },
+  mistral: {
+    vocabSize: 32000,
+    intermediateSize: 14336,
+    kvHeads: 8,
+    headDim: 'derived',
+    maxPositions: 4096 * 32,
+    slidingWindow: 4096,
+  },
+  qwen2: {
+    vocabSize: 151936,
+    intermediateSize: 22016,
+    kvHeads: 32,
+    headDim: 'derived',
+    maxPositions: 32768,
+    slidingWindow: 4096,
+  },
+  qwen3: {
+    vocabSize: 151936,
+    intermediateSize: 22016,
+    kvHeads: 32,
+    headDim: 128,
+    maxPositions: 32768,
+    slidingWindow: 4096,
+  },
+};
+
+/**
+ * LlamaConfig, MistralConfig, Qwen2Config and Qwen3Config: one architecture whose variations are
+ * read here. Attention biases: Qwen2 always has them on q, k and v (never on o); Llama and Qwen3
+ * on all four with attention_bias; Mistral never. MLP biases: Llama with mlp_bias. Qwen3 norms
+ * each head's queries and keys.
+ */
+function llamaConfig(r: FieldReader, modelType: string): ModelConfig {
+  const D = LLAMA_DEFAULTS[modelType];
+  const B = CONFIG_BOUNDS;
+  const hiddenSize = r.positiveInt('hidden_size', 4096, B.hiddenSize);
+  const numHeads = r.positiveInt('num_attention_heads', 32, B.numHeads);
+  const numKvHeads = r.positiveInt(
+    'num_key_value_heads',
+    D.kvHeads === 'all' ? numHeads : D.kvHeads,
+    B.numHeads,
+  );
+  if (numHeads % numKvHeads !== 0) {
+    r.damaged(
+      `num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads} ` +
+        '(each key/value head serves a whole group of query heads)',
+    );
+  }
+  if (!r.has('head_dim') && D.headDim === 'derived')
+    r.checkHeads(hiddenSize, numHeads, 'hidden_size', 'num_attention_heads');
+  const headDim = r.positiveInt(
+    'head_dim',
+    D.headDim === 'derived' ? hiddenSize / numHeads : D.headDim,
+    B.headDim,
+  );
+  if (headDim % 2 !== 0)
+    r.damaged(`head_dim ${headDim} is odd, but the rotary embedding turns pairs of values`);
+  const activation = r.string('hidden_act', 'silu');
+  if (activation !== 'silu')
+    r.unsupported(`hidden_act ${quoted(activation)}`, 'the gated FFN is implemented with silu');
+  const partial = r
+    .rope()
+    .positiveNumber('partial_rotary_factor', r.positiveNumber('partial_rotary_factor', 1));
+  if (partial !== 1)
+    r.unsupported(
+      `partial_rotary_factor ${partial}`,
+      'the rotary embedding turns every value of a head',
+    );
+  const maxPositions = r.positiveInt('max_position_embeddings', D.maxPositions, B.maxPositions);
+  const numLayers = r.positiveInt('num_hidden_layers', 32, B.numLayers);
+  const attentionBias = modelType !== 'qwen2' && r.boolean('attention_bias', false);
+  const llama: LlamaParams = {
+    numKvHeads,
+    headDim,
+    rope: ropeConfig(r, maxPositions),
+    qkvBias: modelType === 'qwen2' || (modelType !== 'mistral' && attentionBias),
+    outputBias: (modelType === 'llama' || modelType === 'qwen3') && attentionBias,
+    mlpBias: modelType === 'llama' && r.boolean('mlp_bias', false),
+    qkNorm: modelType === 'qwen3',
+    slidingWindow: slidingWindow(r, modelType, numLayers, D.slidingWindow),
+  };
+  return {
+    family: 'llama',
+    modelType,
+    vocabSize: r.positiveInt('vocab_size', D.vocabSize, B.vocabSize),
+    hiddenSize,
+    numLayers,
+    numHeads,
+    intermediateSize: r.positiveInt('intermediate_size', D.intermediateSize, B.intermediateSize),
+    maxPositions,
+    layerNormEps: r.epsilon('rms_norm_eps', 1e-6),
+    activation: 'silu',
+    typeVocabSize: 0,
+    positionOffset: 0,
+    tieWordEmbeddings: r.boolean('tie_word_embeddings', false),
+    llama,
+  };
+}
+
+/** RoPE types the engine implements. */
+const ROPE_TYPES = ['default', 'linear', 'llama3'];
+
+/**
+ * The rotary embedding, from either layout: `rope_theta` at the top level with `rope_scaling`
+ * (transformers 4), or `rope_parameters` holding both (transformers 5; rope_scaling wins when a
+ * config has both, as transformers 5 reads it). `type` is rope_type's older name. llama3
+ * scaling takes original_max_position_embeddings from the parameters, else the top level,
+ * else max_position_embeddings.
+ */
+function ropeConfig(r: FieldReader, maxPositions: number): RopeConfig {
+  const p = r.rope();
+  const type = p.string('rope_type', p.string('type', 'default'));
+  if (!ROPE_TYPES.includes(type)) {
+    r.unsupported(
+      `${p.name} of type ${quoted(type)}`,
+      `the rotary scalings implemented are ${ROPE_TYPES.filter((t) => t !== 'default').join(' and ')}, or none`,
+    );
+  }
+  const B = CONFIG_BOUNDS;
+  const thetaFrom = p.has('rope_theta') ? p : r;
+  const theta = thetaFrom.positiveNumber('rope_theta', 10000);
+  if (theta > B.ropeTheta) thetaFrom.tooLarge('rope_theta', theta, B.ropeTheta);
+  const factor = () => {
+    const f = p.positiveNumber('factor');
+    return f > B.ropeFactor ? p.tooLarge('factor', f, B.ropeFactor) : f;
+  };
+  if (type === 'default') return { type, theta };
+  if (type === 'linear') return { type, theta, factor: factor() };
+  const lowFreqFactor = p.positiveNumber('low_freq_factor');
+  const highFreqFactor = p.positiveNumber('high_freq_factor');
+  if (!(highFreqFactor > lowFreqFactor))
+    p.damaged(
+      `high_freq_factor ${highFreqFactor} is not greater than low_freq_factor ${lowFreqFactor}`,
+    );
+  return {
+    type: 'llama3',
+    theta,
+    factor: factor(),
+    lowFreqFactor,
+    highFreqFactor,
+    originalMaxPositions: p.positiveInt(
+      'original_max_position_embeddings',
+      r.positiveInt('original_max_position_embeddings', maxPositions, B.maxPositions),
+      B.maxPositions,
+    ),
+  };
+}
+
+/**
+ * The shortest attention window: Mistral windows every layer unless sliding_window is null;
+ * Qwen2 and Qwen3 only with use_sliding_window, then the layers layer_types marks
+ * "sliding_attention" (by default those from max_window_layers on); Llama never. A missing
+ * sliding_window takes the default, null means none.
+ */
+function slidingWindow(
+  r: FieldReader,
+  modelType: string,
+  numLayers: number,
+  fallback: number,
+): number | null {
+  if (modelType === 'llama') return null;
+  if (modelType !== 'mistral' && !r.boolean('use_sliding_window', false)) return null;
+  if (r.isNull('sliding_window')) return null;
+  const window = r.positiveInt('sliding_window', fallback, CONFIG_BOUNDS.slidingWindow);
+  if (modelType === 'mistral') return window;
+  const types = r.stringList('layer_types');
+  // Any count of layers is fine: a first windowed layer past the last one windows none.
+  const first = r.nonNegativeInt('max_window_layers', 28, Number.MAX_SAFE_INTEGER);
+  const windowed = (l: number) => (types ? types[l] === 'sliding_attention' : l >= first);
+  return Array.from({ length: numLayers }, (_, l) => l).some(windowed) ? window : null;
+}
+
 /** Reads typed fields with defaults for missing/null ones, and explains wrong values. */
 class FieldReader {
+  /**
+   * `prefix` names a nested object in messages ("rope_scaling."); `name` is how a message
+   * names the object itself.
+   */
   constructor(
     private readonly raw: Record<string, unknown>,
     private readonly fileName: string,
     private readonly modelType: string,
+    readonly name = 'the config',
+    private readonly prefix = '',
   ) {}
 
   /** Missing and null fields both take the default, as in transformers. */
@@ -157,10 +386,30 @@ class FieldReader {
     return Object.hasOwn(this.raw, key) ? (this.raw[key] ?? undefined) : undefined;
   }
 
+  /** Whether the field holds a value (neither missing nor null). */
+  has(key: string): boolean {
+    return this.value(key) !== undefined;
+  }
+
+  /** Whether the field is there and null (for fields where null means "none", not the default). */
+  isNull(key: string): boolean {
+    return Object.hasOwn(this.raw, key) && this.raw[key] === null;
+  }
+
   private invalid(key: string, expected: string): never {
+    const what = Object.hasOwn(this.raw, key) ? `is ${quoted(this.raw[key])}` : 'is missing';
     throw new ConfigError(
-      `${this.fileName}: "${key}" is ${quoted(this.raw[key])}, but it must be ${expected}; ` +
+      `${this.fileName}: "${this.prefix}${key}" ${what}, but it must be ${expected}; ` +
         `the config is damaged or not from a Hugging Face ${this.modelType} model, download it again.`,
+      this.fileName,
+    );
+  }
+
+  /** A config whose values contradict each other. */
+  damaged(problem: string): never {
+    throw new ConfigError(
+      `${this.fileName}: ${this.prefix ? `${this.prefix.slice(0, -1)}: ` : ''}${problem}; the ` +
+        'config is damaged, download it again.',
       this.fileName,
     );
   }
@@ -175,16 +424,19 @@ class FieldReader {
 
   /** A value above `max` (CONFIG_BOUNDS) is not of a model this app can run, for `why`. */
   private bound(key: string, v: number, max: number, why = 'real models stay far below it') {
-    if (v <= max) return v;
+    return v <= max ? v : this.tooLarge(key, v, max, why);
+  }
+
+  tooLarge(key: string, v: number, max: number, why = 'real models stay far below it'): never {
     throw new ConfigError(
-      `${this.fileName}: "${key}" is ${v}, but this app accepts at most ${max} (${why}); the ` +
-        `config is damaged or not of a model this app can run: download it again, or pick ` +
-        `another model.`,
+      `${this.fileName}: "${this.prefix}${key}" is ${v}, but this app accepts at most ${max} ` +
+        `(${why}); the config is damaged or not of a model this app can run: download it again, ` +
+        `or pick another model.`,
       this.fileName,
     );
   }
 
-  positiveInt(key: string, fallback: number, max: number): number {
+  positiveInt(key: string, fallback: number | undefined, max: number): number {
     const v = this.value(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
       this.invalid(key, 'a positive integer');
@@ -196,6 +448,14 @@ class FieldReader {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
       this.invalid(key, 'a non-negative integer');
     return this.bound(key, v, max);
+  }
+
+  /** A positive finite number; required when there is no fallback. */
+  positiveNumber(key: string, fallback?: number): number {
+    const v = this.value(key) ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      this.invalid(key, 'a positive number');
+    return v;
   }
 
   /** A layer-norm epsilon: a positive number, at most CONFIG_BOUNDS.layerNormEps. */
@@ -221,6 +481,33 @@ class FieldReader {
     const v = this.value(key) ?? fallback;
     if (typeof v !== 'string') this.invalid(key, 'a string');
     return v;
+  }
+
+  /** A list of strings, or undefined when the field is missing or null. */
+  stringList(key: string): string[] | undefined {
+    const v = this.value(key);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+      this.invalid(key, 'a list of strings');
+    return v as string[];
+  }
+
+  /**
+   * The rotary-embedding parameters as a reader of their own: rope_scaling (transformers 4,
+   * and it wins when both are there), else rope_parameters (transformers 5), else an empty
+   * object (no scaling, theta at the top level).
+   */
+  rope(): FieldReader {
+    const key = this.has('rope_scaling') ? 'rope_scaling' : 'rope_parameters';
+    const v = this.value(key) ?? {};
+    if (typeof v !== 'object' || Array.isArray(v)) this.invalid(key, 'an object');
+    return new FieldReader(
+      v as Record<string, unknown>,
+      this.fileName,
+      this.modelType,
+      key,
+      `${key}.`,
+    );
   }
 
   activation(key: string, fallback: string): Activation {

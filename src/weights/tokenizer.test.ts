@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { TokenizerError } from './errors';
 import bertJson from './fixtures/bert-tokenizer.json';
 import gpt2Json from './fixtures/gpt2-tokenizer.json';
+import llama3Json from './fixtures/llama3-tokenizer.json';
+import qwen2Json from './fixtures/qwen2-tokenizer.json';
 import xlmrJson from './fixtures/xlmr-tokenizer.json';
 import { loadTokenizer } from './tokenizer';
 
@@ -63,7 +65,8 @@ describe('loadTokenizer: BERT WordPiece', () => {
   });
 
   it('finds the special tokens from added tokens and the template', () => {
-    expect(bert.special).toEqual({ mask: 4, cls: 2, sep: 3, pad: 0, unk: 1 });
+    // [CLS] is also the sequence's first token, its bos in the post-processor's sense.
+    expect(bert.special).toEqual({ mask: 4, cls: 2, sep: 3, bos: 2, pad: 0, unk: 1 });
     expect(bert.maskToken).toBe('[MASK]');
     expect(bert.vocabSize).toBe(28);
     expect(bert.idToToken(8)).toBe('France');
@@ -95,15 +98,15 @@ describe('loadTokenizer: GPT-2 byte-level BPE', () => {
     expect(gpt2.decode(ids)).toBe(text);
   });
 
-  it('recognises <|endoftext|> in text and as bos/eos', () => {
+  it('recognises <|endoftext|> in text and as eos; no bos, which GPT-2 does not add', () => {
     expect(gpt2.encode('The<|endoftext|>').ids).toEqual([262, 265]);
-    expect(gpt2.special).toEqual({ bos: 265, eos: 265, unk: 265 });
+    expect(gpt2.special).toEqual({ eos: 265, unk: 265 });
     expect(gpt2.maskToken).toBeUndefined();
     expect(gpt2.vocabSize).toBe(266);
   });
 
-  it('finds bos/eos by name without tokenizer_config.json', () => {
-    expect(loadTokenizer(gpt2Json).special).toEqual({ bos: 265, eos: 265 });
+  it('finds eos by name without tokenizer_config.json', () => {
+    expect(loadTokenizer(gpt2Json).special).toEqual({ eos: 265 });
   });
 });
 
@@ -125,6 +128,35 @@ describe('loadTokenizer: XLM-R SentencePiece', () => {
     expect(xlmr.special.mask).toBe(1);
     expect(xlmr.maskToken).toBe('<pad>');
     expect(xlmr.special.cls).toBe(2);
+  });
+});
+
+describe('loadTokenizer: Llama 3 and Qwen byte-level BPE', () => {
+  it('Llama 3: bos is the <|begin_of_text|> the post-processor adds; eos <|end_of_text|>', () => {
+    const llama = loadTokenizer(llama3Json);
+    expect(llama.special).toEqual({ bos: 308, eos: 309 });
+    expect(llama.encode('Paris').ids[0]).toBe(308);
+    expect(llama.encode('Paris', { addSpecialTokens: false }).ids).not.toContain(308);
+  });
+
+  it('Llama 3 Instruct: eos follows tokenizer_config.json (<|eot_id|>), else config.json', () => {
+    expect(loadTokenizer(llama3Json, { eos_token: '<|eot_id|>' }).special.eos).toBe(312);
+    // config.json's eos_token_id, when tokenizer_config.json says nothing.
+    expect(loadTokenizer(llama3Json, {}, { eosTokenId: 312 }).special.eos).toBe(312);
+    expect(
+      loadTokenizer(llama3Json, { eos_token: '<|end_of_text|>' }, { eosTokenId: 312 }).special.eos,
+    ).toBe(309);
+    // An id the vocabulary lacks falls through to the names.
+    expect(loadTokenizer(llama3Json, {}, { eosTokenId: 99999 }).special.eos).toBe(309);
+  });
+
+  it('Qwen: no bos (the post-processor adds none, bos_token is null); eos <|endoftext|>', () => {
+    const qwen = loadTokenizer(qwen2Json, { bos_token: null, eos_token: '<|endoftext|>' });
+    expect(qwen.special).toEqual({ eos: 308 });
+    expect(loadTokenizer(qwen2Json).special).toEqual({ eos: 308 });
+    expect(qwen.encode('Paris').ids).toEqual(qwen.encode('Paris', { addSpecialTokens: false }).ids);
+    // Qwen3 and the instruct models end a turn with <|im_end|>.
+    expect(loadTokenizer(qwen2Json, { eos_token: '<|im_end|>' }).special.eos).toBe(310);
   });
 });
 

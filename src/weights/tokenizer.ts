@@ -30,18 +30,30 @@ export interface ModelTokenizer {
 type Json = Record<string, unknown>;
 
 /**
- * Where special tokens are found: tokenizer_config.json names them (`mask_token` ...); failing
- * that, the post-processor's cls/sep; failing that, a special added token with a conventional name.
+ * Where each role's token is found, first match wins:
+ * - mask, cls, sep, pad, unk: tokenizer_config.json names it (`mask_token` ...); failing that,
+ *   for cls and sep, a post-processor that wraps the text (cls before it, sep after it);
+ *   failing that, a special added token with a conventional name (unk also model.unk_token).
+ * - bos: only the token the post-processor puts before the text (Llama's <|begin_of_text|>,
+ *   XLM-R's <s>, BERT's [CLS]), because that is what the model saw at the start of every
+ *   sequence; none when it adds none (GPT-2, Qwen), whatever the files call bos_token.
+ * - eos: tokenizer_config.json's eos_token; failing that config.json's eos_token_id (passed to
+ *   loadTokenizer); failing that a special added token with a conventional name.
  */
 const ROLES: { role: SpecialTokenRole; configKey: string; names: string[] }[] = [
   { role: 'mask', configKey: 'mask_token', names: ['[MASK]', '<mask>'] },
   { role: 'cls', configKey: 'cls_token', names: ['[CLS]', '<s>'] },
   { role: 'sep', configKey: 'sep_token', names: ['[SEP]', '</s>'] },
-  { role: 'bos', configKey: 'bos_token', names: ['<s>', '<|endoftext|>'] },
-  { role: 'eos', configKey: 'eos_token', names: ['</s>', '<|endoftext|>'] },
+  { role: 'eos', configKey: 'eos_token', names: ['</s>', '<|endoftext|>', '<|end_of_text|>'] },
   { role: 'pad', configKey: 'pad_token', names: ['[PAD]', '<pad>'] },
   { role: 'unk', configKey: 'unk_token', names: ['[UNK]', '<unk>'] },
 ];
+
+/** What loadTokenizer may learn from config.json. */
+export interface TokenizerOptions {
+  /** config.json's eos_token_id (configEosTokenId), the end-of-sequence fallback. */
+  eosTokenId?: number;
+}
 
 /**
  * CJK ideographs outside the Basic Multilingual Plane (extensions B-F, compatibility
@@ -57,6 +69,7 @@ const ASTRAL_CJK = /[\u{20000}-\u{2A6DF}\u{2A700}-\u{2CEAF}\u{2F800}-\u{2FA1F}]/
 export function loadTokenizer(
   tokenizerJson: unknown,
   tokenizerConfigJson?: unknown,
+  options: TokenizerOptions = {},
 ): ModelTokenizer {
   if (!isObject(tokenizerJson) || !isObject(tokenizerJson.model)) {
     throw new TokenizerError(
@@ -71,7 +84,7 @@ export function loadTokenizer(
       'tokenizer_config.json',
     );
   }
-  return new HfTokenizer(tokenizerJson, tokenizerConfigJson ?? {});
+  return new HfTokenizer(tokenizerJson, tokenizerConfigJson ?? {}, options);
 }
 
 class HfTokenizer implements ModelTokenizer {
@@ -81,7 +94,7 @@ class HfTokenizer implements ModelTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly splitAstralCjk: boolean;
 
-  constructor(json: Json, config: Json) {
+  constructor(json: Json, config: Json, options: TokenizerOptions) {
     // The library requires these keys (null when absent) and iterates added_tokens unguarded.
     const complete = {
       normalizer: null,
@@ -109,7 +122,7 @@ class HfTokenizer implements ModelTokenizer {
     let maxId = -1;
     for (const id of this.tokenizer.get_vocab(true).values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
-    this.special = this.findSpecialTokens(complete, config);
+    this.special = this.findSpecialTokens(complete, config, options);
     if (this.special.mask !== undefined) this.maskToken = this.idToToken(this.special.mask);
   }
 
@@ -144,10 +157,13 @@ class HfTokenizer implements ModelTokenizer {
     return this.tokenizer.token_to_id(token);
   }
 
-  private findSpecialTokens(json: Json, config: Json): SpecialTokenIds {
-    const fromProcessor: Partial<Record<SpecialTokenRole, string>> = processorTokens(
-      json.post_processor,
-    );
+  private findSpecialTokens(json: Json, config: Json, options: TokenizerOptions): SpecialTokenIds {
+    const { before, after } = processorTokens(json.post_processor);
+    // A processor that wraps the text names the encoder's cls and sep.
+    const wraps = before !== undefined && after !== undefined;
+    const fromProcessor: Partial<Record<SpecialTokenRole, string>> = wraps
+      ? { cls: before, sep: after }
+      : {};
     const specialAdded = new Set(
       (Array.isArray(json.added_tokens) ? json.added_tokens : [])
         .filter(
@@ -157,10 +173,14 @@ class HfTokenizer implements ModelTokenizer {
     );
     const model = json.model as Json;
     const special: SpecialTokenIds = {};
+    const bos = before === undefined ? undefined : this.tokenToId(before);
+    if (bos !== undefined) special.bos = bos;
     for (const { role, configKey, names } of ROLES) {
+      const eosId = role === 'eos' ? options.eosTokenId : undefined;
       const candidates = [
         tokenContent(config[configKey]),
         fromProcessor[role],
+        eosId === undefined ? undefined : this.idToToken(eosId),
         ...names.filter((n) => specialAdded.has(n)),
         role === 'unk' ? tokenContent(model.unk_token) : undefined,
       ];
@@ -176,30 +196,33 @@ class HfTokenizer implements ModelTokenizer {
   }
 }
 
-/** The cls / sep tokens a post-processor inserts (BertProcessing, RobertaProcessing, templates). */
-function processorTokens(processor: unknown): { cls?: string; sep?: string } {
+/**
+ * The special tokens a post-processor puts before and after the text of a single sequence
+ * (BertProcessing, RobertaProcessing, TemplateProcessing; the first found in a Sequence).
+ */
+function processorTokens(processor: unknown): { before?: string; after?: string } {
   if (!isObject(processor)) return {};
   switch (processor.type) {
     case 'BertProcessing':
     case 'RobertaProcessing': {
       // Written as ["[CLS]", 101].
       const first = (pair: unknown) => (Array.isArray(pair) ? tokenContent(pair[0]) : undefined);
-      return { cls: first(processor.cls), sep: first(processor.sep) };
+      return { before: first(processor.cls), after: first(processor.sep) };
     }
     case 'TemplateProcessing': {
-      // In "[CLS] $A [SEP]" the token before the sequence is cls, the one after it sep.
+      // In "[CLS] $A [SEP]" the token before the sequence is [CLS], the one after it [SEP].
       const single = Array.isArray(processor.single) ? processor.single.filter(isObject) : [];
       const at = single.findIndex((item) => 'Sequence' in item);
       const token = (item: Json | undefined) =>
         item && isObject(item.SpecialToken) ? tokenContent(item.SpecialToken.id) : undefined;
-      return at < 0 ? {} : { cls: token(single[at - 1]), sep: token(single[at + 1]) };
+      return at < 0 ? {} : { before: token(single[at - 1]), after: token(single[at + 1]) };
     }
     case 'Sequence': {
-      const found: { cls?: string; sep?: string } = {};
+      const found: { before?: string; after?: string } = {};
       for (const p of Array.isArray(processor.processors) ? processor.processors : []) {
-        const { cls, sep } = processorTokens(p);
-        found.cls ??= cls;
-        found.sep ??= sep;
+        const { before, after } = processorTokens(p);
+        found.before ??= before;
+        found.after ??= after;
       }
       return found;
     }

@@ -1,12 +1,52 @@
 /** The architectures the engine implements. */
-export type ArchFamily = 'bert' | 'gpt2';
+export type ArchFamily = 'bert' | 'gpt2' | 'llama';
 
 /** FFN activation functions, named as in Hugging Face configs. */
-export type Activation = 'gelu' | 'gelu_new' | 'relu';
+export type Activation = 'gelu' | 'gelu_new' | 'relu' | 'silu';
+
+/**
+ * The rotary position embedding of a LLaMA-family model: plain, or scaled by one of the two
+ * schemes the engine implements (transformers' `rope_type` `linear` and `llama3`).
+ */
+export type RopeConfig =
+  | { type: 'default'; theta: number }
+  | { type: 'linear'; theta: number; factor: number }
+  | {
+      type: 'llama3';
+      theta: number;
+      factor: number;
+      lowFreqFactor: number;
+      highFreqFactor: number;
+      originalMaxPositions: number;
+    };
+
+/** What a LLaMA-family model (llama, mistral, qwen2, qwen3) has that BERT and GPT-2 do not. */
+export interface LlamaParams {
+  /** Key/value heads; fewer than the query heads is grouped-query attention. */
+  numKvHeads: number;
+  /** Width of one attention head (config `head_dim`, else hidden_size / heads). */
+  headDim: number;
+  rope: RopeConfig;
+  /** Biases on q_proj, k_proj, v_proj (Qwen2 always; Llama and Qwen3 with attention_bias). */
+  qkvBias: boolean;
+  /** Bias on o_proj (Llama and Qwen3 with attention_bias). */
+  outputBias: boolean;
+  /** Biases on gate_proj, up_proj, down_proj (Llama with mlp_bias). */
+  mlpBias: boolean;
+  /** Qwen3: RMSNorm over each head's queries and keys (q_norm, k_norm) before the rotation. */
+  qkNorm: boolean;
+  /**
+   * The shortest sliding attention window of any layer, or null when every layer attends to all
+   * earlier positions. Windowed attention is not implemented: prompts longer than the window,
+   * the only ones it would change, are refused.
+   */
+  slidingWindow: number | null;
+}
 
 /**
  * A Hugging Face config.json reduced to what the engine needs. `family` decides the
- * architecture; `modelType` keeps the original `model_type` (bert, roberta, xlm-roberta, gpt2).
+ * architecture; `modelType` keeps the original `model_type` (bert, roberta, xlm-roberta, gpt2,
+ * llama, mistral, qwen2, qwen3).
  */
 export interface ModelConfig {
   family: ArchFamily;
@@ -18,6 +58,7 @@ export interface ModelConfig {
   /** FFN intermediate size: the number of candidate neurons per layer. */
   intermediateSize: number;
   maxPositions: number;
+  /** The epsilon of every normalisation (LayerNorm; RMSNorm in the LLaMA family). */
   layerNormEps: number;
   activation: Activation;
   /** BERT token-type vocabulary (0 when the model has no token-type embeddings). */
@@ -25,6 +66,8 @@ export interface ModelConfig {
   /** RoBERTa/XLM-R number positions from padding_idx + 1; BERT and GPT-2 from 0. */
   positionOffset: number;
   tieWordEmbeddings: boolean;
+  /** LLaMA family only (and always there): attention and position-embedding parameters. */
+  llama?: LlamaParams;
 }
 
 /** One float32 tensor held on the host. */

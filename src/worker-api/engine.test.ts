@@ -110,16 +110,16 @@ describe('Engine', () => {
     const { runtime, live } = countingRuntime();
     const engine = engineWith(
       {
-        llama: new MemorySource('llama', files({ 'config.json': '{"model_type": "llama"}' })),
+        gemma: new MemorySource('gemma', files({ 'config.json': '{"model_type": "gemma"}' })),
         notok: new MemorySource('notok', files({ 'tokenizer.json': undefined })),
         cut: new MemorySource('cut', files({ 'model.safetensors': checkpoint.slice(0, 5000) })),
       },
       runtime,
     );
     const load = (name: string) => engine.load({ kind: 'bundled', name }, signal());
-    await expect(load('llama')).rejects.toMatchObject({
+    await expect(load('gemma')).rejects.toMatchObject({
       name: 'UnsupportedModelError',
-      message: expect.stringMatching(/"llama" is not supported; supported model types: bert/),
+      message: expect.stringMatching(/"gemma" is not supported; supported model types: bert/),
     });
     await expect(load('notok')).rejects.toThrow(/tokenizer\.json/);
     await expect(load('cut')).rejects.toMatchObject({ name: 'SafetensorsError' });

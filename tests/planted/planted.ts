@@ -11,13 +11,14 @@ import type { Fact } from '../../src/facts/types';
 import { parseConfig } from '../../src/weights/config';
 import { writeSafetensors } from '../../src/weights/safetensors';
 import { type ModelTokenizer, loadTokenizer } from '../../src/weights/tokenizer';
-import type { ArchFamily, HostTensor, ModelConfig } from '../../src/weights/types';
+import type { HostTensor, ModelConfig } from '../../src/weights/types';
 import { DESIGN, type Plan, type PlanFact, layout, plantedTensors, unitLogit } from './construct';
 import {
   LANGUAGES,
   type Language,
   type NeuronRef,
   type PlantedFactSpec,
+  type PlantedFamily,
   type PlantedSpec,
   PlantedSpecError,
   type ResolvedSpec,
@@ -70,7 +71,7 @@ export interface PlantedFactTruth {
 }
 
 export interface PlantedTruth {
-  family: ArchFamily;
+  family: PlantedFamily;
   modelType: string;
   layers: number;
   unitsPerLayer: number;

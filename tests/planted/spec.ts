@@ -3,7 +3,6 @@
  * and for each fact the FFN units that store it. Also the default spec, and the checks that a
  * spec can be built with the guarantees of README.md.
  */
-import type { ArchFamily } from '../../src/weights/types';
 
 export type Language = 'en' | 'zh';
 export const LANGUAGES: readonly Language[] = ['en', 'zh'];
@@ -44,9 +43,12 @@ export interface PlantedFactSpec {
   units: PlantedUnitSpec[];
 }
 
+/** The families planted models are built for (the construction relies on their LayerNorms). */
+export type PlantedFamily = 'bert' | 'gpt2';
+
 export interface PlantedSpec {
   /** 'gpt2' (causal LM, default) or 'bert' (masked LM). */
-  family?: ArchFamily;
+  family?: PlantedFamily;
   /** Transformer blocks (default 4). */
   layers?: number;
   /** FFN units per layer (default 16). */

@@ -64,5 +64,7 @@ export function activationFn(name: Activation): (x: number) => number {
       return geluNew;
     case 'relu':
       return relu;
+    case 'silu':
+      return (x) => x / (1 + Math.exp(-x));
   }
 }

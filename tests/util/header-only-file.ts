@@ -7,6 +7,8 @@ export interface HeaderEntry {
   name: string;
   shape: number[];
   dtype?: SafetensorsDtype;
+  /** The span its data_offsets claim, when the header lies about it (default: what it needs). */
+  bytes?: number;
 }
 
 /** Attempts to read tensor data: a check that must run from headers alone leaves both at 0. */
@@ -24,7 +26,7 @@ export function headerOnlyFile(name: string, entries: HeaderEntry[], reads: Data
   let offset = 0;
   for (const e of entries) {
     const dtype = e.dtype ?? 'F32';
-    const bytes = e.shape.reduce((a, d) => a * d, 1) * ITEM[dtype]!;
+    const bytes = e.bytes ?? e.shape.reduce((a, d) => a * d, 1) * ITEM[dtype]!;
     header[e.name] = { dtype, shape: e.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
