@@ -115,21 +115,25 @@ export function memoryBudget(shape: ModelShape): number {
 }
 
 /**
- * Rows one path pass may hold by default: every row's saved products and block inputs
- * (recalled by the backward pass), one block's working set, and the head's [rows, V] tensors
- * must fit the memory budget; at least one point per layer.
+ * Device bytes one path row takes, carrying `rowPositions` positions (1 in a causal model): its
+ * saved products and block inputs (recalled by the backward pass) in every block it passed (on
+ * average half of them, about 6 H + 2 F floats per position each), one block's VJP working set
+ * (about 12 H + 6 F per position), and the head's [V] tensors (about 4).
  */
+export function pathRowBytes(shape: ModelShape, rowPositions: number): number {
+  const { numLayers: L, hiddenSize: H, intermediateSize: F, vocabSize: V } = shape;
+  return 4 * rowPositions * ((6 * H + 2 * F) * ((L - 1) / 2) + 12 * H + 6 * F) + 16 * V;
+}
+
+/** Rows one path pass may hold by default: as many as fit the memory budget, at least L. */
 export function defaultMaxRows(
   shape: ModelShape,
   rowPositions: number,
   steps: number,
   anchors = 1,
 ): number {
-  const { numLayers: L, hiddenSize: H, intermediateSize: F, vocabSize: V } = shape;
-  // A row keeps about 6H + 2F floats per position in every block it passed (on average half of
-  // them); a block's VJP works on about 12 H + 6 F per position; the head on 4 V per row.
-  const perRow = 4 * rowPositions * ((6 * H + 2 * F) * ((L - 1) / 2) + 12 * H + 6 * F) + 16 * V;
-  const fit = Math.floor(memoryBudget(shape) / perRow);
+  const L = shape.numLayers;
+  const fit = Math.floor(memoryBudget(shape) / pathRowBytes(shape, rowPositions));
   return Math.max(L, Math.min(anchors * L * steps, fit));
 }
 
