@@ -11,28 +11,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/cli/options';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
-/** The kne command line's flags (issue 12), by subcommand; a flag outside these is a typo. */
-const KNE_FLAGS: Record<string, { valued: string[]; switches: string[] }> = {
-  attribute: {
-    valued: [
-      '--model',
-      '--facts',
-      '--out',
-      '--method',
-      '--steps',
-      '--languages',
-      '--shard',
-      '--shards',
-    ],
-    switches: ['--offline'],
-  },
-  merge: { valued: ['--out'], switches: [] },
-  analyze: { valued: ['--in', '--out'], switches: [] },
-};
+/** kne's own flags (src/cli/options.ts), by command: a flag outside these is a typo. */
+const KNE_FLAGS: Record<string, { valued: string[]; switches: string[] }> = Object.fromEntries(
+  Object.entries(COMMANDS).map(([name, command]) => {
+    const flags = Object.entries(command.flags);
+    return [
+      name,
+      {
+        valued: flags.filter(([, f]) => f.type === 'string').map(([k]) => `--${k}`),
+        switches: flags.filter(([, f]) => f.type === 'boolean').map(([k]) => `--${k}`),
+      },
+    ];
+  }),
+);
 
 /** The flags of one kne call, checked against KNE_FLAGS; positionals under '_'. */
 function kneFlags(args: readonly string[]): Record<string, string | true | string[]> {

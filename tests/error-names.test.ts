@@ -7,8 +7,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ResultsError } from '../src/analysis/results';
 import { ShareLinkError } from '../src/app/share';
 import { PromptError } from '../src/attribution/prompt';
+import { UsageError } from '../src/cli/errors';
+import { WriteError } from '../src/cli/folder';
 import { ShardError } from '../src/cli/shard';
 import { JsonSyntaxError } from '../src/facts/json';
 import { TemplateError } from '../src/facts/template';
@@ -21,6 +24,7 @@ import {
   TokenizerError,
   UnsupportedModelError,
 } from '../src/weights/errors';
+import { DownloadError } from '../src/weights/hub-cache';
 import { EngineError } from '../src/worker-api/errors';
 import { PlantedSpecError } from './planted/spec';
 
@@ -42,6 +46,10 @@ const EXPECTED: [ErrorClass, () => Error, string][] = [
   [EngineError, () => new EngineError('NoModelError', 'm'), 'NoModelError'],
   [PlantedSpecError, () => new PlantedSpecError('m'), 'PlantedSpecError'],
   [ShardError, () => new ShardError('m'), 'ShardError'],
+  [ResultsError, () => new ResultsError('m'), 'ResultsError'],
+  [UsageError, () => new UsageError('m'), 'UsageError'],
+  [WriteError, () => new WriteError('m'), 'WriteError'],
+  [DownloadError, () => new DownloadError('m', 'f'), 'DownloadError'],
 ];
 
 /** Runs `f` while every listed class's JS name is a one-letter minified name. */

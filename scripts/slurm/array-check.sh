@@ -14,14 +14,17 @@
 #              must take the shard from SLURM_ARRAY_TASK_* and alone it must do everything.
 #   --merge    gets the tasks' folders as "$@" and writes the merge to "$OUT".
 #   --compare  exits 0 when "$MERGED" and "$SINGLE" (the single-process run) agree.
-# The defaults run the sharding job scripts/slurm/prompt-shards.ts on the bundled fact set, and
-# the arrays 0-2 and 10-14:2 (three tasks each: one numbered from 0, one with an offset and step).
+# The defaults run `kne attribute` on the bundled demo BERT with 30 facts of the bundled fact set
+# in English and Chinese (60 prompts), `kne merge`, and `diff -r`, on the arrays 0-2 and 10-14:2
+# (three tasks each: one numbered from 0, one with an offset and step). One onnxruntime thread
+# everywhere, so that the tasks and the single process compute alike to the last bit.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-TSX="node --import tsx scripts/slurm/prompt-shards.ts"
-RUN_CMD="$TSX write --facts data/factset --out \"\$OUT\""
-MERGE_CMD="$TSX merge \"\$@\" --out \"\$OUT\""
+KNE="node bin/kne.js"
+RUN_CMD="$KNE attribute --model public/models/demo-bert --facts factset --relations P36,P30,P37"
+RUN_CMD+=" --per-relation 10 --languages en,zh --steps 4 --threads 1 --out \"\$OUT\""
+MERGE_CMD="$KNE merge \"\$@\" --out \"\$OUT\""
 COMPARE_CMD='diff -r "$MERGED" "$SINGLE"'
 ARRAYS=()
 WORK=""

@@ -8,7 +8,7 @@ import {
   plantedFacts,
   plantedModel,
 } from '../../tests/planted/planted';
-import { attributeMany } from '../attribution/attribute';
+import { attribute } from '../attribution/attribute';
 import { loadModel, noCounts } from '../model';
 import { predict } from '../attribution/predict';
 import type { Fact } from '../facts/types';
@@ -16,9 +16,12 @@ import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
 import {
   type DatasetProgress,
+  type DatasetPrompt,
   type DknRecord,
   type KnRecord,
   MemoryResultStore,
+  type PromptOutcome,
+  type PromptResults,
   aggregateDataset,
   digest,
   keyPrefix,
@@ -29,7 +32,7 @@ import {
 // Count the engine's attribution and prediction calls while running the real code.
 vi.mock('../attribution/attribute', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/attribute')>();
-  return { ...real, attributeMany: vi.fn(real.attributeMany) };
+  return { ...real, attribute: vi.fn(real.attribute) };
 });
 vi.mock('../attribution/predict', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/predict')>();
@@ -283,8 +286,7 @@ describe('runDataset on a tiny model', () => {
   it('a run stopped midway and restarted does no work twice', async () => {
     const model = tinyBert();
     const store = new MemoryResultStore();
-    const calls = vi.mocked(attributeMany);
-    const prompts = () => calls.mock.calls.flatMap((c) => c[1].map((p) => p.prompt));
+    const calls = vi.mocked(attribute);
     const searches = vi.mocked(predict);
     calls.mockClear();
     const stop = new AbortController();
@@ -299,9 +301,8 @@ describe('runDataset on a tiny model', () => {
         },
       }),
     ).rejects.toThrow('stopped by the user');
-    // paris/en (2 prompts, one call) and paris/zh (1 prompt) are done and stored.
-    expect(calls).toHaveBeenCalledTimes(2);
-    expect(prompts()).toHaveLength(3);
+    // paris/en (2 prompts) and paris/zh (1 prompt) are done and stored.
+    expect(calls).toHaveBeenCalledTimes(3);
     expect(await store.keys(keyPrefix('kn', model.id))).toHaveLength(2);
     expect(await store.keys(keyPrefix('dkn', model.id))).toHaveLength(2);
 
@@ -315,7 +316,7 @@ describe('runDataset on a tiny model', () => {
       onProgress: (p) => seen.push(p),
     });
     // Only berlin/en, france/en and france/zh: one prompt each.
-    expect(prompts()).toEqual([
+    expect(calls.mock.calls.map((c) => c[1])).toEqual([
       'The capital of Germany is [MASK] .',
       'Paris is the capital of [MASK] .',
       '巴黎是[MASK]的首都',
@@ -350,6 +351,65 @@ describe('runDataset on a tiny model', () => {
       languages: ['en'],
     });
     expect(calls).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** Per-prompt results in memory, as a results folder keeps them. */
+class PromptMemory implements PromptResults {
+  readonly kept = new Map<string, PromptOutcome>();
+  readonly maps: string[] = [];
+  private key = (p: DatasetPrompt) => JSON.stringify([p.factId, p.language, p.index, p.text]);
+
+  async get(p: DatasetPrompt) {
+    return structuredClone(this.kept.get(this.key(p)));
+  }
+
+  async put(p: DatasetPrompt, result: { prompt: string; scores: Float32Array }, o: PromptOutcome) {
+    expect(result.prompt).toBe(p.text);
+    this.maps.push(p.text);
+    this.kept.set(this.key(p), structuredClone(o));
+  }
+}
+
+describe('runDataset with per-prompt results', () => {
+  const attribution = { steps: 2 };
+
+  it('hands over each prompt as it finishes and a stop loses at most the prompt in flight', async () => {
+    const model = tinyBert();
+    const calls = vi.mocked(attribute);
+    const prompts = new PromptMemory();
+    const stop = new AbortController();
+    calls.mockClear();
+    // Stop while paris/en's second paraphrase is attributed: its first is handed over already.
+    await expect(
+      runDataset(model, facts, {
+        attribution,
+        prompts,
+        signal: stop.signal,
+        onProgress: () => {
+          if (calls.mock.calls.length === 2) stop.abort(new Error('killed'));
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(prompts.maps).toEqual(['The capital of France is [MASK] .']);
+
+    // A fresh store (no item finished), the same prompts: the first paraphrase is not redone.
+    calls.mockClear();
+    const resumed = await runDataset(model, facts, { attribution, prompts });
+    expect(calls.mock.calls.map((c) => c[1])).not.toContain('The capital of France is [MASK] .');
+    expect(calls).toHaveBeenCalledTimes(5);
+    expect(prompts.kept.size).toBe(6);
+
+    // The same records as a run that kept nothing, KN refined across both paraphrases.
+    const fresh = await runDataset(model, facts, { attribution });
+    expect(resumed.records).toEqual(fresh.records);
+    expect(resumed.records[0].prompts).toHaveLength(2);
+
+    // Every prompt kept: nothing is attributed, whatever the store holds.
+    calls.mockClear();
+    const again = await runDataset(model, facts, { attribution, prompts });
+    expect(calls).not.toHaveBeenCalled();
+    expect(again.records).toEqual(fresh.records);
   });
 });
 

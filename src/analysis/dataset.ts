@@ -4,8 +4,12 @@
  * a run stopped by the user or a page reload resumes where it stopped. Then the relation-level
  * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
  */
-import { attributeMany, layoutOf } from '../attribution/attribute';
-import { planRun, totalCounts } from '../attribution/schedule';
+import {
+  type AttributionResult,
+  attribute,
+  estimateCounts,
+  layoutOf,
+} from '../attribution/attribute';
 import { type BlockCounts, type Model, addCounts, noCounts } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import { type AttributionSettings, settingsKey } from '../attribution/settings';
@@ -21,10 +25,12 @@ import {
   DEFAULT_SHARE,
   type KnowledgeNeuronOptions,
   type Neuron,
+  type ScoredNeuron,
   type StableNeuron,
   defaultTau,
-  knowledgeNeuronsByLanguage,
   neuronKey,
+  refineAcrossPrompts,
+  selectNeurons,
 } from './selection';
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +168,36 @@ export interface DatasetProgress {
   current?: { factId: string; language: string; step: 'attribution' | 'degenerate' };
 }
 
+/** One prompt of a dataset item: its place among the item's prompts, and what it asks. */
+export interface DatasetPrompt {
+  factId: string;
+  language: string;
+  /** 0-based, among the fact's prompts in this language. */
+  index: number;
+  text: string;
+  object: string;
+}
+
+/** What a KN record needs of one prompt's attribution. */
+export interface PromptOutcome {
+  /** P(object), unedited. */
+  probability: number;
+  counts: BlockCounts;
+  warnings: string[];
+  /** The prompt's selection: neurons above tau x the map's maximum, highest score first. */
+  selected: ScoredNeuron[];
+}
+
+/**
+ * Per-prompt results kept outside the store (the command line's result folders): a prompt found
+ * here is not attributed again, and each new attribution is handed over as soon as it finishes,
+ * so a run stopped in the middle of a fact's paraphrases loses at most the prompt in flight.
+ */
+export interface PromptResults {
+  get(prompt: DatasetPrompt): Promise<PromptOutcome | undefined>;
+  put(prompt: DatasetPrompt, result: AttributionResult, outcome: PromptOutcome): Promise<void>;
+}
+
 export interface DatasetOptions {
   /** Languages to run (default: every language the facts have, in first-seen order). */
   languages?: string[];
@@ -171,6 +207,8 @@ export interface DatasetOptions {
   degenerate?: DegenerateSettings | boolean;
   /** Where results are kept and found again (default: a fresh in-memory store). */
   store?: ResultStore;
+  /** Where each prompt's attribution is kept and found again (default: nowhere). */
+  prompts?: PromptResults;
   signal?: AbortSignal;
   onProgress?: (p: DatasetProgress) => void;
 }
@@ -383,15 +421,19 @@ function attributionEstimate(
   prompts: readonly { text: string; object: string }[],
   opts: DatasetOptions,
 ): number {
-  const layouts = prompts.map((p) =>
-    layoutOf(
-      encodePrompt(model.config, model.tokenizer, p.text, p.object, opts.attribution?.multiToken),
-    ),
-  );
-  // The prompts run together (computeKn), so the plan is theirs together.
-  const plan = planRun(model.config, model.arch.causal, layouts, opts.attribution ?? {});
-  const c = totalCounts(plan.counts);
-  return c.forward + c.backward;
+  let total = 0;
+  for (const p of prompts) {
+    const enc = encodePrompt(
+      model.config,
+      model.tokenizer,
+      p.text,
+      p.object,
+      opts.attribution?.multiToken,
+    );
+    const c = estimateCounts(model.config, model.arch.causal, layoutOf(enc), opts.attribution);
+    total += c.forward + c.backward;
+  }
+  return total;
 }
 
 /** A stored record is reused only for the same prompts and object (the fact set may change). */
@@ -409,19 +451,35 @@ async function computeKn(
   opts: DatasetOptions,
   onBlocks: (done: number) => void,
 ): Promise<KnRecord> {
-  // The fact's prompts in this language run together: a causal model's share their passes.
-  const results = await attributeMany(
-    model,
-    item.prompts.map((p) => ({ prompt: p.text, object: p.object })),
-    opts.attribution,
-    { signal: opts.signal, onProgress: ({ done }) => onBlocks(done) },
-  );
-  const counts = results.reduce((sum, r) => addCounts(sum, r.counts), noCounts());
-  onBlocks(counts.forward + counts.backward);
-  const probabilities = results.map((r) => r.probability);
-  const warnings = results.flatMap((r) => r.warnings);
-  const maps = results.map((r) => ({ language: item.language, scores: r.scores }));
-  const [kn] = knowledgeNeuronsByLanguage(maps, model.numLayers, model.numUnits, opts.selection);
+  const counts = noCounts();
+  const probabilities: number[] = [];
+  const warnings: string[] = [];
+  const sets: ScoredNeuron[][] = [];
+  const tau = defaultTau(item.language, opts.selection?.tau);
+  for (const [index, p] of item.prompts.entries()) {
+    const prompt = { factId: item.fact.id, language: item.language, index, ...p };
+    let outcome = await opts.prompts?.get(prompt);
+    if (!outcome) {
+      const before = counts.forward + counts.backward;
+      const r = await attribute(model, p.text, p.object, opts.attribution, {
+        signal: opts.signal,
+        onProgress: ({ done }) => onBlocks(before + done),
+      });
+      outcome = {
+        probability: r.probability,
+        counts: r.counts,
+        warnings: r.warnings,
+        selected: selectNeurons(r.scores, model.numLayers, model.numUnits, { tau }),
+      };
+      await opts.prompts?.put(prompt, r, outcome);
+    }
+    addCounts(counts, outcome.counts);
+    onBlocks(counts.forward + counts.backward);
+    probabilities.push(outcome.probability);
+    warnings.push(...outcome.warnings);
+    sets.push(outcome.selected);
+  }
+  // As knowledgeNeuronsByLanguage: each prompt's set at the language's tau, refined across them.
   return {
     factId: item.fact.id,
     relation: item.fact.relation ?? null,
@@ -429,9 +487,9 @@ async function computeKn(
     prompts: item.prompts.map((p) => p.text),
     object: item.prompts[0].object,
     probabilities,
-    tau: kn.tau,
+    tau,
     p: opts.selection?.p ?? DEFAULT_SHARE,
-    neurons: kn.neurons,
+    neurons: refineAcrossPrompts(sets, opts.selection?.p),
     counts,
     warnings,
   };

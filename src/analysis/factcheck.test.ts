@@ -6,7 +6,7 @@ import {
   plantedFacts,
   plantedModel,
 } from '../../tests/planted/planted';
-import { attribute, attributeMany } from '../attribution/attribute';
+import { attribute } from '../attribution/attribute';
 import { loadModel } from '../model';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
@@ -24,11 +24,7 @@ import {
 // Count the engine's attribution calls while running the real code.
 vi.mock('../attribution/attribute', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/attribute')>();
-  return {
-    ...real,
-    attribute: vi.fn(real.attribute),
-    attributeMany: vi.fn(real.attributeMany),
-  };
+  return { ...real, attribute: vi.fn(real.attribute) };
 });
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `fact-${i}` }));
@@ -224,9 +220,7 @@ describe('fact checking end to end on a planted model', () => {
     const facts = plantedFacts(truth, { wrongObjects: true });
     const store = new MemoryResultStore();
     const calls = vi.mocked(attribute);
-    const batched = vi.mocked(attributeMany);
     calls.mockClear();
-    batched.mockClear();
     const report = await factCheck(model, facts, { language: 'en', store });
 
     // 'opposite' has one fact and so no wrong object: not eligible.
@@ -292,19 +286,15 @@ describe('fact checking end to end on a planted model', () => {
     // Overall: only relations DKN could judge, both methods on the same statements.
     expect(report.overall.withDkn.confusion).toEqual(byRelation.color.withDkn!.confusion);
     expect(report.overall.baseline.confusion).toEqual(byRelation.color.baseline.confusion);
-    // Attribution calls: every train fact (one prompt each, through the dataset run), then two
-    // statements per color test.
+    // Attribution calls: every train fact (one prompt each), then two statements per color test.
     const trainFacts = report.relations.reduce((s, r) => s + r.train.length, 0);
-    expect(batched).toHaveBeenCalledTimes(trainFacts);
-    expect(calls).toHaveBeenCalledTimes(2 * n);
+    expect(calls).toHaveBeenCalledTimes(trainFacts + 2 * n);
 
     // Same store: nothing recomputed. A new threshold needs no new attribution either, and with
     // a threshold below every score, every statement is judged true.
     calls.mockClear();
-    batched.mockClear();
     const again = await factCheck(model, facts, { language: 'en', store, threshold: -1 });
     expect(calls).not.toHaveBeenCalled();
-    expect(batched).not.toHaveBeenCalled();
     expect(again.relations.map((r) => r.items)).toEqual(report.relations.map((r) => r.items));
     expect(again.overall.withDkn.confusion).toEqual({ tp: n, fp: n, fn: 0, tn: 0 });
     await model.release();

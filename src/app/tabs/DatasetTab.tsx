@@ -3,10 +3,13 @@
  * fact x language of a data set, with progress, Cancel, and the layer distributions of KN, LIKN
  * and DKN and the selection-frequency heatmaps per relation and overall. Each finished item is
  * stored in the worker as it ends, so a run stopped by Cancel or a reload resumes where it
- * stopped and says how many results it reused.
+ * stopped and says how many results it reused. A results folder of the kne command line, picked
+ * or dropped on the tab, is shown by the same views without computing anything.
  */
 import { proxy } from 'comlink';
-import { useMemo, useState } from 'react';
+import { type DragEvent, useMemo, useState } from 'react';
+import { keyDigest } from '../../analysis/results';
+import type { DatasetRun } from '../../analysis/services';
 import type { Fact } from '../../facts';
 import { LayerDistributionView, SelectionFrequencyView } from '../../views/analysis';
 import type {
@@ -22,6 +25,13 @@ import { errorText } from '../errors';
 import { bundledFactSet } from '../factset';
 import { FactUpload } from '../FactUpload';
 import { formatCount } from '../format';
+import {
+  type FolderFile,
+  type OpenedResults,
+  filesOfDrop,
+  filesOfPicker,
+  openResultsFolder,
+} from '../results-folder';
 import { type LongCall, useLongCall } from '../useLongCall';
 import { type Query, useQuery } from '../useQuery';
 import { type AnalysisContext, markRan, resultKey, useRestorable } from './control';
@@ -102,105 +112,210 @@ export function DatasetTab(props: DatasetTabProps) {
   const e = estimate.phase === 'ready' ? estimate.value : undefined;
   const resumable = e && e.stored > 0 && !e.complete;
   const outcome = call.state.phase === 'done' ? call.state.result : null;
+  const [folder, setFolder] = useState<FolderState>();
+  const open = (files: Promise<FolderFile[]>) => {
+    setFolder({ phase: 'reading' });
+    files.then(openResultsFolder).then(
+      (results) => setFolder({ phase: 'open', results }),
+      (e: unknown) => setFolder({ phase: 'error', message: errorText(e) }),
+    );
+  };
+  const onDrop = (ev: DragEvent) => {
+    if (running || !ev.dataTransfer.types.includes('Files')) return;
+    ev.preventDefault();
+    open(filesOfDrop(ev.dataTransfer));
+  };
+  const views = {
+    info,
+    state,
+    update,
+    selected: props.selected,
+    onSelectNeuron: props.onSelectNeuron,
+  };
   return (
-    <div className="analysis-tab" data-testid="dataset-tab">
-      <SourcePicker
-        source={state.source}
-        explorerFacts={props.explorerFacts.length}
-        onChange={setSource}
+    <div
+      className="analysis-tab"
+      data-testid="dataset-tab"
+      onDragOver={(ev) => {
+        if (!running && ev.dataTransfer.types.includes('Files')) ev.preventDefault();
+      }}
+      onDrop={onDrop}
+    >
+      <ResultsFolderPicker
+        folder={folder}
         disabled={running}
+        onPick={(list) => open(Promise.resolve(filesOfPicker(list)))}
+        onClose={() => setFolder(undefined)}
       />
-      {props.data.phase === 'loading' && <p className="note">Reading the data set…</p>}
-      {props.data.phase === 'error' && (
-        <p className="error" role="alert" data-testid="dataset-error">
-          The data set could not be read: {props.data.error}.
-        </p>
-      )}
-      {data && (
-        <p data-testid="dataset-label">
-          <strong>Data set:</strong> {data.label}, in {data.languages.join(', ') || 'no language'}.
-        </p>
-      )}
-      {data && data.facts.length === 0 && (
-        <p className="note">It has no facts yet: choose or upload some.</p>
-      )}
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={state.degenerate}
-          disabled={running}
-          onChange={(ev) => update({ dataset: { ...state, degenerate: ev.target.checked } })}
-          data-testid="dataset-dkn"
-        />{' '}
-        Also search degenerate pairs (the DKN of the layer distributions; slower)
-      </label>
-      <RunShell
-        call={call}
-        info={info}
-        estimate={estimate}
-        unit="fact × language items"
-        canRun={!!request}
-        action={{
-          label: resumable
-            ? `Resume (${formatCount(e.items - e.stored)} items left)`
-            : 'Run the data set',
-          testId: 'run-dataset',
-          run: control.run,
-          disabled: !e,
-        }}
-        cancelledNote="The items finished so far are stored: running again resumes from them."
-        measure={(p) => ({
-          done: p.done,
-          total: p.total,
-          text: (
-            <span data-testid="dataset-progress" data-reused={p.reused}>
-              {formatCount(p.done)} of {formatCount(p.total)} items
-              {p.reused > 0 && `, ${formatCount(p.reused)} reused from an earlier run`}
-              {p.current &&
-                ` · now ${p.current.factId} (${p.current.language}): ${STEPS[p.current.step]}`}
-            </span>
-          ),
-        })}
-      >
-        {resumable && (
-          <p className="note" data-testid="dataset-resumable">
-            A run of this data set stopped after {formatCount(e.stored)} of {formatCount(e.items)}{' '}
-            items; they are stored in this browser.
-          </p>
-        )}
-      </RunShell>
-      {outcome && data && (
-        <DatasetResults
-          info={info}
-          outcome={outcome}
-          data={data}
-          state={state}
-          update={update}
-          selected={props.selected}
-          onSelectNeuron={props.onSelectNeuron}
-        />
+      {folder?.phase === 'open' ? (
+        <FolderResults results={folder.results} {...views} />
+      ) : (
+        <>
+          <SourcePicker
+            source={state.source}
+            explorerFacts={props.explorerFacts.length}
+            onChange={setSource}
+            disabled={running}
+          />
+          {props.data.phase === 'loading' && <p className="note">Reading the data set…</p>}
+          {props.data.phase === 'error' && (
+            <p className="error" role="alert" data-testid="dataset-error">
+              The data set could not be read: {props.data.error}.
+            </p>
+          )}
+          {data && (
+            <p data-testid="dataset-label">
+              <strong>Data set:</strong> {data.label}, in{' '}
+              {data.languages.join(', ') || 'no language'}.
+            </p>
+          )}
+          {data && data.facts.length === 0 && (
+            <p className="note">It has no facts yet: choose or upload some.</p>
+          )}
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={state.degenerate}
+              disabled={running}
+              onChange={(ev) => update({ dataset: { ...state, degenerate: ev.target.checked } })}
+              data-testid="dataset-dkn"
+            />{' '}
+            Also search degenerate pairs (the DKN of the layer distributions; slower)
+          </label>
+          <RunShell
+            call={call}
+            info={info}
+            estimate={estimate}
+            unit="fact × language items"
+            canRun={!!request}
+            action={{
+              label: resumable
+                ? `Resume (${formatCount(e.items - e.stored)} items left)`
+                : 'Run the data set',
+              testId: 'run-dataset',
+              run: control.run,
+              disabled: !e,
+            }}
+            cancelledNote="The items finished so far are stored: running again resumes from them."
+            measure={(p) => ({
+              done: p.done,
+              total: p.total,
+              text: (
+                <span data-testid="dataset-progress" data-reused={p.reused}>
+                  {formatCount(p.done)} of {formatCount(p.total)} items
+                  {p.reused > 0 && `, ${formatCount(p.reused)} reused from an earlier run`}
+                  {p.current &&
+                    ` · now ${p.current.factId} (${p.current.language}): ${STEPS[p.current.step]}`}
+                </span>
+              ),
+            })}
+          >
+            {resumable && (
+              <p className="note" data-testid="dataset-resumable">
+                A run of this data set stopped after {formatCount(e.stored)} of{' '}
+                {formatCount(e.items)} items; they are stored in this browser.
+              </p>
+            )}
+          </RunShell>
+          {outcome && data && <DatasetResults outcome={outcome} data={data} {...views} />}
+        </>
       )}
     </div>
   );
 }
 
-function DatasetResults({
-  info,
-  outcome,
-  data,
-  state,
-  update,
-  selected,
-  onSelectNeuron,
-}: Pick<TabBase, 'info' | 'selected' | 'onSelectNeuron'> & {
-  outcome: DatasetOutcome;
-  data: DatasetFacts;
+type FolderState =
+  | { phase: 'reading' }
+  | { phase: 'open'; results: OpenedResults }
+  | { phase: 'error'; message: string };
+
+/** Opens a results folder of kne: the folder picker, or a folder dropped anywhere on the tab. */
+function ResultsFolderPicker({
+  folder,
+  disabled,
+  onPick,
+  onClose,
+}: {
+  folder: FolderState | undefined;
+  disabled: boolean;
+  onPick: (files: FileList) => void;
+  onClose: () => void;
+}) {
+  return (
+    <fieldset className="dataset-folder" disabled={disabled} data-testid="results-folder">
+      <legend>Results of the kne command line</legend>
+      <label>
+        Open a results folder (the --out of kne attribute or kne merge), or drop it here:{' '}
+        <input
+          type="file"
+          multiple
+          // The folder picker: React has no prop for it.
+          ref={(el) => el?.setAttribute('webkitdirectory', '')}
+          onChange={(ev) => {
+            if (ev.target.files?.length) onPick(ev.target.files);
+            ev.target.value = '';
+          }}
+          data-testid="results-folder-input"
+        />
+      </label>
+      {folder?.phase === 'reading' && <p className="note">Reading the folder…</p>}
+      {folder?.phase === 'error' && (
+        <p className="error" role="alert" data-testid="results-folder-error">
+          The folder could not be opened: {folder.message}.
+        </p>
+      )}
+      {folder?.phase === 'open' && (
+        <button type="button" onClick={onClose} data-testid="results-folder-close">
+          Close the folder
+        </button>
+      )}
+    </fieldset>
+  );
+}
+
+type ViewProps = Pick<TabBase, 'info' | 'selected' | 'onSelectNeuron'> & {
   state: AnalysisState['dataset'];
   update: (u: Partial<AnalysisState>) => void;
-}) {
+};
+
+/** A results folder: what it is, then the dataset views of its records. */
+function FolderResults({ results, ...views }: ViewProps & { results: OpenedResults }) {
+  const { manifest, run, name } = results;
+  const { model, settings } = manifest;
+  const sameModel = keyDigest(views.info.key) === model.digest;
+  return (
+    <>
+      <p data-testid="results-folder-summary" data-items={run.records.length}>
+        <strong>Results folder:</strong> {name}, {formatCount(manifest.facts)} facts in{' '}
+        {manifest.languages.join(', ')}: {formatCount(run.records.length)} fact × language items
+        {run.degenerate.length > 0 &&
+          `, ${formatCount(run.degenerate.length)} degenerate-pair searches`}
+        , by {manifest.tool} with {model.id} ({settings.method}, {settings.steps} steps).
+      </p>
+      {!sameModel && (
+        <p className="note" data-testid="results-folder-other-model">
+          The folder is of {model.id}, not of the model loaded now ({views.info.id}): its neurons
+          are not opened in the neuron map.
+        </p>
+      )}
+      <DatasetViews
+        {...views}
+        run={run}
+        label={name}
+        model={model.id}
+        onSelectNeuron={sameModel ? views.onSelectNeuron : undefined}
+      />
+    </>
+  );
+}
+
+function DatasetResults({
+  outcome,
+  data,
+  ...views
+}: ViewProps & { outcome: DatasetOutcome; data: DatasetFacts }) {
   const { run, reused } = outcome;
   const items = run.records.length;
-  const context = { model: info.id, subject: data.label };
   return (
     <>
       <p data-testid="dataset-summary" data-items={items} data-reused={reused}>
@@ -209,6 +324,29 @@ function DatasetResults({
         {!run.persistent &&
           ' These results are not kept (a weight edit is in force, or the browser keeps no data).'}
       </p>
+      <DatasetViews {...views} run={run} label={data.label} model={views.info.id} />
+    </>
+  );
+}
+
+/** The failures, layer distributions and selection frequencies of a dataset run. */
+function DatasetViews({
+  run,
+  label,
+  model,
+  state,
+  update,
+  selected,
+  onSelectNeuron,
+}: Omit<ViewProps, 'onSelectNeuron' | 'info'> & {
+  run: DatasetRun;
+  label: string;
+  model: string;
+  onSelectNeuron?: (layer: number, unit: number) => void;
+}) {
+  const context = { model, subject: label };
+  return (
+    <>
       {run.failures.length > 0 && (
         <details data-testid="dataset-failures">
           <summary className="error">
