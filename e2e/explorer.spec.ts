@@ -223,7 +223,7 @@ test.describe('explorer (WASM)', () => {
     await page.getByTestId('read-pasted').click();
     const report = page.getByTestId('upload-report');
     await expect(report).toContainText(
-      'Added 2 facts from the pasted text (mLAMA JSONL); 3 problems',
+      'Added 2 facts from the pasted text (mLAMA JSONL; default language en); 3 problems',
     );
     const errors = page.getByTestId('upload-errors').locator('li');
     await expect(errors).toHaveCount(3);
@@ -240,7 +240,9 @@ test.describe('explorer (WASM)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'kne-')), 'capitals.csv');
     writeFileSync(file, csv);
     await page.getByTestId('fact-file').setInputFiles(file);
-    await expect(report).toContainText('Added 1 fact from capitals.csv (CSV); 1 problem');
+    await expect(report).toContainText(
+      'Added 1 fact from capitals.csv (CSV; default language en); 1 problem',
+    );
     await expect(page.getByTestId('upload-errors').locator('li')).toHaveAttribute('data-line', '3');
     await expect(page.getByTestId('fact-list').locator('li.fact')).toHaveCount(3);
     await keepPage(page, testInfo, 'upload-errors');

@@ -77,9 +77,7 @@ test('maps of two languages: knowledge neurons ringed at each tau, shared ones l
   await expect(page.getByTestId('kn-list-en').locator('caption')).toHaveText(
     'en: 4 knowledge neurons',
   );
-  await expect(page.getByTestId('shared-neurons')).toContainText(
-    'Shared by all 2 languages: 2 neurons',
-  );
+  await expect(page.getByTestId('shared-neurons')).toContainText('Shared by en and zh: 2 neurons');
   await expect(map(page, 'en')).toContainText('Attribution score (AMIG)');
   await expect(map(page, 'en')).toContainText('FFN unit (512 per layer)');
   await shot(page, testInfo, 'views-default');

@@ -1,5 +1,6 @@
 import { fixtureTokenizer, tinyModel } from '../../tests/reference/tiny-model';
 import { describe, expect, it } from 'vitest';
+import { tokenText } from '../weights/token-text';
 import type { HostTensor } from '../weights/types';
 import { ValueProjector } from './projection';
 
@@ -55,7 +56,7 @@ describe('value vector projection', () => {
             got.forEach((t) => {
               expect(t.score).toBeCloseTo(want[t.id], 4);
               expect(t.token).toBe(tokenizer.idToToken(t.id));
-              expect(t.text).toBe(tokenizer.decode([t.id]) || t.token);
+              expect(t.text).toBe(tokenText(tokenizer, t.id));
             });
           }
         }

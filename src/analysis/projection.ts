@@ -11,6 +11,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import type { Model } from '../model';
 import { Graph, ops, toOnnx } from '../graph';
+import { tokenText } from '../weights/token-text';
 
 export interface PromotedToken {
   id: number;
@@ -95,7 +96,7 @@ export class ValueProjector {
         const id = Number(big);
         const { tokenizer } = this.model;
         const token = tokenizer.idToToken(id) ?? String(id);
-        return { id, token, text: tokenizer.decode([id]) || token, score: scores[j] };
+        return { id, token, text: tokenText(tokenizer, id), score: scores[j] };
       });
     } finally {
       for (const t of [...Object.values(inputs), out.ids, out.scores]) rt.dispose(t);

@@ -1,15 +1,12 @@
 /** The facts of the session: each with its prompts and whether their maps are ready. */
 import type { Fact } from '../facts';
+import { factTitle } from './format';
 
 export type PromptState =
   | { kind: 'ready' }
   | { kind: 'pending' }
   | { kind: 'running'; percent: number }
   | { kind: 'error'; message: string };
-
-function factTitle(f: Fact): string {
-  return f.subject ?? f.prompts[0]?.text ?? f.id;
-}
 
 function StateBadge({ state }: { state: PromptState }) {
   switch (state.kind) {

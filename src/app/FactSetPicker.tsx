@@ -1,18 +1,26 @@
 /**
  * Facts from the bundled English/Chinese fact set (data/factset): pick a relation, then a
- * subject; the fact comes with its prompt in every language of the set. The set is fetched
- * the first time the picker opens.
+ * subject (in the order of their English names, narrowed by a search over every language's
+ * subject and object); the fact comes with its prompt in every language of the set. The set is
+ * fetched the first time the picker opens.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { Fact, FactSet } from '../facts';
 import { errorText } from './errors';
 import { bundledFactSet } from './factset';
 
+/** "France → Paris": the English subject and object, else the first language's. */
+function factLabel(f: Fact): string {
+  const p = f.prompts.find((x) => x.language === 'en') ?? f.prompts[0];
+  return p ? `${p.subject ?? f.subject ?? f.id} → ${p.object}` : (f.subject ?? f.id);
+}
+
 export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
   const [set, setSet] = useState<FactSet>();
   const [error, setError] = useState<string>();
   const [relation, setRelation] = useState('');
   const [factId, setFactId] = useState('');
+  const [search, setSearch] = useState('');
 
   useEffect(() => {
     bundledFactSet().then(
@@ -24,15 +32,18 @@ export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
     );
   }, []);
 
-  const facts = useMemo(
-    () => set?.facts.filter((f) => f.relation === relation) ?? [],
-    [set, relation],
-  );
+  const facts = useMemo(() => {
+    const needle = search.trim().toLocaleLowerCase();
+    const matches = (f: Fact) =>
+      needle === '' ||
+      f.prompts.some((p) =>
+        [p.subject ?? '', p.object].some((s) => s.toLocaleLowerCase().includes(needle)),
+      );
+    return (set?.facts.filter((f) => f.relation === relation && matches(f)) ?? []).sort((a, b) =>
+      factLabel(a).localeCompare(factLabel(b), 'en'),
+    );
+  }, [set, relation, search]);
   const chosen = facts.find((f) => f.id === factId) ?? facts[0];
-  const label = (f: Fact) => {
-    const en = f.prompts.find((p) => p.language === 'en');
-    return en ? `${en.subject ?? f.subject} → ${en.object}` : (f.subject ?? f.id);
-  };
 
   if (error)
     return (
@@ -61,7 +72,21 @@ export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
         </select>
       </label>
       <label>
-        Fact
+        Search
+        <input
+          type="search"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setFactId('');
+          }}
+          placeholder="subject or object, any language"
+          spellCheck={false}
+          data-testid="factset-search"
+        />
+      </label>
+      <label>
+        Fact{search.trim() ? ` (${facts.length} found)` : ''}
         <select
           value={chosen?.id ?? ''}
           onChange={(e) => setFactId(e.target.value)}
@@ -69,7 +94,7 @@ export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
         >
           {facts.map((f) => (
             <option key={f.id} value={f.id}>
-              {label(f)}
+              {factLabel(f)}
             </option>
           ))}
         </select>
@@ -77,6 +102,7 @@ export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
       <button
         type="button"
         disabled={!chosen}
+        title={chosen ? undefined : 'No fact of this relation matches the search'}
         onClick={() => chosen && onAdd([{ ...chosen, prompts: [...chosen.prompts] }])}
         data-testid="factset-add"
       >

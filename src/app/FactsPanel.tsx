@@ -42,6 +42,16 @@ export function FactsPanel({
   dispatch: (a: Action) => void;
 }) {
   const add = (added: Fact[]) => dispatch({ type: 'add-facts', facts: added });
+  // The facts "Remove all facts" took, until they are put back or others are added.
+  const [removed, setRemoved] = useState<Fact[]>([]);
+  const clear = () => {
+    setRemoved(facts);
+    dispatch({ type: 'clear-facts' });
+  };
+  const undoClear = () => {
+    add(removed);
+    setRemoved([]);
+  };
   // The reducer makes ids unique; this only has to be readable.
   const nextId = () => `fact-${facts.length + 1}`;
   return (
@@ -72,8 +82,16 @@ export function FactsPanel({
             stateOf={stateOf}
             onShow={(id) => dispatch({ type: 'select', factId: id })}
             onRemove={(id) => dispatch({ type: 'remove-fact', id })}
-            onClear={() => dispatch({ type: 'clear-facts' })}
+            onClear={clear}
           />
+          {removed.length > 0 && facts.length === 0 && (
+            <p className="note" role="status" data-testid="facts-removed">
+              Removed {removed.length} fact{removed.length === 1 ? '' : 's'}.{' '}
+              <button type="button" onClick={undoClear} data-testid="undo-remove-all">
+                Undo
+              </button>
+            </p>
+          )}
         </div>
       </div>
     </section>

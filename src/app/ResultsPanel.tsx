@@ -149,7 +149,9 @@ function SelectedNeuron({
     ),
   );
   const logits = (i: 0 | 1) =>
-    tokens.phase === 'ready' ? tokens.value[i].map((t) => ({ token: t.text, logit: t.score })) : [];
+    tokens.phase === 'ready'
+      ? tokens.value[i].map((t) => ({ id: t.id, token: t.token, text: t.text, logit: t.score }))
+      : [];
   return (
     <div className="results-neuron" ref={panel}>
       <NeuronPanel

@@ -220,7 +220,9 @@ function Progress({
         {run.items.map((item) => (
           <li key={item.key} data-state={item.status.state}>
             {itemLabel(item, facts)}: {item.status.state === 'queued' && 'waiting'}
-            {item.status.state === 'running' && formatPercent(item.status.done, item.status.total)}
+            {/* The last step still runs at done = total: "done" is said once, when it is. */}
+            {item.status.state === 'running' &&
+              `running, ${formatPercent(Math.min(item.status.done, item.status.total - 1), item.status.total)}`}
             {item.status.state === 'done' &&
               (item.status.from === 'cache' ? 'done (cached)' : 'done')}
             {item.status.state === 'cancelled' && 'cancelled'}

@@ -18,6 +18,13 @@ export function SharePanel({ state }: { state: ExplorerState }) {
     };
   }, [state]);
 
+  // A confirmation is news, not state: it clears itself after a few seconds.
+  useEffect(() => {
+    if (!message) return;
+    const timer = setTimeout(() => setMessage(''), 4000);
+    return () => clearTimeout(timer);
+  }, [message]);
+
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(url);

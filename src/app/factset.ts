@@ -2,7 +2,7 @@
  * The bundled fact set (data/factset, mLAMA layout) in the browser. Its files become lazily
  * loaded chunks of the build, so they are fetched only when the user opens the fact-set picker.
  */
-import { type FactSet, loadFactSet } from '../facts';
+import { type FactSet, type TemplateSet, loadFactSet } from '../facts';
 
 const FILES = import.meta.glob<string>('/data/factset/**/*.{json,jsonl}', {
   query: '?raw',
@@ -20,4 +20,10 @@ export function bundledFactSet(): Promise<FactSet> {
   });
   loading.catch(() => (loading = undefined)); // a failed load may be retried
   return loading;
+}
+
+/** The bundled set's templates by relation then language, for uploads of mLAMA relation files. */
+export async function bundledTemplates(): Promise<TemplateSet> {
+  const set = await bundledFactSet();
+  return Object.fromEntries(set.relations.map((r) => [r.id, r.templates]));
 }

@@ -1,4 +1,5 @@
-/** Numbers as the app's panels write them. */
+/** Numbers and facts as the app's panels write them. */
+import type { Fact } from '../facts';
 
 const count = new Intl.NumberFormat('en');
 
@@ -28,3 +29,8 @@ export function formatSeconds(s: number): string {
 
 export const formatPercent = (done: number, total: number): string =>
   `${total > 0 ? Math.floor((100 * done) / total) : 0} %`;
+
+/** A fact as people name it: its subject, else its first prompt, else its id. */
+export function factTitle(f: Fact): string {
+  return f.subject ?? f.prompts[0]?.text ?? f.id;
+}

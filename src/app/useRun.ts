@@ -121,7 +121,11 @@ export function useRun(
           }
           update(i, { state: 'running', done: 0, total: 1 });
           try {
-            const onProgress = proxy((p: BlockProgress) => update(i, { state: 'running', ...p }));
+            // Progress comes through a port of its own and can land after the result: a late
+            // report must not turn a finished item back into a running one.
+            const onProgress = proxy((p: BlockProgress) => {
+              if (items[i].status.state === 'running') update(i, { state: 'running', ...p });
+            });
             const r = await client.attribute(
               { runId, prompt: job.prompt.text, object: job.prompt.object, settings },
               onProgress,

@@ -49,6 +49,8 @@ export interface CallOptions {
 export interface SlotAttribution {
   position: number;
   token: string;
+  /** The token as text, for display (absent in results cached before it was kept). */
+  text?: string;
   tokenId: number;
   /** P(token) at its slot in the unedited model. */
   probability: number;
@@ -72,6 +74,8 @@ export interface AttributionResult {
   /** 'mask-mean' / 'eos-mean' (AMIG), 'zero' (IG), 'none' (grad-x-act). */
   baseline: 'mask-mean' | 'eos-mean' | 'zero' | 'none';
   tokens: string[];
+  /** The prompt's tokens as text, for display (absent in results cached before it was kept). */
+  texts?: string[];
   slots: SlotAttribution[];
   /** P(object): the product of the per-token probabilities. */
   probability: number;
@@ -182,6 +186,7 @@ function assemble(
   const slotInfo = enc.slots.map((slot, k) => ({
     position: slot.position,
     token: slot.token,
+    text: slot.text,
     tokenId: slot.tokenId,
     probability: slots[k].probability,
   }));
@@ -207,6 +212,7 @@ function assemble(
           ? 'zero'
           : 'none',
     tokens: enc.tokens,
+    texts: enc.texts,
     slots: slotInfo,
     probability: slotInfo.reduce((p, x) => p * x.probability, 1),
     counts,

@@ -4,6 +4,7 @@
  * at the target positions. All variants of a prompt run as one batch.
  */
 import { Executor, type Model, type TapMode } from '../model';
+import { tokenText } from '../weights/token-text';
 import type { EncodedPrompt } from './prompt';
 import { checkTapMode } from './settings';
 
@@ -16,7 +17,10 @@ export interface NeuronEdit {
 
 export interface TokenProbability {
   id: number;
+  /** The vocabulary entry. */
   token: string;
+  /** The token as text, for display (absent in answers stored before it was kept). */
+  text?: string;
   probability: number;
 }
 
@@ -24,6 +28,8 @@ export interface SlotPrediction {
   position: number;
   tokenId: number;
   token: string;
+  /** The token as text, for display (absent in answers stored before it was kept). */
+  text?: string;
   /** P(object token) at this slot. */
   probability: number;
   /** Most probable tokens at this slot, best first. */
@@ -102,10 +108,12 @@ export async function predict(
           position: slot.position,
           tokenId: slot.tokenId,
           token: slot.token,
+          text: slot.text,
           probability: Math.exp(row[slot.tokenId]),
           top: topTokens(row, topK).map((id) => ({
             id,
             token: model.tokenizer.idToToken(id) ?? String(id),
+            text: tokenText(model.tokenizer, id),
             probability: Math.exp(row[id]),
           })),
         };

@@ -4,6 +4,7 @@
  */
 // [MASK] is the placeholder users write for the object, whatever the model's own mask token.
 import { MASK } from '../facts';
+import { tokenText } from '../weights/token-text';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
 
@@ -19,7 +20,10 @@ export interface ObjectSlot {
   /** Position whose output predicts the token. */
   position: number;
   tokenId: number;
+  /** The vocabulary entry ("ĠParis" in a byte-level BPE). */
   token: string;
+  /** The token as text (" Paris"), for display. */
+  text: string;
 }
 
 export interface EncodedPrompt {
@@ -27,6 +31,8 @@ export interface EncodedPrompt {
   object: string;
   ids: number[];
   tokens: string[];
+  /** The tokens as text, for display (tokenText). */
+  texts: string[];
   /** Position ids (RoBERTa/XLM-R count from padding_idx + 1). */
   positions: number[];
   slots: ObjectSlot[];
@@ -90,6 +96,7 @@ export function encodePrompt(
     text,
     object,
     ...enc,
+    texts: enc.ids.map((id) => tokenText(tokenizer, id)),
     positions: enc.ids.map((_, i) => i + offset),
     warnings,
   };
@@ -122,6 +129,7 @@ function encodeMasked(
     position: mode === 'reference' ? at[0] : at[j],
     tokenId,
     token: tokenizer.idToToken(tokenId) ?? String(tokenId),
+    text: tokenText(tokenizer, tokenId),
   }));
   return { ids, tokens, slots, baselineToken: mask };
 }
@@ -153,7 +161,12 @@ function encodeCausal(
   const o = tokenizer.encode(objectText, { addSpecialTokens: false });
   if (mode === 'reference') {
     const last = p.ids.length - 1;
-    const slots = o.ids.map((tokenId) => ({ position: last, tokenId, token: name(tokenId) }));
+    const slots = o.ids.map((tokenId) => ({
+      position: last,
+      tokenId,
+      token: name(tokenId),
+      text: tokenText(tokenizer, tokenId),
+    }));
     return { ids: p.ids, tokens: p.tokens, slots, baselineToken: eos };
   }
   // Teacher forcing: token j of the object is predicted at position |prompt| - 1 + j.
@@ -163,6 +176,7 @@ function encodeCausal(
     position: p.ids.length - 1 + j,
     tokenId,
     token: name(tokenId),
+    text: tokenText(tokenizer, tokenId),
   }));
   return { ids, tokens, slots, baselineToken: eos };
 }

@@ -418,6 +418,8 @@ describe('project JSON', () => {
       facts: [],
       errors: [],
       format: 'project-json',
+      language: 'en',
+      languageFrom: 'default',
     });
     const crlf = `\uFEFF${serializeFacts(facts).replace(/\n/gu, '\r\n')}`;
     expect(parseUpload(crlf, 'f.json').facts).toEqual(facts);
@@ -524,6 +526,8 @@ describe('parseUploadFile', () => {
     expect(r).toEqual({
       facts: [],
       format: 'mlama-jsonl',
+      language: 'en',
+      languageFrom: 'default',
       errors: [
         {
           line: 0,

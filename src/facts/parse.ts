@@ -1,20 +1,26 @@
 import { FactCollector } from './collect';
+import { MLAMA_LANGUAGES } from './languages';
 import type { ParseError, UploadLimits } from './limits';
 import { DEFAULT_LIMITS, ErrorList, checkUploadSize } from './limits';
 import { readProjectJson } from './project-json';
 import type { RecordContext } from './records';
-import { languageProblem } from './records';
+import { FIELD_NAMES, languageProblem } from './records';
 import { readCsvFile, readJsonl } from './readers';
 import { templateProblem } from './template';
+import { type TemplateSet, readTemplateLines } from './templates';
 import { NOT_TEXT, decodeText } from './text';
 import type { Fact } from './types';
 
 export { serializeFacts } from './project-json';
 
-export type UploadFormat = 'project-json' | 'mlama-jsonl' | 'pararel-jsonl' | 'csv' | 'tsv';
+export type UploadFormat =
+  'project-json' | 'mlama-jsonl' | 'pararel-jsonl' | 'templates-jsonl' | 'csv' | 'tsv';
 
 export interface ParseOptions {
-  /** Language of lines that name none (default 'en'). */
+  /**
+   * Language of lines that name none. Left out: the file name's (zh/P36.jsonl, P36_zh.jsonl),
+   * else the labels' script where it names one language (Han: zh, kana: ja, Hangul: ko), else en.
+   */
   language?: string;
   /** Relation of lines that name none (default: from a file name such as P36.jsonl). */
   relation?: string;
@@ -26,11 +32,22 @@ export interface ParseOptions {
   limits?: Partial<UploadLimits>;
 }
 
+/** Where an upload's default language or relation came from. */
+export type DefaultSource = 'given' | 'file name' | 'script' | 'default';
+
 export interface ParseResult {
   facts: Fact[];
   /** Every problem, in line order within each stage; the good lines are kept regardless. */
   errors: ParseError[];
   format: UploadFormat;
+  /** The language of lines that name none, and where it came from. */
+  language: string;
+  languageFrom: DefaultSource;
+  /** The relation of lines that name none, if any, and where it came from. */
+  relation?: string;
+  relationFrom?: DefaultSource;
+  /** Templates read from a templates or pattern file (format 'templates-jsonl'). */
+  templates?: TemplateSet;
 }
 
 function extension(fileName: string): string {
@@ -82,10 +99,87 @@ export function detectFormat(text: string, fileName: string): UploadFormat {
       ext === 'ndjson' ||
       (first !== undefined && !Object.hasOwn(first, 'facts'));
     if (!jsonl) return 'project-json';
+    if (first !== undefined && isTemplateLine(first)) return 'templates-jsonl';
     return first !== undefined && Object.hasOwn(first, 'pattern') ? 'pararel-jsonl' : 'mlama-jsonl';
   }
   if (ext === 'tsv' || (ext !== 'csv' && head.includes('\t') && !head.includes(','))) return 'tsv';
   return 'csv';
+}
+
+/** A line of a templates or pattern file: a template, and no fact (no subject, no object). */
+function isTemplateLine(obj: Record<string, unknown>): boolean {
+  const has = (keys: readonly string[]) => keys.some((k) => Object.hasOwn(obj, k));
+  return (
+    has(FIELD_NAMES.template) &&
+    !has(FIELD_NAMES.object) &&
+    !has(FIELD_NAMES.subject) &&
+    !has(FIELD_NAMES.prompt)
+  );
+}
+
+/**
+ * A folder that names a language: a two-letter code (en, zh, pt-BR, zh-Hans) or one of mLAMA's
+ * longer ones. Other three-letter folders (tmp, out) name none.
+ */
+const isLanguageFolder = (name: string) =>
+  /^[a-z]{2}(?:-[A-Za-z]{2,4})?$/u.test(name) || MLAMA_LANGUAGES.includes(name);
+
+/**
+ * The language a file's name or folder gives, as mLAMA names its files: a folder ("zh/P36.jsonl",
+ * "mlama1.1/zh/P36.jsonl") or a part joined to the relation id ("P36_zh.jsonl", "P36.zh.jsonl",
+ * "zh_P36.jsonl", "zh-P36.csv"). Undefined when it names none.
+ */
+export function languageFromFileName(fileName: string): string | undefined {
+  const parts = fileName.split(/[\\/]/u);
+  const base = parts.pop() ?? '';
+  const stem = base.replace(/\.[^.]*$/u, '');
+  const joined =
+    /^P\d+[._-]([A-Za-z]{2,3}(?:-[A-Za-z]{2,4})?)$/u.exec(stem)?.[1] ??
+    /^([A-Za-z]{2,3}(?:-[A-Za-z]{2,4})?)[._-]P\d+$/u.exec(stem)?.[1];
+  if (joined) return joined;
+  const folder = parts.at(-1);
+  return folder !== undefined && isLanguageFolder(folder) ? folder : undefined;
+}
+
+const KANA = /[\u3040-\u30ff]/u;
+const HANGUL = /[\uac00-\ud7af]/u;
+const HAN = /\p{Script=Han}/u;
+
+/**
+ * The language the labels of a JSONL file are written in, where their script names one: most of
+ * the first lines' subject and object labels in Hangul are Korean; in Han or kana, Japanese when
+ * some have kana, else Chinese. Undefined for Latin and other shared scripts.
+ */
+export function languageFromScript(text: string): string | undefined {
+  const labels: string[] = [];
+  for (const line of text.split(/\r\n|\n|\r/u).slice(0, 200)) {
+    const obj = parsesAsObject(line);
+    if (!obj) continue;
+    for (const key of [...FIELD_NAMES.subject, ...FIELD_NAMES.object])
+      if (typeof obj[key] === 'string') labels.push(obj[key]);
+  }
+  if (labels.length === 0) return undefined;
+  const share = (test: (label: string) => boolean) => labels.filter(test).length / labels.length;
+  if (share((l) => HANGUL.test(l)) >= 0.6) return 'ko';
+  if (share((l) => HAN.test(l) || KANA.test(l)) < 0.6) return undefined;
+  return share((l) => KANA.test(l)) >= 0.1 ? 'ja' : 'zh';
+}
+
+/**
+ * The language of an upload's lines that name none, and where it came from: the one given, else
+ * the file name's, else the labels' script (when `text` is given), else English.
+ */
+function languageOfName(
+  fileName: string,
+  given: string | undefined,
+  text?: string,
+): { language: string; languageFrom: DefaultSource } {
+  if (given !== undefined) return { language: given, languageFrom: 'given' };
+  const fromName = languageFromFileName(fileName);
+  if (fromName !== undefined) return { language: fromName, languageFrom: 'file name' };
+  const fromScript = text !== undefined ? languageFromScript(text.slice(0, 200_000)) : undefined;
+  if (fromScript !== undefined) return { language: fromScript, languageFrom: 'script' };
+  return { language: 'en', languageFrom: 'default' };
 }
 
 /** A relation id at the start of a file name: "P36.jsonl", "P36_zh.csv". */
@@ -105,15 +199,37 @@ export function parseUpload(text: string, fileName: string, opts: ParseOptions =
   const format = detectFormat(body, fileName);
   const errors = new ErrorList(limits.maxErrors);
   const collector = new FactCollector(limits, errors);
-  const done = () => ({ facts: collector.facts(), errors: errors.list(), format });
+  const { language, languageFrom } = languageOfName(
+    fileName,
+    opts.language,
+    format !== 'project-json' ? body : undefined,
+  );
+  const relation = opts.relation ?? relationFromFileName(fileName);
+  const described = {
+    format,
+    language,
+    languageFrom,
+    ...(relation !== undefined
+      ? {
+          relation,
+          relationFrom: (opts.relation !== undefined ? 'given' : 'file name') as DefaultSource,
+        }
+      : {}),
+  };
+  let templates: TemplateSet | undefined;
+  const done = (): ParseResult => ({
+    facts: collector.facts(),
+    errors: errors.list(),
+    ...described,
+    ...(templates ? { templates } : {}),
+  });
 
   const tooBig = body.trim() === '' ? 'the file is empty' : checkUploadSize(body.length, limits);
   if (tooBig) {
     errors.add(0, tooBig);
     return done();
   }
-  const ctx: RecordContext = { language: opts.language ?? 'en', limits, templates: opts.templates };
-  const relation = opts.relation ?? relationFromFileName(fileName);
+  const ctx: RecordContext = { language, limits, templates: opts.templates };
   if (relation !== undefined) ctx.relation = relation;
   const badLanguage = languageProblem(ctx.language);
   if (badLanguage) {
@@ -126,7 +242,13 @@ export function parseUpload(text: string, fileName: string, opts: ParseOptions =
     else ctx.template = opts.template;
   }
 
-  if (format === 'project-json') readProjectJson(body, ctx, collector, errors);
+  if (format === 'templates-jsonl')
+    templates = readTemplateLines(
+      body,
+      { language, relation, maxLineChars: limits.maxLineChars },
+      errors,
+    );
+  else if (format === 'project-json') readProjectJson(body, ctx, collector, errors);
   else if (format === 'csv' || format === 'tsv')
     readCsvFile(body, format === 'csv' ? ',' : '\t', ctx, collector, errors);
   else readJsonl(body, ctx, collector, errors);
@@ -148,6 +270,7 @@ export async function parseUploadFile(
     facts: [],
     errors: [{ line: 0, message }],
     format: formatOfFileName(fileName),
+    ...languageOfName(fileName, opts.language),
   });
   const tooBig = checkUploadSize(file.size, limits);
   if (tooBig) return unread(tooBig);

@@ -9,7 +9,7 @@ import { fitText, formatCount, formatScore, textWidth } from './format';
 import { ColorLegend, MarkArrow } from './kit/legend';
 import { TitleBlock } from './kit/figure';
 import { HeatmapMarks, Ring } from './kit/heatmap';
-import { INK, MUTED } from './kit/style';
+import { INK, MUTED, TEXT_SIZE } from './kit/style';
 import type { MapLayout } from './layout';
 import { type MapModel, MAX_MARKERS, mapSubtitle, mapTitle, methodShort } from './mapModel';
 import type { ColorTransform, Neuron, NeuronMapData } from './types';
@@ -72,7 +72,7 @@ export function MapOverlay({
           <text
             x={legend.x + legend.w}
             y={legend.y + 8}
-            fontSize={10}
+            fontSize={TEXT_SIZE}
             fill={MUTED}
             textAnchor="end"
           >

@@ -20,10 +20,10 @@ import {
   knowledgeNeurons,
   scoreRanker,
 } from './grid';
-import { CellCanvas, cellAt, cellBox } from './kit/heatmap';
+import { CellCanvas, cellAt, cellBox, ringAt, ringMarks } from './kit/heatmap';
 import { FONT, INK } from './kit/style';
 import { mapLayout } from './layout';
-import type { MapModel } from './mapModel';
+import { MAX_MARKERS, type MapModel } from './mapModel';
 import { MapOverlay } from './MapOverlay';
 import { useControllable } from './useControllable';
 import { Overview } from './Overview';
@@ -139,9 +139,15 @@ export function NeuronMap({
     setAnnouncement(describe(n));
   };
 
+  // A knowledge neuron's ring is a target of its own: it is larger than a narrow cell.
+  const rings = ringMarks(layout, binned, neurons.slice(0, MAX_MARKERS));
   const pointerCell = (e: MouseEvent<HTMLDivElement>): Probe | null => {
     const box = e.currentTarget.getBoundingClientRect();
-    const cell = cellAt(layout, binned, e.clientX - box.left, e.clientY - box.top);
+    const x = e.clientX - box.left;
+    const y = e.clientY - box.top;
+    const ring = ringAt(rings, x, y);
+    if (ring) return { ...ring.neuron, column: columnOf(binned, ring.neuron.unit) };
+    const cell = cellAt(layout, binned, x, y);
     return cell && probeAt(cell.layer, cell.column);
   };
 
@@ -212,8 +218,8 @@ export function NeuronMap({
         data-testid="map-stage"
         onMouseMove={(e) => {
           const p = pointerCell(e);
-          // Re-render only when the pointer enters another cell.
-          if (p?.layer !== hover?.layer || p?.column !== hover?.column) setHover(p);
+          // Re-render only when the pointer moves to another neuron.
+          if (p?.layer !== hover?.layer || p?.unit !== hover?.unit) setHover(p);
         }}
         onMouseLeave={() => setHover(null)}
         onClick={(e) => {

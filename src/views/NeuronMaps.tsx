@@ -36,6 +36,12 @@ export interface NeuronMapsProps {
   mapWidth?: number;
 }
 
+/** "en and zh", "en, zh and ja". */
+const listLanguages = (languages: string[]) =>
+  languages.length < 2
+    ? languages.join('')
+    : `${languages.slice(0, -1).join(', ')} and ${languages[languages.length - 1]}`;
+
 export function NeuronMaps({
   maps,
   onTauChange,
@@ -110,6 +116,11 @@ export function NeuronMaps({
         />
         <fieldset className="kn-taus">
           <legend>Threshold τ (knowledge neuron: score &gt; τ × max)</legend>
+          <p className="note kn-tau-note" data-testid="tau-defaults">
+            Defaults are the values the paper (arXiv 2308.13198) chose per language: 0.3 for
+            English, 0.2 for Chinese; 0.3 for other languages. Change them here; nothing is
+            recomputed.
+          </p>
           {maps.map((m) => (
             <TauControl
               key={m.language}
@@ -138,7 +149,7 @@ export function NeuronMaps({
       </div>
       {maps.length > 1 && (
         <NeuronButtons
-          title={`Shared by all ${maps.length} languages`}
+          title={`Shared by ${listLanguages(maps.map((m) => m.language))}`}
           neurons={shared}
           selected={selected}
           onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, first.language)}

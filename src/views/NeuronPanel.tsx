@@ -5,6 +5,7 @@
  */
 import { formatScore, neuronLabel, neuronSpoken } from './format';
 import type { Neuron } from './types';
+import { type TokenLike, TokenText } from './TokenText';
 import { NEUTRAL, ValueBar, barExtent } from './ValueBar';
 
 export interface NeuronFactScore {
@@ -17,8 +18,7 @@ export interface NeuronFactScore {
   tau?: number;
 }
 
-export interface TokenLogit {
-  token: string;
+export interface TokenLogit extends TokenLike {
   logit: number;
 }
 
@@ -128,7 +128,7 @@ function TokenTable({ title, tokens }: { title: string; tokens: readonly TokenLo
         {tokens.map((t, i) => (
           <tr key={i}>
             <td>
-              <code className="kn-token">{t.token}</code>
+              <TokenText token={t} />
             </td>
             <td className="kn-num">{formatScore(t.logit)}</td>
             <td>

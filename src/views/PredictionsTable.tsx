@@ -5,6 +5,7 @@
  */
 import type { Prediction } from '../attribution/predict';
 import { formatProbability } from './format';
+import { type TokenLike, TokenText } from './TokenText';
 import { NEUTRAL, ValueBar } from './ValueBar';
 
 export interface PredictionRow {
@@ -47,7 +48,7 @@ export function PredictionsTable({ rows, topK }: PredictionsTableProps) {
                 {row.prediction.slots.length > 1 && (
                   <caption>
                     token {s + 1} of {row.prediction.slots.length}: object token{' '}
-                    <code className="kn-token">{slot.token}</code>
+                    <TokenText token={{ id: slot.tokenId, ...slot }} lang={row.language} />
                   </caption>
                 )}
                 <thead>
@@ -65,7 +66,8 @@ export function PredictionsTable({ rows, topK }: PredictionsTableProps) {
                     <TokenRow
                       key={t.id}
                       rank={i + 1}
-                      token={t.token}
+                      token={t}
+                      lang={row.language}
                       probability={t.probability}
                       isObject={t.id === slot.tokenId}
                     />
@@ -73,7 +75,8 @@ export function PredictionsTable({ rows, topK }: PredictionsTableProps) {
                   {!inTop && (
                     <TokenRow
                       rank={rank >= 0 ? rank + 1 : undefined}
-                      token={slot.token}
+                      token={{ id: slot.tokenId, token: slot.token, text: slot.text }}
+                      lang={row.language}
                       probability={slot.probability}
                       isObject
                     />
@@ -91,12 +94,14 @@ export function PredictionsTable({ rows, topK }: PredictionsTableProps) {
 function TokenRow({
   rank,
   token,
+  lang,
   probability,
   isObject,
 }: {
   /** Undefined: the object's token is below the top k and its rank is unknown. */
   rank: number | undefined;
-  token: string;
+  token: TokenLike;
+  lang: string;
   probability: number;
   isObject: boolean;
 }) {
@@ -104,7 +109,7 @@ function TokenRow({
     <tr className={isObject ? 'kn-row-object' : undefined} data-object={isObject || undefined}>
       <td className="kn-num">{rank ?? '…'}</td>
       <td>
-        <code className="kn-token">{token}</code>
+        <TokenText token={token} lang={lang} />
         {isObject && <span className="kn-badge">object</span>}
       </td>
       <td className="kn-num">{formatProbability(probability)}</td>

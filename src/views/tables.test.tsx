@@ -142,6 +142,35 @@ describe('PredictionsTable', () => {
     expect(rows[2]).toContain('0.3%');
   });
 
+  it('shows byte-level tokens decoded, their spaces visible, id and entry in the tooltip', () => {
+    const gpt: Prediction = {
+      probability: 0.2,
+      slots: [
+        {
+          position: 3,
+          tokenId: 347,
+          token: 'ĠB',
+          text: ' B',
+          probability: 0.2,
+          top: [
+            { id: 347, token: 'ĠB', text: ' B', probability: 0.2 },
+            { id: 900, token: 'æŁıæŀĹ', text: '柏林', probability: 0.1 },
+          ],
+        },
+      ],
+    };
+    const html = renderToStaticMarkup(
+      <PredictionsTable
+        rows={[{ language: 'en', prompt: 'p', object: 'Berlin', prediction: gpt }]}
+      />,
+    );
+    const text = html.replace(/<[^>]+>/g, '');
+    expect(text).toContain('␣B');
+    expect(text).toContain('柏林');
+    expect(text).not.toMatch(/ĠB|æŁı/);
+    expect(html).toContain('title="token id 900 · vocabulary entry “æŁıæŀĹ”"');
+  });
+
   it('keeps user text as text', () => {
     const html = renderToStaticMarkup(
       <PredictionsTable

@@ -143,6 +143,7 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
           <EditsTab
             {...base}
             fact={fact!}
+            facts={state.facts}
             call={edit}
             sources={factSources(overlapResult, degenerateResult)}
             overlap={overlap}

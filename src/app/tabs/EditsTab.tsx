@@ -7,13 +7,19 @@
 import { useState } from 'react';
 import type { Fact } from '../../facts';
 import { RadioGroup } from '../../views/kit/controls';
-import { NeuronSetChooser, WeightEditView } from '../../views/analysis';
+import {
+  NeuronSetChooser,
+  WeightEditView,
+  choiceProblem,
+  chosenNeurons,
+} from '../../views/analysis';
 import { formatProbability } from '../../views/format';
 import type { EditAnswer, FactEdit, ModelInfo, ServiceProgress } from '../../worker-api';
-import { type NeuronSetSources, neuronSetName, resolveNeuronSet } from '../../analysis/neuron-sets';
+import { type NeuronSetSources, neuronSetName } from '../../analysis/neuron-sets';
 import type { AnalysisState, EditFormState } from '../analysis-state';
 import { errorText } from '../errors';
 import type { LongCall } from '../useLongCall';
+import { factTitle } from '../format';
 import { factSubject } from './OverlapTab';
 import { CallStatus, NeedsOverlap } from './parts';
 import type { OverlapControl, TabBase } from './types';
@@ -35,6 +41,8 @@ const TOLERANCE = 1e-6;
 
 export interface EditsTabProps extends TabBase {
   fact: Fact;
+  /** The session's facts, to name the fact of each edit in force. */
+  facts: Fact[];
   call: EditCall;
   /** The fact's sets (its overlap and degenerate groups). */
   sources: NeuronSetSources;
@@ -46,13 +54,19 @@ export interface EditsTabProps extends TabBase {
 export function EditsTab(props: EditsTabProps) {
   const { client, info, settings, fact, call, sources, analysis, dispatch } = props;
   const form = analysis.edit;
+  const editedFact = (id: string) => {
+    const f = props.facts.find((x) => x.id === id);
+    return f ? factTitle(f) : 'no longer in the list';
+  };
   const setForm = (edit: EditFormState) =>
     dispatch({ type: 'analysis', update: { edit } satisfies Partial<AnalysisState> });
   const [revert, setRevert] = useState<
     { phase: 'running' } | { phase: 'error'; error: string } | { phase: 'done'; rows: Restored[] }
   >();
 
-  const neurons = form.choice ? resolveNeuronSet(form.choice, sources) : [];
+  const { numLayers: layers, intermediateSize: units } = info.config;
+  const problem = choiceProblem(form.choice, layers, units);
+  const neurons = form.choice && !problem ? chosenNeurons(form.choice, sources, layers, units) : [];
   const languages = [...new Set(fact.prompts.map((p) => p.language))];
   const newObjects = Object.fromEntries(
     Object.entries(form.newObjects).filter(([l, o]) => languages.includes(l) && o.trim()),
@@ -194,6 +208,11 @@ export function EditsTab(props: EditsTabProps) {
           {neurons.length === 1 ? '' : 's'}
         </button>
         {!form.choice && <span className="note">Choose the neurons to edit.</span>}
+        {problem && (
+          <span className="error" data-testid="edit-run-hint">
+            {problem}
+          </span>
+        )}
       </div>
       <CallStatus call={call.state} onCancel={call.cancel} measure={(p) => p} />
 
@@ -204,7 +223,7 @@ export function EditsTab(props: EditsTabProps) {
             {info.edits.map((e) => (
               <li key={e.id}>
                 {e.kind} of {e.label} ({e.neurons.length} neuron{e.neurons.length === 1 ? '' : 's'}
-                ), fact {e.factId}{' '}
+                ), fact {editedFact(e.factId)}{' '}
                 <button
                   type="button"
                   disabled={revert?.phase === 'running'}

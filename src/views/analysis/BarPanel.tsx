@@ -6,7 +6,7 @@
 import { fitText } from '../format';
 import { ValueAxis } from '../kit/axes';
 import { SwatchLegend, swatchRows } from '../kit/legend';
-import { INK, MUTED } from '../kit/style';
+import { INK, MUTED, TEXT_SIZE } from '../kit/style';
 import {
   type BarRect,
   type BarSeries,
@@ -118,7 +118,7 @@ export function BarPanel(p: BarPanelProps) {
                   x={b.x + b.w / 2}
                   y={geo.zero - 3}
                   textAnchor="middle"
-                  fontSize={10}
+                  fontSize={TEXT_SIZE}
                   fill={MUTED}
                 >
                   –
@@ -145,13 +145,13 @@ export function BarPanel(p: BarPanelProps) {
             key={i}
             transform={`translate(${g.cx + 3},${labelY - 4}) rotate(-40)`}
             textAnchor="end"
-            fontSize={10}
+            fontSize={TEXT_SIZE}
             fill={INK}
           >
             {fitText(p.groups[i], 80, 10)}
           </text>
         ) : (
-          <text key={i} x={g.cx} y={labelY} textAnchor="middle" fontSize={10} fill={INK}>
+          <text key={i} x={g.cx} y={labelY} textAnchor="middle" fontSize={TEXT_SIZE} fill={INK}>
             {fitText(p.groups[i], g.w - 4, 10)}
           </text>
         ),
@@ -184,7 +184,7 @@ function ValueLabel({ bar, color, text }: { bar: BarRect; color: string; text: s
       x={bar.x + bar.w / 2}
       y={y}
       textAnchor="middle"
-      fontSize={9.5}
+      fontSize={TEXT_SIZE}
       fill={inside ? textOn(color) : INK}
     >
       {text}

@@ -4,18 +4,25 @@
  * heatmap (diagonal: one neuron suppressed, elsewhere: two together); and the degenerate groups,
  * which can be highlighted and whose neurons open the neuron map.
  */
-import { neuronKey } from '../../analysis/selection';
+import { byPosition, neuronKey } from '../../analysis/selection';
 import type { DegenerateResult } from '../../analysis/services';
 import { ExportMenu } from '../ExportMenu';
-import { fitText, formatCount, formatProbability, neuronLabel } from '../format';
+import { formatCount, formatProbability, neuronLabel, textWidth } from '../format';
 import { NeuronButtons, RadioGroup } from '../kit/controls';
 import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
 import { ColorLegend, SwatchLegend, swatchRows } from '../kit/legend';
-import { HIGHLIGHT, INK, MUTED } from '../kit/style';
+import { HIGHLIGHT, INK, MUTED, TEXT_SIZE } from '../kit/style';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
 import { toCsv } from './csv';
-import { edgePath, layeredLayout } from './degenerateLayout';
+import {
+  columnHeight,
+  curvePath,
+  edgeControl,
+  fitsAsGraph,
+  layeredLayout,
+  nodeRadius,
+} from './degenerateLayout';
 import { formatShare, shareColor, textOn } from './scales';
 import { DEFAULT_DEGENERATE_STATE, type DegenerateViewState } from './viewState';
 
@@ -104,9 +111,87 @@ export interface DegenerateFigureProps {
   width?: number;
 }
 
-const R = 14;
+/** The kinds of edge, as the key and the matrix name them. */
+const EDGE_STYLE: Record<GraphEdge['kind'], { label: string; color: string; dashed: boolean }> = {
+  pair: { label: 'degenerate pair', color: PAIR_COLOR, dashed: false },
+  link: { label: 'cluster link (verified)', color: LINK_COLOR, dashed: true },
+  unverified: { label: 'cluster link (not degenerate)', color: UNVERIFIED_COLOR, dashed: true },
+};
 
-export function DegenerateGraphFigure({
+/** Room around the plot for a highlighted node's ring. */
+const RING_PAD = 10;
+
+/**
+ * The degenerate neurons as a layered graph (circles by layer, edges as curves), or, when they do
+ * not fit as circles (more than MAX_PER_LAYER in a layer, or more layers than columns fit the
+ * width), as a matrix: the same neurons in rows and columns, each cell an edge.
+ */
+export function DegenerateGraphFigure(props: DegenerateFigureProps) {
+  const { result, width = 560 } = props;
+  const { nodes } = degenerateGraph(result);
+  return fitsAsGraph(
+    nodes.map((n) => n.neuron),
+    width - 48,
+  ) ? (
+    <DegenerateCircles {...props} width={width} />
+  ) : (
+    <DegenerateMatrix {...props} width={width} />
+  );
+}
+
+const graphCaption = (result: DegenerateResult, what: string): string[] => [
+  `${result.language} · ${result.text} → ${result.object} · p0 = ${formatProbability(result.p0)}. ` +
+    `${what}: the pair search’s top ${formatCount(result.pairs.neurons.length)} KN and the clusters’ members; fill: ${lostLabel} alone.`,
+  `A pair is degenerate when each alone loses at most ${formatShare(result.pairs.singleDrop)} of p0 and both together more than ${formatShare(result.pairs.jointDrop)}. ` +
+    (result.clusters
+      ? `Cluster links: connection strength ≥ ${result.clusters.minStrength.toFixed(2)} (${result.clusters.links}).`
+      : 'No clustering was run.'),
+];
+
+/** The edges the figure shows. */
+const shownEdges = (edges: GraphEdge[], show: DegenerateViewState['edges']) =>
+  edges.filter(
+    (e) => show === 'both' || (show === 'pairs' ? e.kind === 'pair' : e.kind !== 'pair'),
+  );
+
+const highlightedOf = (result: DegenerateResult, group: number | null) =>
+  new Set(group !== null ? (result.groups[group]?.neurons ?? []).map(neuronKey) : []);
+
+/** The key (edge kinds, the highlighted group) and the colour bar of the fill, from `top`. */
+function GraphKey({ top, width, group }: { top: number; width: number; group: number | null }) {
+  const items = graphKeyItems(group);
+  const rows = swatchRows(items, width - 24);
+  return (
+    <>
+      <SwatchLegend x={24} y={top + 6} items={items} maxWidth={width - 24} />
+      <ColorLegend
+        x={24}
+        y={top + rows * 16 + 4}
+        w={Math.min(260, width - 48)}
+        label={lostLabel}
+        color={shareColor}
+        ticks={lostTicks}
+      />
+    </>
+  );
+}
+
+const graphKeyItems = (group: number | null) => [
+  ...Object.values(EDGE_STYLE).map((e) => ({
+    label: e.label,
+    color: e.color,
+    mark: e.dashed ? ('dashed' as const) : ('line' as const),
+  })),
+  ...(group !== null
+    ? [{ label: `group ${group + 1}`, color: HIGHLIGHT, mark: 'ring' as const }]
+    : []),
+];
+
+/** Height of the key and colour bar. */
+const keyHeight = (width: number, group: number | null) =>
+  swatchRows(graphKeyItems(group), width - 24) * 16 + 52;
+
+function DegenerateCircles({
   result,
   context,
   edges: show,
@@ -115,40 +200,19 @@ export function DegenerateGraphFigure({
   width = 560,
 }: DegenerateFigureProps) {
   const { nodes, edges } = degenerateGraph(result);
+  const r = nodeRadius(Math.max(0, ...nodes.map((n) => n.neuron.unit)));
   const perLayer = new Map<number, number>();
   for (const n of nodes) perLayer.set(n.neuron.layer, (perLayer.get(n.neuron.layer) ?? 0) + 1);
-  const plotH = Math.max(110, Math.min(20, Math.max(0, ...perLayer.values())) * 44);
-  const legend = [
-    { label: 'degenerate pair', color: PAIR_COLOR, mark: 'line' as const },
-    { label: 'cluster link (verified)', color: LINK_COLOR, mark: 'dashed' as const },
-    { label: 'cluster link (not degenerate)', color: UNVERIFIED_COLOR, mark: 'dashed' as const },
-    ...(group !== null
-      ? [{ label: `group ${group + 1}`, color: HIGHLIGHT, mark: 'ring' as const }]
-      : []),
-  ];
+  const plotH = Math.max(110, columnHeight(Math.max(0, ...perLayer.values()), r));
   const keyY = TITLE_HEIGHT + 2;
-  const keyRows = swatchRows(legend, width - 24);
-  const barY = keyY + keyRows * 16;
-  const plot = { x: 24, y: barY + 52, w: width - 48, h: plotH };
+  const plot = { x: 24, y: keyY + keyHeight(width, group), w: width - 48, h: plotH + 2 * RING_PAD };
+  const inner = { x: plot.x, y: plot.y + RING_PAD, w: plot.w, h: plotH };
   const layout = layeredLayout(
     nodes.map((n) => n.neuron),
-    plot,
-    44,
+    inner,
+    r,
   );
-  const highlighted = new Set(
-    group !== null ? (result.groups[group]?.neurons ?? []).map(neuronKey) : [],
-  );
-  const visible = edges.filter(
-    (e) => show === 'both' || (show === 'pairs' ? e.kind === 'pair' : e.kind !== 'pair'),
-  );
-  const caption = [
-    `${result.language} · ${result.text} → ${result.object} · p0 = ${formatProbability(result.p0)}. ` +
-      `Nodes: the pair search’s top ${formatCount(result.pairs.neurons.length)} KN and the clusters’ members, by layer; fill: ${lostLabel} alone.`,
-    `A pair is degenerate when each alone loses at most ${formatShare(result.pairs.singleDrop)} of p0 and both together more than ${formatShare(result.pairs.jointDrop)}. ` +
-      (result.clusters
-        ? `Cluster links: connection strength ≥ ${result.clusters.minStrength.toFixed(2)} (${result.clusters.links}).`
-        : 'No clustering was run.'),
-  ];
+  const highlighted = highlightedOf(result, group);
   const bottom = plot.y + plot.h + 40;
   return (
     <TitledFigure
@@ -157,52 +221,60 @@ export function DegenerateGraphFigure({
       label={`Degenerate knowledge neurons: ${result.text} → ${result.object}`}
       title="Degenerate knowledge neurons"
       context={context}
-      caption={caption}
+      caption={graphCaption(result, 'Nodes, by layer')}
     >
-      <SwatchLegend x={24} y={keyY + 6} items={legend} maxWidth={width - 24} />
-      <ColorLegend
-        x={24}
-        y={barY + 4}
-        w={220}
-        label={lostLabel}
-        color={shareColor}
-        ticks={lostTicks}
-      />
+      <GraphKey top={keyY} width={width} group={group} />
       {layout.columns.map((c) => (
         <text
           key={c.layer}
           x={c.x}
           y={plot.y + plot.h + 14}
           textAnchor="middle"
-          fontSize={11}
+          fontSize={TEXT_SIZE}
           fill={MUTED}
         >
           L{c.layer}
         </text>
       ))}
-      <text x={plot.x + plot.w / 2} y={bottom - 8} textAnchor="middle" fontSize={11} fill={INK}>
+      <text
+        x={plot.x + plot.w / 2}
+        y={bottom - 8}
+        textAnchor="middle"
+        fontSize={TEXT_SIZE}
+        fill={INK}
+      >
         Layer (columns) · unit (in the circles)
       </text>
-      {visible.map((e, i) => {
-        const a = layout.nodes[e.a];
-        const b = layout.nodes[e.b];
-        const dim =
-          highlighted.size > 0 &&
-          !(highlighted.has(neuronKey(a.neuron)) && highlighted.has(neuronKey(b.neuron)));
-        return (
-          <path
-            key={i}
-            d={edgePath(a, b, e.kind === 'pair' ? 0.18 : -0.18)}
-            fill="none"
-            stroke={
-              e.kind === 'pair' ? PAIR_COLOR : e.kind === 'link' ? LINK_COLOR : UNVERIFIED_COLOR
-            }
-            strokeWidth={e.kind === 'pair' ? 2.5 : 1 + 2.5 * e.value}
-            strokeDasharray={e.kind === 'pair' ? undefined : '5 3'}
-            strokeOpacity={dim ? 0.2 : 0.9}
-          />
-        );
-      })}
+      <g data-role="edges">
+        {shownEdges(edges, show).map((e, i) => {
+          const a = layout.nodes[e.a];
+          const b = layout.nodes[e.b];
+          const dim =
+            highlighted.size > 0 &&
+            !(highlighted.has(neuronKey(a.neuron)) && highlighted.has(neuronKey(b.neuron)));
+          const style = EDGE_STYLE[e.kind];
+          const width = e.kind === 'pair' ? 2.5 : 1 + 2.5 * e.value;
+          // The control point stays inside the plot less the stroke: so does the curve.
+          const bounds = {
+            x: plot.x + width / 2,
+            y: plot.y + width / 2,
+            w: plot.w - width,
+            h: plot.h - width,
+          };
+          const c = edgeControl(a, b, e.kind === 'pair' ? 0.18 : -0.18, bounds, layout.arcReach);
+          return (
+            <path
+              key={i}
+              d={curvePath(a, c, b)}
+              fill="none"
+              stroke={style.color}
+              strokeWidth={width}
+              strokeDasharray={style.dashed ? '5 3' : undefined}
+              strokeOpacity={dim ? 0.2 : 0.9}
+            />
+          );
+        })}
+      </g>
       {layout.nodes.map((p) => {
         const node = nodes[p.index];
         const fill = node.single === null ? '#ffffff' : shareColor(lost(node.single, result.p0));
@@ -214,29 +286,168 @@ export function DegenerateGraphFigure({
             onClick={onNode && (() => onNode(p.neuron))}
             style={onNode ? { cursor: 'pointer' } : undefined}
           >
-            <title>
-              {`${neuronLabel(p.neuron)}: ${
-                node.single === null
-                  ? 'not suppressed alone'
-                  : `P alone ${formatProbability(node.single)} (${formatShare(lost(node.single, result.p0))} lost)`
-              }`}
-            </title>
+            <title>{nodeTitle(node, result.p0)}</title>
             {isHighlighted && (
-              <circle cx={p.x} cy={p.y} r={R + 5} fill="none" stroke={HIGHLIGHT} strokeWidth={6} />
+              <circle cx={p.x} cy={p.y} r={r + 5} fill="none" stroke={HIGHLIGHT} strokeWidth={6} />
             )}
-            <circle cx={p.x} cy={p.y} r={R} fill={fill} stroke={INK} strokeWidth={1.2} />
-            <text
-              x={p.x}
-              y={p.y + 3.5}
-              textAnchor="middle"
-              fontSize={p.neuron.unit >= 1000 ? 8.5 : 10}
-              fill={textOn(fill)}
-            >
+            <circle cx={p.x} cy={p.y} r={r} fill={fill} stroke={INK} strokeWidth={1.2} />
+            <text x={p.x} y={p.y + 4} textAnchor="middle" fontSize={TEXT_SIZE} fill={textOn(fill)}>
               {p.neuron.unit}
             </text>
           </g>
         );
       })}
+    </TitledFigure>
+  );
+}
+
+const nodeTitle = (node: GraphNode, p0: number) =>
+  `${neuronLabel(node.neuron)}: ${
+    node.single === null
+      ? 'not suppressed alone'
+      : `P alone ${formatProbability(node.single)} (${formatShare(lost(node.single, p0))} lost)`
+  }`;
+
+/** Matrix cells: at most this wide, and never narrower than a label's line. */
+const MATRIX_CELL = { min: 13, max: 24 };
+
+/**
+ * The graph as a matrix, for neurons too many to draw as circles: rows and columns are the
+ * neurons by layer and unit (a rule between layers); a cell is coloured by the edge between its
+ * row and column, the diagonal by the share lost when the neuron is suppressed alone.
+ */
+function DegenerateMatrix({
+  result,
+  context,
+  edges: show,
+  group,
+  onNode,
+  width: minWidth = 560,
+}: DegenerateFigureProps) {
+  const { nodes, edges } = degenerateGraph(result);
+  const order = nodes.map((_, i) => i).sort((a, b) => byPosition(nodes[a].neuron, nodes[b].neuron));
+  const at = new Map(order.map((node, i) => [node, i]));
+  const n = nodes.length;
+  const labelW =
+    Math.max(...nodes.map((x) => textWidth(neuronLabel(x.neuron), TEXT_SIZE)), 40) + 10;
+  const cell = Math.max(
+    MATRIX_CELL.min,
+    Math.min(MATRIX_CELL.max, Math.floor((minWidth - 24 - labelW - 16) / Math.max(1, n))),
+  );
+  const width = Math.max(minWidth, 24 + labelW + n * cell + 16);
+  const keyY = TITLE_HEIGHT + 2;
+  const left = 24 + labelW;
+  // Column labels are rotated: room for the longest above the cells.
+  const top = keyY + keyHeight(width, group) + labelW * 0.8 + 8;
+  const highlighted = highlightedOf(result, group);
+  const cellEdges = new Map<string, GraphEdge>();
+  for (const e of shownEdges(edges, show)) {
+    const [i, j] = [at.get(e.a)!, at.get(e.b)!];
+    // A pair outranks a cluster link between the same two neurons.
+    for (const key of [`${i}:${j}`, `${j}:${i}`])
+      if (!cellEdges.has(key) || e.kind === 'pair') cellEdges.set(key, e);
+  }
+  const layerStarts = order
+    .map((node, i) => ({ i, layer: nodes[node].neuron.layer }))
+    .filter((x, k, all) => k === 0 || all[k - 1].layer !== x.layer);
+  const bottom = top + n * cell + 16;
+  return (
+    <TitledFigure
+      width={width}
+      bottom={bottom}
+      label={`Degenerate knowledge neurons (matrix of ${n}): ${result.text} → ${result.object}`}
+      title="Degenerate knowledge neurons"
+      context={context}
+      caption={[
+        ...graphCaption(
+          result,
+          `Rows and columns, by layer (${n} neurons: too many to draw as circles)`,
+        ),
+        'A cell is coloured by the edge between its row and column; the diagonal by the share lost when the neuron is suppressed alone.',
+      ]}
+    >
+      <GraphKey top={keyY} width={width} group={group} />
+      {order.map((node, i) => {
+        const neuron = nodes[node].neuron;
+        const bold = highlighted.has(neuronKey(neuron));
+        const select = onNode && (() => onNode(neuron));
+        return (
+          <g
+            key={neuronKey(neuron)}
+            data-neuron={neuronKey(neuron)}
+            onClick={select}
+            style={select ? { cursor: 'pointer' } : undefined}
+          >
+            <title>{nodeTitle(nodes[node], result.p0)}</title>
+            <text
+              x={left - 6}
+              y={top + (i + 0.5) * cell + 4}
+              textAnchor="end"
+              fontSize={TEXT_SIZE}
+              fontWeight={bold ? 700 : 400}
+              fill={INK}
+            >
+              {neuronLabel(neuron)}
+            </text>
+            <text
+              transform={`translate(${left + (i + 0.5) * cell + 4},${top - 6}) rotate(-50)`}
+              fontSize={TEXT_SIZE}
+              fontWeight={bold ? 700 : 400}
+              fill={INK}
+            >
+              {neuronLabel(neuron)}
+            </text>
+          </g>
+        );
+      })}
+      <g data-role="cells">
+        {order.map((ni, i) =>
+          order.map((_, j) => {
+            const e = i === j ? undefined : cellEdges.get(`${i}:${j}`);
+            const single = nodes[ni].single;
+            const fill =
+              i === j
+                ? single === null
+                  ? '#ffffff'
+                  : shareColor(lost(single, result.p0))
+                : e
+                  ? EDGE_STYLE[e.kind].color
+                  : '#f4f5f8';
+            return (
+              <rect
+                key={`${i}:${j}`}
+                x={left + j * cell}
+                y={top + i * cell}
+                width={cell - 1}
+                height={cell - 1}
+                fill={fill}
+                stroke={i === j ? INK : 'none'}
+                strokeWidth={i === j ? 0.8 : 0}
+              >
+                {e && (
+                  <title>{`${neuronLabel(nodes[ni].neuron)} – ${neuronLabel(nodes[order[j]].neuron)}: ${EDGE_STYLE[e.kind].label}`}</title>
+                )}
+              </rect>
+            );
+          }),
+        )}
+      </g>
+      {layerStarts.slice(1).map(({ i }) => (
+        <g key={i} stroke={MUTED} strokeWidth={1}>
+          <line
+            x1={left}
+            x2={left + n * cell}
+            y1={top + i * cell - 0.5}
+            y2={top + i * cell - 0.5}
+          />
+          <line
+            x1={left + i * cell - 0.5}
+            x2={left + i * cell - 0.5}
+            y1={top}
+            y2={top + n * cell}
+          />
+        </g>
+      ))}
     </TitledFigure>
   );
 }
@@ -250,8 +461,10 @@ export function SuppressionMatrixFigure({
   const { pairs, p0 } = result;
   const K = pairs.neurons.length;
   const cell = Math.max(16, Math.min(40, Math.floor(380 / Math.max(1, K))));
-  const labelW = 70;
-  const top = TITLE_HEIGHT + 58 + 56;
+  const labelW =
+    Math.max(40, ...pairs.neurons.map((n) => textWidth(neuronLabel(n), TEXT_SIZE))) + 10;
+  // Column labels are rotated by 50°: room for the longest above the cells.
+  const top = TITLE_HEIGHT + 58 + Math.max(56, labelW * 0.8 + 8);
   const left = 16 + labelW;
   const width = Math.max(minWidth, left + K * cell + 24);
   const degenerate = new Set(pairs.pairs.flatMap((p) => [`${p.a}:${p.b}`, `${p.b}:${p.a}`]));
@@ -299,15 +512,15 @@ export function SuppressionMatrixFigure({
               x={left - 6}
               y={top + (i + 0.5) * cell + 3.5}
               textAnchor="end"
-              fontSize={10}
+              fontSize={TEXT_SIZE}
               fontWeight={bold ? 700 : 400}
               fill={muted ? MUTED : INK}
             >
-              {fitText(neuronLabel(n), labelW - 6, 10)}
+              {neuronLabel(n)}
             </text>
             <text
               transform={`translate(${left + (i + 0.5) * cell + 3},${top - 6}) rotate(-50)`}
-              fontSize={10}
+              fontSize={TEXT_SIZE}
               fontWeight={bold ? 700 : 400}
               fill={muted ? MUTED : INK}
             >
@@ -338,7 +551,7 @@ export function SuppressionMatrixFigure({
                   x={left + (j + 0.5) * cell}
                   y={top + (i + 0.5) * cell + 3.5}
                   textAnchor="middle"
-                  fontSize={9.5}
+                  fontSize={TEXT_SIZE}
                   fill={textOn(fill)}
                 >
                   {formatShare(share)}

@@ -10,7 +10,7 @@ import { ExportMenu } from '../ExportMenu';
 import { formatCount } from '../format';
 import { NeuronButtons } from '../kit/controls';
 import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
-import { INK, MUTED } from '../kit/style';
+import { INK, MUTED, TEXT_SIZE } from '../kit/style';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
 import { BarPanel, barPanelHeight } from './BarPanel';
@@ -67,7 +67,7 @@ function Confusion({
       <text x={x} y={y + 12} fontSize={12} fontWeight={700} fill={INK}>
         {title}
       </text>
-      <text x={left + CELL} y={y + 28} textAnchor="middle" fontSize={10} fill={MUTED}>
+      <text x={left + CELL} y={y + 28} textAnchor="middle" fontSize={TEXT_SIZE} fill={MUTED}>
         judged
       </text>
       {['true', 'wrong'].map((label, k) => (
@@ -120,7 +120,7 @@ function Confusion({
                 x={left + (cell.k + 0.5) * CELL - 1}
                 y={top + (cell.r + 0.5) * CELL + 13}
                 textAnchor="middle"
-                fontSize={10}
+                fontSize={TEXT_SIZE}
                 fill={textOn(fill)}
               >
                 {cell.name}

@@ -14,9 +14,10 @@ import { RadioGroup } from '../kit/controls';
 import { type FigureContext, figureBasename } from '../kit/figure';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
+import { type TokenLike, TokenText, joinTokens } from '../TokenText';
 import { toCsv } from './csv';
 import { EffectBarsFigure } from './EffectBars';
-import { NeuronSetChooser } from './NeuronSetChooser';
+import { NeuronSetChooser, choiceProblem } from './NeuronSetChooser';
 import { formatChange } from './scales';
 import { DEFAULT_INTERVENTION_LAB_STATE, type InterventionLabViewState } from './viewState';
 
@@ -92,7 +93,7 @@ export function labCsv(result: LabResult): string {
 
 /** The top-1 token of each slot, joined: what the model says. */
 export const topTokens = (p: PromptEffect['before']) =>
-  p.slots.map((s) => s.top[0]?.token ?? '').join(' ');
+  joinTokens(p.slots.flatMap((s) => (s.top[0] ? [s.top[0]] : [])));
 
 export function InterventionLabView(props: InterventionLabViewProps) {
   const { result, context, topK = 5 } = props;
@@ -105,6 +106,8 @@ export function InterventionLabView(props: InterventionLabViewProps) {
   const shown = result?.effects.find(
     (e) => e.factId === factId && e.intervention.kind === state.kind,
   );
+  const problem = choiceProblem(state.choice, props.layers, props.units);
+  const hintId = useId();
   const kinds = [...new Set(result?.effects.map((e) => e.intervention.kind) ?? [])];
   const facts = new Set(result?.effects.map((e) => e.factId) ?? []).size;
   const figure = (r: LabResult) => (
@@ -127,14 +130,26 @@ export function InterventionLabView(props: InterventionLabViewProps) {
           selected={props.selected}
           onSelectNeuron={props.onSelectNeuron}
         />
-        <button
-          type="button"
-          className="primary"
-          disabled={!state.choice || props.running}
-          onClick={() => state.choice && props.onRun(state.choice)}
-        >
-          {props.running ? 'Running…' : 'Run suppress and enhance'}
-        </button>
+        <div className="kn-run">
+          <button
+            type="button"
+            className="primary"
+            disabled={!state.choice || !!problem || props.running}
+            aria-describedby={hintId}
+            onClick={() => state.choice && !problem && props.onRun(state.choice)}
+          >
+            {props.running ? 'Running…' : 'Run suppress and enhance'}
+          </button>
+          {(!state.choice || problem) && (
+            <span
+              id={hintId}
+              className={problem ? 'kn-error' : 'kn-muted'}
+              data-testid="lab-run-hint"
+            >
+              {problem ?? 'Choose the neurons to intervene on first.'}
+            </span>
+          )}
+        </div>
       </div>
       {result && (
         <>
@@ -266,7 +281,7 @@ export function PromptColumn({
             {effect.before.slots.length > 1 && (
               <caption>
                 token {s + 1} of {effect.before.slots.length}:{' '}
-                <code className="kn-token">{slot.token}</code>
+                <TokenText token={{ id: slot.tokenId, token: slot.token, text: slot.text }} />
               </caption>
             )}
             <thead>
@@ -289,9 +304,9 @@ export function PromptColumn({
                 return (
                   <tr key={r}>
                     <td className="kn-num">{r + 1}</td>
-                    <TokenCell token={b?.token} isObject={b?.id === slot.tokenId} />
+                    <TokenCell token={b} isObject={b?.id === slot.tokenId} />
                     <td className="kn-num">{b ? formatProbability(b.probability) : ''}</td>
-                    <TokenCell token={a?.token} isObject={a?.id === slot.tokenId} />
+                    <TokenCell token={a} isObject={a?.id === slot.tokenId} />
                     <td className="kn-num">{a ? formatProbability(a.probability) : ''}</td>
                   </tr>
                 );
@@ -304,10 +319,10 @@ export function PromptColumn({
   );
 }
 
-function TokenCell({ token, isObject }: { token: string | undefined; isObject: boolean }) {
+function TokenCell({ token, isObject }: { token: TokenLike | undefined; isObject: boolean }) {
   return (
     <td className={isObject ? 'kn-cell-object' : undefined}>
-      {token !== undefined && <code className="kn-token">{token}</code>}
+      {token !== undefined && <TokenText token={token} />}
       {isObject && <span className="kn-sr-only"> (object)</span>}
     </td>
   );

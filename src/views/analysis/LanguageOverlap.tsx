@@ -10,7 +10,7 @@ import { ExportMenu } from '../ExportMenu';
 import { fitText, formatCount } from '../format';
 import { NeuronButtons, RadioGroup } from '../kit/controls';
 import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
-import { HIGHLIGHT, INK, MUTED } from '../kit/style';
+import { HIGHLIGHT, INK, MUTED, TEXT_SIZE } from '../kit/style';
 import type { Neuron } from '../types';
 import { useControllable } from '../useControllable';
 import { toCsv } from './csv';
@@ -281,7 +281,7 @@ function Upset({ overlap, region, onRegion }: OverlapFigureProps) {
               x={c.x}
               y={up.bars.y + up.bars.h - h - 4}
               textAnchor="middle"
-              fontSize={10}
+              fontSize={TEXT_SIZE}
               fill={INK}
             >
               {formatCount(c.count)}
@@ -321,7 +321,13 @@ function Upset({ overlap, region, onRegion }: OverlapFigureProps) {
         return (
           <g key={r.language}>
             <rect x={right - w} y={r.y - 6} width={w} height={12} fill={seriesColor(i)} />
-            <text x={right - w - 4} y={r.y + 3.5} textAnchor="end" fontSize={10} fill={MUTED}>
+            <text
+              x={right - w - 4}
+              y={r.y + 3.5}
+              textAnchor="end"
+              fontSize={TEXT_SIZE}
+              fill={MUTED}
+            >
               {formatCount(r.size)}
             </text>
             <text

@@ -26,6 +26,36 @@ export interface NeuronSetChooserProps {
   onSelectNeuron?: (layer: number, unit: number) => void;
 }
 
+/**
+ * Why a choice cannot run on this model, or undefined: hand-picked neurons (typed, or from a
+ * link made on another model) outside its layers and units. Sets resolved from the fact's own
+ * analyses are the model's by construction.
+ */
+export function choiceProblem(
+  choice: NeuronSetChoice | null,
+  layers: number,
+  units: number,
+): string | undefined {
+  if (choice?.kind !== 'custom') return undefined;
+  const outside = choice.neurons.filter((n) => n.layer >= layers || n.unit >= units);
+  if (outside.length === 0) return undefined;
+  return (
+    `${formatCount(outside.length)} of the hand-picked neurons ${outside.length === 1 ? 'is' : 'are'} ` +
+    `outside this model (${layers} layers × ${formatCount(units)} units): ` +
+    `${outside.map((n) => `${n.layer}:${n.unit}`).join(', ')}. Remove ${outside.length === 1 ? 'it' : 'them'} to run.`
+  );
+}
+
+/** The neurons a choice selects on this model: only those inside it. */
+export function chosenNeurons(
+  choice: NeuronSetChoice,
+  sources: NeuronSetSources,
+  layers: number,
+  units: number,
+): Neuron[] {
+  return resolveNeuronSet(choice, sources).filter((n) => n.layer < layers && n.unit < units);
+}
+
 const listText = (neurons: readonly Neuron[]) =>
   neurons.map((n) => `${n.layer}:${n.unit}`).join(', ');
 
@@ -167,7 +197,7 @@ export function NeuronSetChooser({
       {value && (
         <NeuronButtons
           title="Selected for this fact"
-          neurons={resolveNeuronSet(value, sources)}
+          neurons={chosenNeurons(value, sources, layers, units)}
           selected={selected}
           onSelectNeuron={onSelectNeuron}
           testId="chosen-neurons"

@@ -4,7 +4,7 @@
  * binning by maximum, colour levels), counts on the positive half of its scale. Hover reads a
  * cell; click, or the list of the most frequent neurons, selects one for the neuron map.
  */
-import { ticks as d3ticks } from 'd3';
+import { nice as d3nice, ticks as d3ticks } from 'd3';
 import { type MouseEvent, useMemo, useState } from 'react';
 import { ExportMenu } from '../ExportMenu';
 import { formatCount, neuronLabel } from '../format';
@@ -90,12 +90,18 @@ export function frequencyModel(props: FrequencyFigureProps) {
     ],
     width,
   );
-  return { max, binned, lines, layout: mapLayout(width, map.layers, lines.length) };
+  return {
+    max,
+    top: niceCount(max),
+    binned,
+    lines,
+    layout: mapLayout(width, map.layers, lines.length),
+  };
 }
 
 export function FrequencyFigure(props: FrequencyFigureProps) {
   const { map, context, transform, selected } = props;
-  const { max, binned, lines, layout } = frequencyModel(props);
+  const { top, binned, lines, layout } = frequencyModel(props);
   const { plot } = layout;
   return (
     <Figure
@@ -112,9 +118,9 @@ export function FrequencyFigure(props: FrequencyFigureProps) {
         {...layout.legend}
         label={`Facts selecting the neuron${transform === 'sqrt' ? ', √ scale' : ''}`}
         color={(t) => countColor(transform === 'sqrt' ? t * t : t, 1, 'linear')}
-        ticks={countTicks(max, transform)}
+        ticks={countTicks(top, transform)}
       />
-      <HeatmapCells layout={layout} binned={binned} domain={max} transform={transform} />
+      <HeatmapCells layout={layout} binned={binned} domain={top} transform={transform} />
       <rect
         x={plot.x}
         y={plot.y}
@@ -131,7 +137,7 @@ export function FrequencyFigure(props: FrequencyFigureProps) {
         rings={ringed(map)}
         selected={selected}
         values={map.counts}
-        domain={max}
+        domain={top}
         transform={transform}
       />
       <CaptionBlock lines={lines} y={layout.captionY - 10} width={layout.width} />
@@ -139,12 +145,22 @@ export function FrequencyFigure(props: FrequencyFigureProps) {
   );
 }
 
-/** Whole-count ticks of the legend, the maximum included, at their places on the bar. */
-export function countTicks(max: number, transform: ColorTransform): { t: number; label: string }[] {
-  if (!(max > 0)) return [{ t: 0, label: '0' }];
-  const at = (v: number) => (transform === 'sqrt' ? Math.sqrt(v / max) : v / max);
-  const values = d3ticks(0, max, 4).filter((v) => Number.isInteger(v) && at(max) - at(v) > 0.12);
-  return [...values, max].map((v) => ({ t: at(v), label: formatCount(v) }));
+/**
+ * The top of the count scale: the largest count rounded up to a whole tick step (11 -> 12), so
+ * the legend's ticks are evenly spaced and its end is one of them.
+ */
+export function niceCount(max: number): number {
+  if (!(max > 0)) return 0;
+  return Math.max(1, Math.ceil(d3nice(0, max, 4)[1]));
+}
+
+/** Whole-count ticks of the legend on a scale from 0 to `top` (a niceCount), at their places. */
+export function countTicks(top: number, transform: ColorTransform): { t: number; label: string }[] {
+  if (!(top > 0)) return [{ t: 0, label: '0' }];
+  const at = (v: number) => (transform === 'sqrt' ? Math.sqrt(v / top) : v / top);
+  const values = d3ticks(0, top, 4).filter((v) => Number.isInteger(v));
+  if (values.at(-1) !== top) values.push(top);
+  return values.map((v) => ({ t: at(v), label: formatCount(v) }));
 }
 
 /** Neurons by count (most first; ties by position), those selected at least once. */

@@ -23,7 +23,12 @@ export {
   type LayerDistributionViewProps,
 } from './LayerDistribution';
 export { InterventionLabView, labCsv, type InterventionLabViewProps } from './InterventionLab';
-export { NeuronSetChooser, type NeuronSetChooserProps } from './NeuronSetChooser';
+export {
+  NeuronSetChooser,
+  type NeuronSetChooserProps,
+  choiceProblem,
+  chosenNeurons,
+} from './NeuronSetChooser';
 export { EffectBarsFigure, effectRows, type EffectBarsFigureProps } from './EffectBars';
 export {
   DegenerateGraphFigure,

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../util/random';
 import { colorAt } from '../color';
 import { figureBasename, wrapText } from '../kit/figure';
 import { placeSwatches } from '../kit/legend';
 import { groupedBars, MAX_BAR } from './bars';
 import { csvCell, toCsv } from './csv';
 import { degenerateCsv, degenerateGraph } from './Degenerate';
-import { edgePath, layeredLayout } from './degenerateLayout';
+import {
+  columnHeight,
+  curveBounds,
+  curvePath,
+  edgeControl,
+  fitsAsGraph,
+  layeredLayout,
+  nodeRadius,
+} from './degenerateLayout';
 import { effectRows } from './EffectBars';
 import { factCheckCsv, scopedMetrics } from './FactCheck';
 import { labCsv } from './InterventionLab';
@@ -13,7 +22,7 @@ import { overlapCsv, regionLabel } from './LanguageOverlap';
 import { layerDistributionCsv, scopedAggregate } from './LayerDistribution';
 import { allRegions, regionOf, upsetLayout, vennLayout } from './overlapLayout';
 import { formatChange, formatMetric, formatShare, seriesColor, shareColor, textOn } from './scales';
-import { countTicks, frequencyCsv, mostFrequent, ringed } from './SelectionFrequency';
+import { countTicks, frequencyCsv, mostFrequent, niceCount, ringed } from './SelectionFrequency';
 import {
   aggregates,
   degenerate,
@@ -232,8 +241,61 @@ describe('degenerate layout and graph', () => {
   });
 
   it('bows edges off the chord; within a column, to the right', () => {
-    expect(edgePath({ x: 10, y: 0 }, { x: 10, y: 100 })).toBe('M10,0Q70,50 10,100');
-    expect(edgePath({ x: 0, y: 0 }, { x: 100, y: 0 }, 0.2)).toBe('M0,0Q50,20 100,0');
+    const big = { x: -1000, y: -1000, w: 3000, h: 3000 };
+    const a = { x: 10, y: 0 };
+    const b = { x: 10, y: 100 };
+    expect(curvePath(a, edgeControl(a, b, 0.18, big, 40), b)).toBe('M10,0Q70,50 10,100');
+    const c = { x: 0, y: 0 };
+    const d = { x: 100, y: 0 };
+    expect(curvePath(c, edgeControl(c, d, 0.2, big), d)).toBe('M0,0Q50,20 100,0');
+  });
+
+  it('keeps every curve inside its bounds, whatever the points and bow', () => {
+    const bounds = { x: 20, y: 30, w: 500, h: 200 };
+    const random = mulberry32(7);
+    const inside = () => ({
+      x: bounds.x + random() * bounds.w,
+      y: bounds.y + random() * bounds.h,
+    });
+    for (let k = 0; k < 500; k++) {
+      const a = inside();
+      const b = k % 5 === 0 ? { x: a.x, y: inside().y } : inside();
+      const c = edgeControl(a, b, random() - 0.5, bounds, 30);
+      const box = curveBounds(a, c, b);
+      expect(box.x).toBeGreaterThanOrEqual(bounds.x - 1e-9);
+      expect(box.y).toBeGreaterThanOrEqual(bounds.y - 1e-9);
+      expect(box.x + box.w).toBeLessThanOrEqual(bounds.x + bounds.w + 1e-9);
+      expect(box.y + box.h).toBeLessThanOrEqual(bounds.y + bounds.h + 1e-9);
+    }
+  });
+
+  it('finds the extreme points of a curve', () => {
+    const box = curveBounds({ x: 0, y: 0 }, { x: 50, y: 100 }, { x: 100, y: 0 });
+    expect(box).toEqual({ x: 0, y: 0, w: 100, h: 50 });
+  });
+
+  it('places circles of a column a circle apart, and says when they do not fit', () => {
+    const r = nodeRadius(511);
+    const column = Array.from({ length: 12 }, (_, i) => ({ layer: 0, unit: i * 3 }));
+    const others = ns([1, 5], [2, 7], [2, 9]);
+    const neurons = [...column, ...others];
+    const box = { x: 24, y: 0, w: 500, h: columnHeight(12, r) };
+    expect(fitsAsGraph(neurons, box.w)).toBe(true);
+    const { nodes } = layeredLayout(neurons, box, r);
+    for (const p of nodes) {
+      expect(p.y - r).toBeGreaterThanOrEqual(box.y);
+      expect(p.y + r).toBeLessThanOrEqual(box.y + box.h);
+      expect(p.x - r).toBeGreaterThanOrEqual(box.x);
+      expect(p.x + r).toBeLessThanOrEqual(box.x + box.w);
+      for (const q of nodes)
+        if (q !== p) expect(Math.hypot(p.x - q.x, p.y - q.y)).toBeGreaterThanOrEqual(2 * r);
+    }
+    // 37 neurons of layer 0 (GPT-2, tau 0.1) do not fit as circles; nor 30 layers in 500 px.
+    const many = Array.from({ length: 37 }, (_, i) => ({ layer: 0, unit: i }));
+    expect(fitsAsGraph(many, 500)).toBe(false);
+    const deep = Array.from({ length: 30 }, (_, i) => ({ layer: i, unit: 1 }));
+    expect(fitsAsGraph(deep, 500)).toBe(false);
+    expect(fitsAsGraph(deep, 3000)).toBe(true);
   });
 
   it('builds nodes with single suppressions and edges of pairs and cluster links', () => {
@@ -294,9 +356,35 @@ describe('dataset views', () => {
     ]);
     const sqrt = countTicks(100, 'sqrt');
     expect(sqrt.at(-1)).toEqual({ t: 1, label: '100' });
-    expect(sqrt.map((x) => x.label)).toEqual(['0', '20', '40', '60', '100']);
+    expect(sqrt.map((x) => x.label)).toEqual(['0', '20', '40', '60', '80', '100']);
     expect(sqrt.find((x) => x.label === '20')?.t).toBeCloseTo(Math.sqrt(0.2));
     expect(countTicks(0, 'linear')).toEqual([{ t: 0, label: '0' }]);
+  });
+
+  it('rounds the count scale up to a whole step, so its ticks are evenly spaced', () => {
+    expect(niceCount(11)).toBe(12);
+    expect(countTicks(niceCount(11), 'linear').map((x) => x.label)).toEqual([
+      '0',
+      '2',
+      '4',
+      '6',
+      '8',
+      '10',
+      '12',
+    ]);
+    expect(niceCount(1)).toBe(1);
+    expect(niceCount(3)).toBe(3);
+    expect(niceCount(0)).toBe(0);
+    for (const max of [1, 2, 5, 7, 11, 13, 99, 101, 1234]) {
+      const ticks = countTicks(niceCount(max), 'linear');
+      const steps = ticks
+        .slice(1)
+        .map(
+          (x, i) => Number(x.label.replace(/,/g, '')) - Number(ticks[i].label.replace(/,/g, '')),
+        );
+      expect(new Set(steps).size, `max ${max}: ${ticks.map((x) => x.label)}`).toBe(1);
+      expect(niceCount(max)).toBeGreaterThanOrEqual(max);
+    }
   });
 });
 

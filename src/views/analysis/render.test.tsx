@@ -5,6 +5,7 @@
 import type { ReactElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
+import type { NeuronSetChoice } from '../../analysis/neuron-sets';
 import { languageOverlap } from '../../analysis/overlap';
 import { svgDocument } from '../export';
 import { DegenerateGraphFigure, DegenerateView, SuppressionMatrixFigure } from './Degenerate';
@@ -17,6 +18,7 @@ import { FrequencyFigure, SelectionFrequencyView } from './SelectionFrequency';
 import {
   aggregates,
   degenerate,
+  manyDegenerate,
   factCheckReport,
   lab,
   ns,
@@ -101,6 +103,7 @@ describe('figures export as standalone SVG', () => {
       />,
       <EffectBarsFigure effects={lab.effects} name={lab.name} mode="reference" context={context} />,
       <DegenerateGraphFigure result={degenerate()} context={context} edges="both" group={0} />,
+      <DegenerateGraphFigure result={manyDegenerate()} context={context} edges="both" group={0} />,
       <SuppressionMatrixFigure result={degenerate()} context={context} group={null} />,
       <ConfusionFigure report={factCheckReport()} context={context} scope={null} />,
       <F1BarsFigure report={factCheckReport()} context={context} />,
@@ -178,6 +181,53 @@ describe('structure', () => {
     );
     expect(markup).toContain('LIKN · 2 facts · 1 without such neurons (not run)');
     expect(outline(markup)).toMatchSnapshot();
+  });
+
+  it('intervention lab: neurons from a link outside the model are not counted, and Run waits', () => {
+    const lab = (choice: NeuronSetChoice | null) =>
+      render(
+        <InterventionLabView
+          sources={{ kn: { en: ns([1, 3]) }, degenerate: [] }}
+          layers={4}
+          units={16}
+          context={context}
+          result={null}
+          onRun={() => {}}
+          state={{ choice, kind: 'suppress', aggregation: 'plain' }}
+        />,
+      );
+    const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    const outside = lab({ kind: 'custom', neurons: ns([1, 3], [40, 2], [2, 99]) });
+    expect(text(outside)).toContain('Selected for this fact: 1 neuron');
+    expect(text(outside)).toContain(
+      '2 of the hand-picked neurons are outside this model (4 layers × 16 units): 40:2, 2:99. Remove them to run.',
+    );
+    expect(outside).toMatch(/<button[^>]*class="primary"[^>]*disabled=""/);
+    const none = lab(null);
+    expect(text(none)).toContain('Choose the neurons to intervene on first');
+    expect(none).toMatch(/<button[^>]*class="primary"[^>]*disabled=""/);
+    const fine = lab({ kind: 'custom', neurons: ns([1, 3]) });
+    expect(fine).not.toMatch(/<button[^>]*class="primary"[^>]*disabled=""/);
+    expect(fine).not.toContain('lab-run-hint');
+  });
+
+  it('degenerate: neurons too many for circles are drawn as a matrix', () => {
+    const markup = render(
+      <DegenerateGraphFigure
+        result={manyDegenerate(37)}
+        context={context}
+        edges="both"
+        group={null}
+      />,
+    );
+    expect(markup).toContain('matrix of 37');
+    expect(markup.match(/data-neuron=/g)).toHaveLength(37);
+    expect(markup).not.toContain('<circle');
+    const small = render(
+      <DegenerateGraphFigure result={degenerate()} context={context} edges="both" group={null} />,
+    );
+    expect(small).not.toContain('matrix of');
+    expect(small.match(/<circle/g)).toHaveLength(3);
   });
 
   it('degenerate: graph, matrix and the groups', () => {

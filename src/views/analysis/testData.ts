@@ -181,3 +181,38 @@ export function factCheckReport(): FactCheckReport {
     failures: [],
   };
 }
+
+/**
+ * A search whose pairs hold `count` neurons of layer 0 and a few of layer 5, every neighbour a
+ * degenerate pair: more than a layer column holds as circles (GPT-2 at tau 0.1 gives 37).
+ */
+export function manyDegenerate(count = 37): DegenerateResult {
+  const neurons = Array.from({ length: count }, (_, i) => ({
+    layer: i < count - 5 ? 0 : 5,
+    unit: 100 + i * 7,
+    score: 1 - i / (2 * count),
+  }));
+  const K = neurons.length;
+  const matrix = new Float64Array(K * K).fill(0.5);
+  for (let i = 0; i < K; i++) matrix[i * K + i] = 0.85;
+  const pairs = {
+    p0: 0.9,
+    neurons,
+    matrix,
+    candidates: neurons.map((_, i) => i),
+    pairs: neurons.slice(1).map((_, i) => ({ a: i, b: i + 1, probability: 0.5 })),
+    singleDrop: 0.2,
+    jointDrop: 0.25,
+  };
+  return {
+    language: 'en',
+    text: 'The capital of Germany is',
+    object: ' Berlin',
+    model: 'gpt2',
+    p0: 0.9,
+    kn: neurons,
+    pairs,
+    clusters: null,
+    groups: degenerateGroups(pairs, null),
+  };
+}

@@ -6,7 +6,7 @@ import { formatCount } from '../format';
 import { layerTicks, unitTicks } from '../grid';
 import { type MapLayout, rowY } from '../layout';
 import type { UnitRange } from '../types';
-import { GRID, INK, MUTED } from './style';
+import { GRID, INK, MUTED, TEXT_SIZE } from './style';
 
 export function LayerAxis({ layout, layers }: { layout: MapLayout; layers: number }) {
   const { plot, rowHeight } = layout;
@@ -17,7 +17,7 @@ export function LayerAxis({ layout, layers }: { layout: MapLayout; layers: numbe
         return (
           <g key={l}>
             <line x1={plot.x - 4} x2={plot.x} y1={y} y2={y} stroke={MUTED} />
-            <text x={plot.x - 7} y={y + 3.5} fontSize={10} fill={MUTED} textAnchor="end">
+            <text x={plot.x - 7} y={y + 3.5} fontSize={TEXT_SIZE} fill={MUTED} textAnchor="end">
               {l}
             </text>
           </g>
@@ -58,7 +58,7 @@ export function UnitAxis({
           <text
             x={xOf(u)}
             y={y + 15}
-            fontSize={10}
+            fontSize={TEXT_SIZE}
             fill={MUTED}
             textAnchor={u === range.start ? 'start' : u === range.end ? 'end' : 'middle'}
           >
@@ -107,7 +107,7 @@ export function ValueAxis({
             stroke={t === 0 ? MUTED : GRID}
             strokeWidth={t === 0 ? 1 : 0.8}
           />
-          <text x={x - 5} y={ys[i] + 3.5} fontSize={10} fill={MUTED} textAnchor="end">
+          <text x={x - 5} y={ys[i] + 3.5} fontSize={TEXT_SIZE} fill={MUTED} textAnchor="end">
             {format(t)}
           </text>
         </g>

@@ -41,13 +41,66 @@ export function cellAt(
   };
 }
 
+/** A ring's place: one per binned cell, on the first (strongest) of `rings` in it. */
+export interface RingMark {
+  neuron: Neuron;
+  cx: number;
+  cy: number;
+  r: number;
+}
+
+/** Ring radius on rows of this height: 3.5 to 6 px. */
+export const ringRadius = (rowHeight: number): number =>
+  Math.max(3.5, Math.min(6, rowHeight * 0.35));
+
+/** Where the rings of `rings` in view go (neurons sharing a binned cell share its ring). */
+export function ringMarks(
+  layout: MapLayout,
+  binned: BinnedMap,
+  rings: readonly Neuron[],
+): RingMark[] {
+  const { range } = binned;
+  const r = ringRadius(layout.rowHeight);
+  const ringed = new Set<number>();
+  const out: RingMark[] = [];
+  for (const n of rings) {
+    if (n.unit < range.start || n.unit >= range.end || n.layer >= binned.layers) continue;
+    const column = columnOf(binned, n.unit);
+    const key = n.layer * binned.columns + column;
+    if (ringed.has(key)) continue;
+    ringed.add(key);
+    const box = cellBox(layout, binned, n.layer, column);
+    out.push({ neuron: n, cx: box.x + box.w / 2, cy: box.y + box.h / 2, r });
+  }
+  return out;
+}
+
+/**
+ * The ring under a point (figure coordinates), the nearest when several reach it, or null: a
+ * ring is a click target over the cells, with 2 px to spare around its stroke.
+ */
+export function ringAt(marks: readonly RingMark[], x: number, y: number): RingMark | null {
+  let best: RingMark | null = null;
+  let bestDistance = Infinity;
+  for (const m of marks) {
+    const d = Math.hypot(x - m.cx, y - m.cy);
+    if (d <= m.r + 2 && d < bestDistance) {
+      best = m;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
 /** The value's colour on the quantised diverging scale, as its cell shows it. */
 const levelColor = (value: number, domain: number, transform: ColorTransform): string =>
   levelPalette().hex[levelOf(scorePosition(value, domain, transform))];
 
 /**
- * The cells painted on a canvas at one pixel per cell and stretched over `box` without smoothing,
- * for the interactive views: a map of 24 x 8192 neurons is one image, not thousands of rects.
+ * The cells painted on a canvas at the screen's resolution, for the interactive views: a map of
+ * 24 x 8192 neurons is one image, not thousands of rects. Each column covers the device pixels
+ * nearest its place in `box` (cellBox), so what the pointer is over (cellAt) is the cell drawn
+ * there; the browser's own scaling of a small image would shift cells by up to a pixel.
  */
 export function CellCanvas({
   binned,
@@ -62,28 +115,63 @@ export function CellCanvas({
   box: Box;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
+  const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
+  const width = Math.max(1, Math.round(box.w * dpr));
+  const height = Math.max(1, Math.round(box.h * dpr));
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
     if (!ctx) return;
     const pixels = cellPixels(binned, domain, transform);
-    ctx.putImageData(new ImageData(pixels, binned.columns, binned.layers), 0, 0);
-  }, [binned, domain, transform]);
+    ctx.putImageData(
+      new ImageData(
+        spreadPixels(pixels, binned.columns, binned.layers, width, height),
+        width,
+        height,
+      ),
+      0,
+      0,
+    );
+  }, [binned, domain, transform, width, height]);
   return (
     <canvas
       ref={ref}
-      width={binned.columns}
-      height={binned.layers}
-      style={{
-        position: 'absolute',
-        left: box.x,
-        top: box.y,
-        width: box.w,
-        height: box.h,
-        imageRendering: 'pixelated',
-      }}
+      width={width}
+      height={height}
+      style={{ position: 'absolute', left: box.x, top: box.y, width: box.w, height: box.h }}
       aria-hidden="true"
     />
   );
+}
+
+/**
+ * RGBA pixels of `columns` x `rows` cells spread over `width` x `height` pixels: column c covers
+ * pixels [round(c W / columns), round((c + 1) W / columns)), rows likewise.
+ */
+export function spreadPixels(
+  cells: Uint8ClampedArray,
+  columns: number,
+  rows: number,
+  width: number,
+  height: number,
+): Uint8ClampedArray<ArrayBuffer> {
+  const out = new Uint8ClampedArray(width * height * 4);
+  // One 32-bit word per pixel: a row is built once per cell row and copied to its pixel rows.
+  const src = new Uint32Array(cells.buffer, cells.byteOffset, columns * rows);
+  const dst = new Uint32Array(out.buffer);
+  const colOf = new Int32Array(width);
+  for (let c = 0; c < columns; c++) {
+    const x0 = Math.round((c * width) / columns);
+    const x1 = Math.round(((c + 1) * width) / columns);
+    colOf.fill(c, x0, x1);
+  }
+  for (let r = 0; r < rows; r++) {
+    const y0 = Math.round((r * height) / rows);
+    const y1 = Math.round(((r + 1) * height) / rows);
+    if (y1 <= y0) continue;
+    for (let x = 0; x < width; x++) dst[y0 * width + x] = src[r * columns + colOf[x]];
+    for (let y = y0 + 1; y < y1; y++) dst.copyWithin(y * width, y0 * width, (y0 + 1) * width);
+  }
+  return out;
 }
 
 /** The cells as SVG: one rect per run of equal colour level along a row. */
@@ -145,22 +233,13 @@ export function HeatmapMarks({
 }) {
   const { range } = binned;
   const inView = (n: Neuron) => n.unit >= range.start && n.unit < range.end;
-  const r = Math.max(3.5, Math.min(6, layout.rowHeight * 0.35));
-  const ringed = new Set<number>();
-  const cells = rings.filter(inView).flatMap((n) => {
-    const column = columnOf(binned, n.unit);
-    const key = n.layer * binned.columns + column;
-    if (ringed.has(key)) return [];
-    ringed.add(key);
-    return [{ n, box: cellBox(layout, binned, n.layer, column) }];
-  });
   return (
     <>
       <LayerAxis layout={layout} layers={binned.layers} />
       <UnitAxis layout={layout} range={range} units={units} />
       <g data-role="markers">
-        {cells.map(({ n, box }) => (
-          <Ring key={`${n.layer}:${n.unit}`} cx={box.x + box.w / 2} cy={box.y + box.h / 2} r={r} />
+        {ringMarks(layout, binned, rings).map(({ neuron: n, cx, cy, r }) => (
+          <Ring key={`${n.layer}:${n.unit}`} cx={cx} cy={cy} r={r} />
         ))}
       </g>
       {selected && inView(selected) && (

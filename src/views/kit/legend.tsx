@@ -2,12 +2,55 @@
  * Legends: a colour bar for sequential and diverging scales (the neuron maps' scores, counts,
  * shares lost), and a key of swatches for categorical series and marks.
  */
-import { INK, MUTED } from './style';
+import { textWidth } from '../format';
+import { INK, MUTED, TEXT_SIZE } from './style';
 
 const COLOR_STEPS = 64;
 const BAR_HEIGHT = 11;
 /** The bar sits this far under the legend's top: room for its title and for marks above it. */
 const BAR_TOP = 17;
+/** Least space between two tick labels (px). */
+const LABEL_GAP = 6;
+
+export interface PlacedTick {
+  t: number;
+  label: string;
+  /** Where the label's anchor is, and how it is anchored. */
+  x: number;
+  anchor: 'start' | 'middle' | 'end';
+}
+
+/**
+ * The tick labels of a colour bar that fit without touching: each label's extent is estimated
+ * from its text, the ends are anchored inwards so they stay over the bar, and labels are kept in
+ * order of importance (the ends, then zero or the middle, then the rest from the left) while
+ * they keep LABEL_GAP from every label already kept. Ticks whose label is dropped keep their mark.
+ */
+export function placeTickLabels(
+  ticks: readonly { t: number; label: string }[],
+  x: number,
+  w: number,
+  fontSize = TEXT_SIZE,
+): PlacedTick[] {
+  const placed = ticks.map(({ t, label }) => {
+    const anchor: PlacedTick['anchor'] = t <= 0 ? 'start' : t >= 1 ? 'end' : 'middle';
+    const cx = x + t * w;
+    const width = textWidth(label, fontSize);
+    const left = anchor === 'start' ? cx : anchor === 'end' ? cx - width : cx - width / 2;
+    return { tick: { t, label, x: cx, anchor }, left, right: left + width };
+  });
+  const rank = (t: number) => (t <= 0 || t >= 1 ? 0 : Math.abs(t - 0.5) < 1e-9 ? 1 : 2);
+  const order = placed
+    .map((_, i) => i)
+    .sort((a, b) => rank(placed[a].tick.t) - rank(placed[b].tick.t) || a - b);
+  const kept: typeof placed = [];
+  for (const i of order) {
+    const p = placed[i];
+    if (kept.every((k) => p.right + LABEL_GAP <= k.left || k.right + LABEL_GAP <= p.left))
+      kept.push(p);
+  }
+  return kept.sort((a, b) => a.tick.t - b.tick.t).map((k) => k.tick);
+}
 
 /**
  * A colour bar with ticks: `color(t)` for t in [0, 1] left to right, ticks at positions t with
@@ -37,7 +80,7 @@ export function ColorLegend({
   const step = w / COLOR_STEPS;
   return (
     <g aria-hidden="true">
-      <text x={x} y={y + 8} fontSize={11} fill={INK}>
+      <text x={x} y={y + 8} fontSize={TEXT_SIZE} fill={INK}>
         {label}
       </text>
       {Array.from({ length: COLOR_STEPS }, (_, k) => (
@@ -59,26 +102,30 @@ export function ColorLegend({
         stroke={MUTED}
         strokeWidth={0.5}
       />
-      {ticks.map(({ t, label: text }) => (
-        <g key={`t${t}`}>
-          <line
-            x1={x + t * w}
-            x2={x + t * w}
-            y1={barY + BAR_HEIGHT}
-            y2={barY + BAR_HEIGHT + 3}
-            stroke={MUTED}
-          />
-          <text
-            x={x + t * w}
-            y={barY + BAR_HEIGHT + 12}
-            fontSize={10}
-            fill={MUTED}
-            textAnchor={t === 0 ? 'start' : t === 1 ? 'end' : 'middle'}
-          >
-            {text}
-          </text>
-        </g>
+      {ticks.map(({ t }) => (
+        <line
+          key={`t${t}`}
+          x1={x + t * w}
+          x2={x + t * w}
+          y1={barY + BAR_HEIGHT}
+          y2={barY + BAR_HEIGHT + 3}
+          stroke={MUTED}
+        />
       ))}
+      <g data-role="tick-labels">
+        {placeTickLabels(ticks, x, w).map((tick) => (
+          <text
+            key={`l${tick.t}`}
+            x={tick.x}
+            y={barY + BAR_HEIGHT + 13}
+            fontSize={TEXT_SIZE}
+            fill={MUTED}
+            textAnchor={tick.anchor}
+          >
+            {tick.label}
+          </text>
+        ))}
+      </g>
       {marks.map((t) => (
         <g key={`m${t}`}>
           <MarkArrow x={x + t * w} y={barY} />
@@ -93,7 +140,7 @@ export function ColorLegend({
         </g>
       ))}
       {note && (
-        <text x={x + w + 10} y={barY + 9} fontSize={10} fill={INK}>
+        <text x={x + w + 10} y={barY + 9} fontSize={TEXT_SIZE} fill={INK}>
           {note}
         </text>
       )}

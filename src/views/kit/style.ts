@@ -11,3 +11,7 @@ export const GRID = '#e3e6eb';
 export const RULE = '#c5cad3';
 /** What the user picked: a region, a group. */
 export const HIGHLIGHT = '#ffd54f';
+/** Chart text: ticks, labels and captions are never smaller than this (px). */
+export const TEXT_SIZE = 11;
+/** Figure titles (px). */
+export const TITLE_SIZE = 13;
