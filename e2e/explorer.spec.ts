@@ -309,6 +309,47 @@ test.describe('explorer (WASM)', () => {
     await expect(page.getByTestId('model-error')).toContainText('you may be offline');
   });
 
+  test('a Hub model’s size and time are known before its download, and nothing is kept', async ({
+    page,
+  }) => {
+    const requests = await fakeHub(page, {
+      'kne-test/tiny-gpt2': { files: folderFiles(DEMO_GPT2) },
+    });
+    await page.goto('/?backend=wasm');
+    await expectModelReady(page);
+    await page.getByTestId('hub-id').fill('kne-test/tiny-gpt2');
+    await page.getByRole('button', { name: 'Size and time first' }).click();
+    const verdict = page.getByTestId('hub-assessment');
+    await expect(verdict).toContainText(/kne-test\/tiny-gpt2: [\d,]+ M parameters, a .* download/);
+    await expect(verdict).toContainText(/WASM: fits \(.*\); about .* per map\./);
+    // config.json and a one-byte probe of the checkpoint; no download, nothing in the cache.
+    expect(requests).not.toContain('GET /kne-test/tiny-gpt2/resolve/main/tokenizer.json');
+    await expect(page.getByTestId('cached-models')).toHaveCount(0);
+  });
+
+  test('float32 weights load as 16-bit on request, the summary says so, and a reload keeps it', async ({
+    page,
+  }) => {
+    await page.goto('/?backend=wasm');
+    await expectModelReady(page, 'demo-bert');
+    await expect(page.getByTestId('model-weights')).toContainText(/float32$/);
+    await page.getByTestId('float32-as-16').getByRole('checkbox').check();
+    await expectModelReady(page, 'demo-bert (float32 weights as 16-bit)');
+    await expect(page.getByTestId('model-weights')).toContainText(
+      'float32 weights rounded to 16-bit',
+    );
+    // The setting is part of the state (the link in the address bar): a reload keeps it.
+    await expect
+      .poll(async () => {
+        const value = stateParam(new URL(page.url()).hash);
+        return value && (await decodeState(value)).float32As16;
+      })
+      .toBe(true);
+    await page.reload();
+    await expectModelReady(page, 'demo-bert (float32 weights as 16-bit)');
+    await expect(page.getByTestId('float32-as-16').getByRole('checkbox')).toBeChecked();
+  });
+
   test('Hub errors say what is wrong: unknown id, private, unsupported, missing file, cut download', async ({
     page,
   }) => {

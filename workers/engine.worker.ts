@@ -11,8 +11,9 @@
  */
 import { expose, releaseProxy, transfer } from 'comlink';
 import { runProof } from '../src/runtime/proof';
-import { createWebRuntime, type WebRuntime } from '../src/runtime/web';
-import { cachedModels, removeCachedModel } from '../src/weights';
+import { WASM_HEAP_BYTES, createWebRuntime, type WebRuntime } from '../src/runtime/web';
+import { cachedModels, modelId, removeCachedModel } from '../src/weights';
+import { assessSource, backendsOf } from '../src/worker-api/assess';
 import { AnalysisEngine } from '../src/worker-api/analysis-engine';
 import type { EngineApi, EngineEvent, InitOptions } from '../src/worker-api/api';
 import { Engine, type SourceFactory } from '../src/worker-api/engine';
@@ -140,6 +141,33 @@ const api: EngineApi = {
         ),
       onProgress,
     );
+  },
+
+  async assessModel(request) {
+    const rt = await runtime();
+    try {
+      // A model not downloaded yet stays out of the cache: only a load puts it there.
+      const cache = await modelCache();
+      const cached =
+        request.kind === 'hub' &&
+        !!cache &&
+        (await cachedModels(cache)).some((m) => m.id === modelId(request));
+      const source = await openSource(request, {
+        appUrl: new URL(import.meta.env.BASE_URL, self.location.origin).href,
+        openCache: cached ? modelCache : undefined,
+      });
+      const deviceMemory = (navigator as { deviceMemory?: number }).deviceMemory;
+      const backends = backendsOf({
+        backend: rt.info.backend,
+        limits: rt.limits,
+        threads: rt.info.threads ?? 1,
+        wasmHeapBytes: WASM_HEAP_BYTES,
+        ...(deviceMemory ? { deviceMemoryGiB: deviceMemory } : {}),
+      });
+      return await assessSource(source, backends, { float32As16: request.float32As16 });
+    } catch (e) {
+      throw toUserError(e, { doing: 'reading the model’s size' });
+    }
   },
 
   async modelInfo() {

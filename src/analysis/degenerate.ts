@@ -11,7 +11,7 @@
  * Every suppression run of a search goes through `predict` as batches of variants (one row per
  * suppressed set), so a search costs a handful of forward passes, not one per set.
  */
-import type { Model, TapMode } from '../model';
+import { type Model, type TapMode, readWeight } from '../model';
 import { predict, suppress } from '../attribution/predict';
 import { type EncodedPrompt, type MultiTokenMode, encodePrompt } from '../attribution/prompt';
 import { type Neuron, type ScoredNeuron, byScore } from './selection';
@@ -189,11 +189,9 @@ export async function connections(model: Model, neurons: Neuron[]): Promise<Conn
   const keys: Float32Array[][] = [];
   // Read only the layers involved, and keep only the given neurons' vectors.
   for (const l of new Set(neurons.map((x) => x.layer))) {
-    const w = model.weights.layers[l];
-    const proj = (await model.runtime.read(w.proj_w)) as Float32Array;
+    const proj = await readWeight(model, 'proj_w', l);
     const inputs: Float32Array[] = [];
-    for (const name of model.arch.keyInputs)
-      inputs.push((await model.runtime.read(w[name])) as Float32Array);
+    for (const name of model.arch.keyInputs) inputs.push(await readWeight(model, name, l));
     neurons.forEach((x, i) => {
       if (x.layer !== l) return;
       values[i] = proj.slice(x.unit * H, (x.unit + 1) * H);

@@ -7,15 +7,14 @@
  * An edit builds each changed layer's new `proj_w` on the device (a small graph: the original
  * weight with the selected rows replaced) and swaps it into the model; the original tensor is
  * kept, so `revert()` swaps it back bit for bit and frees the edited one. While an edit is
- * active, each edited layer's `proj_w` is held twice in device memory.
+ * active, each edited layer's `proj_w` is held twice in device memory. A 16-bit `proj_w` stays
+ * 16-bit (src/model/weight-access.ts): the new rows are rounded to it.
  */
-import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import type { Model, TapMode } from '../model';
+import type { Tensor } from 'onnxruntime-common';
+import { type Model, type TapMode, readRows, replaceRows } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
 import type { Fact, Prompt } from '../facts/types';
-import { Graph, ops, toOnnx } from '../graph';
-import type { Runtime } from '../runtime/runtime';
 import { type Neuron, byPosition, neuronKey } from './selection';
 
 /** Dai et al.'s step for `update`. */
@@ -68,14 +67,13 @@ export async function editValueVectors(
   if (edit.kind === 'update') checkTokens(model, edit.from, edit.to);
   return serialised(model, async () => {
     const rt = model.runtime;
-    const s = await editSessions(rt);
     const H = model.config.hiddenSize;
     // update: every edited row moves by lambda x (mean E[to] - mean E[from]).
     let delta: Float32Array | null = null;
     if (edit.kind === 'update') {
       const lambda = edit.lambda ?? DEFAULT_LAMBDA;
       const { from, to } = edit;
-      const emb = await gatherRows(rt, s, model.weights.global.word_emb, [...from, ...to]);
+      const emb = await readRows(model, 'word_emb', null, [...from, ...to]);
       delta = new Float32Array(H);
       for (let h = 0; h < H; h++) {
         let old = 0;
@@ -91,11 +89,15 @@ export async function editValueVectors(
         const original = model.weights.layers[layer].proj_w;
         let rows: Float32Array;
         if (delta) {
-          rows = await gatherRows(rt, s, original, units);
+          rows = await readRows(model, 'proj_w', layer, units);
           for (let k = 0; k < units.length; k++)
             for (let h = 0; h < H; h++) rows[k * H + h] += delta[h];
         } else rows = new Float32Array(units.length * H);
-        swaps.push({ layer, original, edited: await replaceRows(rt, s, original, units, rows) });
+        swaps.push({
+          layer,
+          original,
+          edited: await replaceRows(model, 'proj_w', layer, units, rows),
+        });
       }
     } catch (e) {
       for (const sw of swaps) rt.dispose(sw.edited);
@@ -162,87 +164,6 @@ function groupByLayer(neurons: Neuron[]): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (const n of neurons) out.set(n.layer, [...(out.get(n.layer) ?? []), n.unit]);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Device-side row access: a model's weights may live in GPU buffers, so rows are gathered and
-// replaced by small graphs instead of reading whole matrices back.
-
-interface EditSessions {
-  rows: InferenceSession;
-  replace: InferenceSession;
-}
-
-const sessionCache = new WeakMap<Runtime, Promise<EditSessions>>();
-
-function editSessions(rt: Runtime): Promise<EditSessions> {
-  let s = sessionCache.get(rt);
-  if (!s) {
-    s = (async () => ({
-      rows: await rt.createSession(rowsGraph()),
-      replace: await rt.createSession(replaceGraph()),
-    }))();
-    sessionCache.set(rt, s);
-  }
-  return s;
-}
-
-/** rows = table[ids]. */
-function rowsGraph(): Uint8Array {
-  const g = new Graph('gather_rows');
-  const table = g.input('table', 'float32', ['R', 'H']);
-  const ids = g.input('ids', 'int64', ['N']);
-  g.output('rows', table.gather(ids));
-  return toOnnx(g);
-}
-
-/**
- * out = table with row ids[k] set to rows[k]. `place` [R, N] is the one-hot of ids: each
- * replaced row is a sum of one product and zeros, so it is exact; Where passes every other row
- * through untouched.
- */
-function replaceGraph(): Uint8Array {
-  const g = new Graph('replace_rows');
-  const table = g.input('table', 'float32', ['R', 'H']);
-  const place = g.input('place', 'float32', ['R', 'N']);
-  const rows = g.input('rows', 'float32', ['N', 'H']);
-  const picked = ops.greater(ops.sum(place, [1], true), 0.5);
-  g.output('out', ops.where(picked, place.matmul(rows), table));
-  return toOnnx(g);
-}
-
-async function gatherRows(
-  rt: Runtime,
-  s: EditSessions,
-  table: Tensor,
-  ids: number[],
-): Promise<Float32Array> {
-  const idTensor = rt.tensor(BigInt64Array.from(ids, BigInt), [ids.length]);
-  const out = await s.rows.run({ table, ids: idTensor });
-  // A copy: the runtime may hand back the output's own buffer, which dispose releases.
-  const rows = Float32Array.from((await rt.read(out.rows)) as Float32Array);
-  rt.dispose(out.rows);
-  rt.dispose(idTensor);
-  return rows;
-}
-
-async function replaceRows(
-  rt: Runtime,
-  s: EditSessions,
-  table: Tensor,
-  ids: number[],
-  rows: Float32Array,
-): Promise<Tensor> {
-  const R = table.dims[0];
-  const N = ids.length;
-  const onehot = new Float32Array(R * N);
-  ids.forEach((r, k) => (onehot[r * N + k] = 1));
-  const place = rt.tensor(onehot, [R, N]);
-  const values = rt.tensor(rows, [N, table.dims[1]]);
-  const out = await s.replace.run({ table, place, rows: values });
-  rt.dispose(place);
-  rt.dispose(values);
-  return out.out;
 }
 
 // ---------------------------------------------------------------------------------------------

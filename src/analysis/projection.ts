@@ -8,9 +8,9 @@
  * embedding, take the top k. Only k ids and scores are read back, so a 250k-token vocabulary
  * never leaves the GPU, and the weights already uploaded for the model are fed as they are.
  */
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import type { Model } from '../model';
-import { Graph, ops, toOnnx } from '../graph';
+import type { InferenceSession } from 'onnxruntime-common';
+import { type Model, storageOf, weightFeeds } from '../model';
+import { Graph, type InputStorage, ops, toOnnx } from '../graph';
 import { tokenText } from '../weights/token-text';
 
 export interface PromotedToken {
@@ -26,14 +26,20 @@ export interface PromotedToken {
 export type ProjectionDirection = 'promoted' | 'suppressed';
 
 /**
- * The graph: value_w [F, H] (a layer's proj_w, as uploaded), embedding [V, H] (the decoder),
- * unit [1] and k [1] (int64), sign [1] (1 for promoted tokens, -1 for suppressed ones) ->
- * ids [K] and scores [K].
+ * The graph: value_w [F, H] (a layer's proj_w, as stored), embedding [V, H] (the decoder, as
+ * stored: 16-bit or in row blocks, read block by block), unit [1] and k [1] (int64), sign [1]
+ * (1 for promoted tokens, -1 for suppressed ones) -> ids [K] and scores [K].
  */
-function projectionGraph(F: number, H: number, V: number): Uint8Array {
+function projectionGraph(
+  F: number,
+  H: number,
+  V: number,
+  valueStorage: InputStorage,
+  embeddingStorage: InputStorage,
+): Uint8Array {
   const g = new Graph('value_projection');
-  const valueW = g.input('value_w', 'float32', [F, H]);
-  const embedding = g.input('embedding', 'float32', [V, H]);
+  const valueW = g.input('value_w', 'float32', [F, H], valueStorage);
+  const embedding = g.input('embedding', 'float32', [V, H], embeddingStorage);
   const unit = g.input('unit', 'int64', [1]);
   const k = g.input('k', 'int64', [1]);
   const sign = g.input('sign', 'float32', [1]);
@@ -52,12 +58,9 @@ export class ValueProjector {
 
   constructor(private readonly model: Model) {}
 
-  private embedding(): OrtTensor {
-    const w = this.model.weights.global;
-    // A tied model decodes with its word embeddings; otherwise with its own decoder matrix.
-    const t = this.model.config.tieWordEmbeddings ? w.word_emb : (w.decoder_w ?? w.word_emb);
-    if (!t) throw new Error('the model has no output embedding');
-    return t;
+  /** The output embedding: a tied model decodes with its word embeddings. */
+  private embeddingName(): 'word_emb' | 'decoder_w' {
+    return this.model.config.tieWordEmbeddings ? 'word_emb' : 'decoder_w';
   }
 
   /** The k tokens the neuron's value vector promotes most (or suppresses most), best first. */
@@ -77,7 +80,16 @@ export class ValueProjector {
       throw new RangeError(`k must be a whole number of at least 1, got ${k}`);
     const count = Math.min(k, cfg.vocabSize);
     const rt = this.model.runtime;
-    this.session ??= rt.createSession(projectionGraph(F, cfg.hiddenSize, cfg.vocabSize));
+    const embedding = this.embeddingName();
+    this.session ??= rt.createSession(
+      projectionGraph(
+        F,
+        cfg.hiddenSize,
+        cfg.vocabSize,
+        storageOf(this.model, 'proj_w'),
+        storageOf(this.model, embedding),
+      ),
+    );
     const session = await this.session;
     const inputs = {
       unit: rt.tensor(BigInt64Array.of(BigInt(unit)), [1]),
@@ -85,8 +97,8 @@ export class ValueProjector {
       sign: rt.tensor(Float32Array.of(direction === 'promoted' ? 1 : -1), [1]),
     };
     const out = await session.run({
-      value_w: this.model.weights.layers[layer].proj_w,
-      embedding: this.embedding(),
+      ...weightFeeds(this.model, 'proj_w', layer, 'value_w'),
+      ...weightFeeds(this.model, embedding, null, 'embedding'),
       ...inputs,
     });
     try {

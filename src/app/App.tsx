@@ -35,7 +35,7 @@ export function App() {
   const request = useMemo(() => parseRuntimeRequest(window.location.search), []);
   const engine = useEngine(request);
   const { state, dispatch, restored, linkError } = useExplorerState();
-  const model = useModel(engine.client);
+  const model = useModel(engine.client, !!state.float32As16);
   const [bundled, setBundled] = useState<BundledModel[]>();
   const [cache, setCache] = useState<ResultCache>();
 
@@ -60,6 +60,15 @@ export function App() {
     requested.current = state.model;
     restore(state.model);
   }, [engine.client, state.model, model.cached, restore]);
+
+  // The 16-bit setting changed: the model shown loads again with it (a folder is picked again).
+  const precision = useRef(!!state.float32As16);
+  useEffect(() => {
+    if (precision.current === !!state.float32As16) return;
+    precision.current = !!state.float32As16;
+    const s = model.status;
+    if ((s.phase === 'ready' || s.phase === 'error') && s.ref.kind !== 'files') load(s.ref);
+  }, [state.float32As16, model.status, load]);
 
   const pick = useCallback(
     (ref: ModelRef, folder?: PickedFolder) => {
@@ -184,6 +193,8 @@ export function App() {
           selected={state.model}
           starting={!engine.client && engine.state.phase !== 'error'}
           onLoad={pick}
+          float32As16={!!state.float32As16}
+          onFloat32As16={(on) => dispatch({ type: 'float32As16', on })}
         />
         {info && edited && (
           <p className="banner note" role="status" data-testid="edit-banner">

@@ -6,7 +6,8 @@ import { type DragEvent, type FormEvent, useState } from 'react';
 import { type ModelRef, modelLabel, parseHubRef, sameModel } from '../weights';
 import type { LoadEvent, ModelInfo } from '../worker-api';
 import type { BundledModel } from './bundled';
-import { formatBytes, formatCount, formatSeconds } from './format';
+import { errorText } from './errors';
+import { formatAssessment, formatBytes, formatCount, formatSeconds, formatWeights } from './format';
 import { type PickedFolder, folderFromDrop, folderFromInput } from './picked-files';
 import type { ModelControl } from './useModel';
 
@@ -41,10 +42,14 @@ function ModelSummary({ info }: { info: ModelInfo }) {
   const family = config.family === 'bert' ? 'masked LM' : 'causal LM';
   return (
     <p data-testid="model-summary">
-      <strong>{info.id}</strong>: {config.modelType} ({family}), {config.numLayers} layers ×{' '}
+      <strong>{info.label}</strong>: {config.modelType} ({family}), {config.numLayers} layers ×{' '}
       {formatCount(config.intermediateSize)} FFN units, vocabulary {formatCount(config.vocabSize)},
-      weights {formatBytes(info.checkpointBytes)} · on{' '}
+      checkpoint {formatBytes(info.checkpointBytes)} ·{' '}
+      <span data-testid="model-weights">weights {formatWeights(info.weights)}</span> · on{' '}
       {info.backend === 'webgpu' ? 'WebGPU' : 'WASM'}, loaded in {formatSeconds(info.loadSeconds)}
+      {info.weights.notes.length > 0 && (
+        <span className="note"> · {info.weights.notes.join('; ')}</span>
+      )}
       {config.family === 'gpt2' && (
         <span className="note">
           {' '}
@@ -116,10 +121,20 @@ function HubPicker({
   onLoad: (ref: ModelRef) => void;
 }) {
   const [id, setId] = useState('');
+  // What the model takes, read before its download (config.json and the checkpoint's size).
+  const [check, setCheck] = useState<{ id: string; lines?: string[]; error?: string }>();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!id.trim()) return;
     onLoad(parseHubRef(id));
+  };
+  const assess = () => {
+    const asked = id.trim();
+    setCheck({ id: asked });
+    control.assess(parseHubRef(asked)).then(
+      (a) => setCheck((c) => (c?.id === asked ? { id: asked, lines: formatAssessment(a) } : c)),
+      (e: unknown) => setCheck((c) => (c?.id === asked ? { id: asked, error: errorText(e) } : c)),
+    );
   };
   return (
     <fieldset className="model-source">
@@ -136,10 +151,26 @@ function HubPicker({
             data-testid="hub-id"
           />
         </label>
+        <button type="button" disabled={!id.trim()} onClick={assess}>
+          Size and time first
+        </button>
         <button type="submit" disabled={!id.trim()}>
           Download and load
         </button>
       </form>
+      {check && (
+        <div className="note" data-testid="hub-assessment" aria-live="polite">
+          {!check.lines && !check.error && <p>Reading the size of {check.id}…</p>}
+          {check.lines?.map((line) => (
+            <p key={line}>{line}</p>
+          ))}
+          {check.error && (
+            <p className="error" role="alert">
+              {check.error}
+            </p>
+          )}
+        </div>
+      )}
       <p className="note">
         BERT/mBERT, RoBERTa/XLM-R, GPT-2/mGPT and Llama/Mistral/Qwen2/Qwen3 checkpoints in
         safetensors format. Downloaded once, then kept in this browser for offline use.
@@ -219,12 +250,31 @@ function FolderPicker({ onFolder }: { onFolder: (f: PickedFolder) => void }) {
   );
 }
 
+/** The "load float32 weights as 16-bit" setting. */
+function PrecisionSetting({ on, onChange }: { on: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <label className="choice" data-testid="float32-as-16">
+      <input type="checkbox" checked={on} onChange={(e) => onChange(e.target.checked)} />
+      <span>
+        Load float32 weights as 16-bit{' '}
+        <span className="note">
+          (half the memory, for a model that would not fit otherwise; the weights are rounded, so
+          maps differ slightly from the float32 model’s, and every export says so. A folder from
+          disk is picked again to apply it.)
+        </span>
+      </span>
+    </label>
+  );
+}
+
 export function ModelPanel({
   control,
   bundled,
   selected,
   starting,
   onLoad,
+  float32As16,
+  onFloat32As16,
 }: {
   control: ModelControl;
   bundled: BundledModel[] | undefined;
@@ -232,6 +282,8 @@ export function ModelPanel({
   /** The engine has not started yet (models load once it has). */
   starting: boolean;
   onLoad: (ref: ModelRef, folder?: PickedFolder) => void;
+  float32As16: boolean;
+  onFloat32As16: (on: boolean) => void;
 }) {
   return (
     <section className="panel" aria-labelledby="model-heading" data-testid="model-panel">
@@ -263,6 +315,7 @@ export function ModelPanel({
         <HubPicker control={control} onLoad={onLoad} />
         <FolderPicker onFolder={(f) => onLoad({ kind: 'files', label: f.label }, f)} />
       </div>
+      <PrecisionSetting on={float32As16} onChange={onFloat32As16} />
       <Status control={control} starting={starting} onLoad={onLoad} />
     </section>
   );

@@ -156,7 +156,7 @@ function SelectedNeuron({
     <div className="results-neuron" ref={panel}>
       <NeuronPanel
         neuron={neuron}
-        model={info.id}
+        model={info.label}
         scores={scores}
         promoted={logits(0)}
         demoted={logits(1)}

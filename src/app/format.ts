@@ -1,5 +1,6 @@
 /** Numbers and facts as the app's panels write them. */
 import type { Fact } from '../facts';
+import type { ModelAssessment } from '../worker-api';
 
 const count = new Intl.NumberFormat('en');
 
@@ -29,6 +30,45 @@ export function formatSeconds(s: number): string {
 
 export const formatPercent = (done: number, total: number): string =>
   `${total > 0 ? Math.floor((100 * done) / total) : 0} %`;
+
+/** How a loaded model's weights are held, as the model summary says it. */
+export function formatWeights(w: {
+  deviceBytes: number;
+  float16Bytes: number;
+  rounded: boolean;
+}): string {
+  const held = `${formatBytes(w.deviceBytes)} on the device`;
+  if (w.rounded) return `${held}, float32 weights rounded to 16-bit`;
+  if (w.float16Bytes === 0) return `${held}, float32`;
+  if (w.float16Bytes === w.deviceBytes) return `${held}, 16-bit`;
+  return `${held}, ${formatBytes(w.float16Bytes)} of it 16-bit`;
+}
+
+/** A model's fit before its download, as the Hub picker says it: one line per part. */
+export function formatAssessment(a: ModelAssessment): string[] {
+  const f = a.report.footprint;
+  const stored = f.stored16 ? '16-bit' : 'float32';
+  const held = f.bytesPerValue === 2 && !f.stored16 ? ', as 16-bit' : '';
+  const lines = [
+    `${a.id}: ${formatCount(Math.round(f.parameters / 1e6))} M parameters, a ${formatBytes(a.checkpointBytes)} ` +
+      `download (${stored}). Weights in memory ${formatBytes(f.weightBytes)}${held}; largest ` +
+      `table ${f.largestTable.name} ${formatBytes(f.largestTable.bytes)}, largest other weight ` +
+      `${f.largestWhole.name} ${formatBytes(f.largestWhole.bytes)} (as float32); a map's working ` +
+      `memory ${formatBytes(f.workingBytes)}.`,
+  ];
+  for (const fit of a.report.fits) {
+    const name = fit.backend === 'webgpu' ? 'WebGPU' : 'WASM';
+    const split = fit.splitTables.length ? `; ${fit.splitTables.join(', ')} (split by rows)` : '';
+    lines.push(
+      fit.fits
+        ? `${name}: fits (${formatBytes(fit.totalBytes)} of ${formatBytes(fit.limitBytes)}${split}); ` +
+            `about ${formatSeconds(fit.mapSeconds)} per map.`
+        : `${name}: does not fit: ${fit.problems.join('; ')}.`,
+    );
+  }
+  if (a.report.sixteenBitHelps) lines.push('It fits with “Load float32 weights as 16-bit” on.');
+  return lines;
+}
 
 /** A fact as people name it: its subject, else its first prompt, else its id. */
 export function factTitle(f: Fact): string {

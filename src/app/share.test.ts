@@ -72,6 +72,18 @@ describe('share links', () => {
     }
   });
 
+  it('keep the "float32 weights as 16-bit" setting, with and without analysis state', async () => {
+    const on: ExplorerState = { ...state, float32As16: true };
+    expect(await decodeState(await encodeState(on))).toEqual(on);
+    const plain: ExplorerState = { ...on, analysis: { ...DEFAULT_ANALYSIS, tab: 'overlap' } };
+    expect(await decodeState(await encodeState(plain))).toEqual(plain);
+    // Off is the default: a link without it is the link it was before the setting existed.
+    expect(await encodeState({ ...state, float32As16: undefined })).toBe(await encodeState(state));
+    await expect(
+      decodeState(packed([1, 0, ['amig', 20, 'post', 'tok'], {}, [], [], 0, 'yes'])),
+    ).rejects.toThrow(/weight precision is not readable/);
+  });
+
   it('reject damaged and hostile links with a reason', async () => {
     const good = await encodeState(state);
     const cases: [string, RegExp][] = [

@@ -50,8 +50,10 @@ type StateJson = [
   tau: Record<string, number>,
   facts: FactJson[],
   view: [shownFact: number] | [],
-  /** The analysis views' state where it is not the default (absent when none is). */
-  analysis?: Partial<AnalysisState>,
+  /** The analysis views' state where it is not the default (absent or 0 when none is). */
+  analysis?: Partial<AnalysisState> | 0,
+  /** Model loading: 1 when float32 weights load as 16-bit (absent when off). */
+  float32As16?: 1,
 ];
 
 function modelJson(m: ModelRef | undefined): ModelJson | 0 {
@@ -83,7 +85,8 @@ function toJson(s: ExplorerState): StateJson {
     shown >= 0 ? [shown] : [],
   ];
   const analysis = analysisJson(s.analysis);
-  if (analysis) json.push(analysis);
+  if (analysis || s.float32As16) json.push(analysis ?? 0);
+  if (s.float32As16) json.push(1);
   return json;
 }
 
@@ -296,7 +299,7 @@ function factsFromJson(v: unknown): Fact[] {
 }
 
 function fromJson(json: unknown): ExplorerState {
-  if (!Array.isArray(json) || json.length < 6 || json.length > 7)
+  if (!Array.isArray(json) || json.length < 6 || json.length > 8)
     fail('it is not a state of this app');
   if (json[0] !== FORMAT_VERSION)
     fail(
@@ -309,9 +312,11 @@ function fromJson(json: unknown): ExplorerState {
   if (shown !== undefined && !(Number.isInteger(shown) && shown >= 0 && shown < facts.length))
     fail('it shows a fact it does not have');
   const model = modelFromJson(json[1]);
+  if (json[7] !== undefined && json[7] !== 1) fail('its weight precision is not readable');
   return {
     ...(model ? { model } : {}),
     settings: settingsFromJson(json[2]),
+    ...(json[7] === 1 ? { float32As16: true } : {}),
     tau: tauFromJson(json[3]),
     facts,
     view: shown === undefined ? {} : { factId: facts[shown].id },

@@ -20,6 +20,8 @@ export interface ExplorerState {
   model?: ModelRef;
   facts: Fact[];
   settings: AttributionSettings;
+  /** Load float32 weights as 16-bit (half the memory; the numbers are rounded). Off when absent. */
+  float32As16?: boolean;
   /** KN threshold per language code; languages not listed use tauFor's default. */
   tau: Record<string, number>;
   view: ViewSelection;
@@ -60,6 +62,7 @@ export type Action =
   | { type: 'remove-fact'; id: string }
   | { type: 'clear-facts' }
   | { type: 'settings'; settings: Partial<AttributionSettings> }
+  | { type: 'float32As16'; on: boolean }
   | { type: 'tau'; language: string; tau: number }
   | { type: 'select'; factId: string | undefined }
   /** Replaces the named parts of the analysis state. */
@@ -97,6 +100,8 @@ export function reduce(state: ExplorerState, action: Action): ExplorerState {
       return { ...state, facts: [], view: {} };
     case 'settings':
       return { ...state, settings: { ...state.settings, ...action.settings } };
+    case 'float32As16':
+      return { ...state, float32As16: action.on || undefined };
     case 'tau':
       return { ...state, tau: { ...state.tau, [action.language]: action.tau } };
     case 'select':

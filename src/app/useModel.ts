@@ -5,6 +5,7 @@ import {
   type CachedModel,
   type EngineClient,
   type LoadEvent,
+  type ModelAssessment,
   type ModelInfo,
   type ModelRequest,
   newRunId,
@@ -26,6 +27,8 @@ export interface ModelControl {
   cached: CachedModel[] | undefined;
   /** Loads a model now (replacing the loaded one); files for a picked folder. */
   load(ref: ModelRef, folder?: PickedFolder): void;
+  /** A Hub model's memory and time per map, before its download. */
+  assess(ref: ModelRef): Promise<ModelAssessment>;
   /** A model named by a link or a reload: loads it when that costs no download or pick. */
   restore(ref: ModelRef): void;
   cancel(): void;
@@ -34,14 +37,17 @@ export interface ModelControl {
   updateInfo(info: ModelInfo): void;
 }
 
-function requestFor(ref: ModelRef, folder?: PickedFolder): ModelRequest {
-  if (ref.kind !== 'files') return ref;
+function requestFor(ref: ModelRef, float32As16: boolean, folder?: PickedFolder): ModelRequest {
+  if (ref.kind !== 'files') return { ...ref, float32As16 };
   if (!folder) throw new Error('a local model needs its files');
-  return { kind: 'files', label: folder.label, files: folder.files };
+  return { kind: 'files', label: folder.label, files: folder.files, float32As16 };
 }
 
-/** The loaded model: one at a time, loads cancellable, Hub downloads listed and removable. */
-export function useModel(client: EngineClient | undefined): ModelControl {
+/**
+ * The loaded model: one at a time, loads cancellable, Hub downloads listed and removable.
+ * `float32As16`: the "load float32 weights as 16-bit" setting, for the loads started from now on.
+ */
+export function useModel(client: EngineClient | undefined, float32As16 = false): ModelControl {
   const [status, setStatus] = useState<ModelStatus>({ phase: 'none' });
   const [cached, setCached] = useState<CachedModel[]>();
   const current = useRef<{ runId: string; ref: ModelRef } | undefined>(undefined);
@@ -73,7 +79,7 @@ export function useModel(client: EngineClient | undefined): ModelControl {
       const onProgress = proxy((progress: LoadEvent) => {
         if (mine()) setStatus({ phase: 'loading', ref, progress });
       });
-      client.loadModel(requestFor(ref, folder), runId, onProgress).then(
+      client.loadModel(requestFor(ref, float32As16, folder), runId, onProgress).then(
         (info) => {
           if (!mine()) return;
           current.current = undefined;
@@ -90,7 +96,15 @@ export function useModel(client: EngineClient | undefined): ModelControl {
         },
       );
     },
-    [client, refreshCached],
+    [client, refreshCached, float32As16],
+  );
+
+  const assess = useCallback(
+    async (ref: ModelRef) => {
+      if (!client) throw new Error('the engine has not started yet');
+      return client.assessModel(requestFor(ref, float32As16));
+    },
+    [client, float32As16],
   );
 
   const restore = useCallback(
@@ -121,7 +135,7 @@ export function useModel(client: EngineClient | undefined): ModelControl {
     setStatus((s) => (s.phase === 'ready' && s.info.id === info.id ? { ...s, info } : s));
   }, []);
 
-  return { status, cached, load, restore, cancel, removeCached, updateInfo };
+  return { status, cached, load, assess, restore, cancel, removeCached, updateInfo };
 }
 
 /** Whether the status is about this model. */

@@ -25,12 +25,14 @@ export const bert: Architecture = {
         shape: [V, H],
         hf: ['embeddings.word_embeddings.weight'],
         layout: 'as-is',
+        rowTable: true,
       },
       {
         input: 'pos_emb',
         shape: [cfg.maxPositions, H],
         hf: ['embeddings.position_embeddings.weight'],
         layout: 'as-is',
+        rowTable: true,
       },
       { input: 'emb_ln_g', shape: [H], hf: ['embeddings.LayerNorm.weight'], layout: 'as-is' },
       { input: 'emb_ln_b', shape: [H], hf: ['embeddings.LayerNorm.bias'], layout: 'as-is' },
@@ -83,6 +85,7 @@ export const bert: Architecture = {
         shape: [V, H],
         hf: ['cls.predictions.decoder.weight', 'lm_head.decoder.weight'],
         layout: 'as-is',
+        rowTable: true,
       });
     return specs;
   },

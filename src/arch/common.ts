@@ -19,6 +19,11 @@ export interface WeightSpec {
    * c_attn holds q, k and v).
    */
   layout: 'as-is' | 'transpose' | { split: number; of: number };
+  /**
+   * A table read only by rows (Gather) or multiplied as a right operand (embeddings, the LM
+   * head's decoder): it may be split into row blocks when larger than a device tensor may be.
+   */
+  rowTable?: true;
   /** The config.json fields its shape follows from, for messages (e.g. "head_dim"). */
   fromConfig?: string;
 }

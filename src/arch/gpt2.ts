@@ -33,13 +33,25 @@ export const gpt2: Architecture = {
   globalWeights(cfg) {
     const { hiddenSize: H, vocabSize: V } = cfg;
     const specs: WeightSpec[] = [
-      { input: 'word_emb', shape: [V, H], hf: ['wte.weight'], layout: 'as-is' },
-      { input: 'pos_emb', shape: [cfg.maxPositions, H], hf: ['wpe.weight'], layout: 'as-is' },
+      { input: 'word_emb', shape: [V, H], hf: ['wte.weight'], layout: 'as-is', rowTable: true },
+      {
+        input: 'pos_emb',
+        shape: [cfg.maxPositions, H],
+        hf: ['wpe.weight'],
+        layout: 'as-is',
+        rowTable: true,
+      },
       { input: 'lnf_g', shape: [H], hf: ['ln_f.weight'], layout: 'as-is' },
       { input: 'lnf_b', shape: [H], hf: ['ln_f.bias'], layout: 'as-is' },
     ];
     if (!cfg.tieWordEmbeddings)
-      specs.push({ input: 'decoder_w', shape: [V, H], hf: ['lm_head.weight'], layout: 'as-is' });
+      specs.push({
+        input: 'decoder_w',
+        shape: [V, H],
+        hf: ['lm_head.weight'],
+        layout: 'as-is',
+        rowTable: true,
+      });
     return specs;
   },
 

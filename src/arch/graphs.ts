@@ -2,7 +2,7 @@
  * The graphs the engine runs for a model (see docs/design.md). Weights are graph inputs,
  * declared lazily so each graph asks only for the weights it reads.
  */
-import { type DType, type Dim, Graph, type Tensor, ops } from '../graph';
+import { type DType, type Dim, Graph, type InputStorage, type Tensor, ops } from '../graph';
 import type { ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
 import { runBlock } from './architecture';
@@ -22,7 +22,15 @@ import { llamaParams } from './rope';
 export interface GraphOptions {
   /** Where the tap sits (default: after the activation). */
   tapMode?: TapMode;
+  /**
+   * How each weight input is stored on the device (16-bit, row blocks; src/graph/storage.ts),
+   * by input name; weights not listed are float32 tensors.
+   */
+  storage?: WeightStorage;
 }
+
+/** How weight inputs are stored, by input name (the loader decides: src/model/load.ts). */
+export type WeightStorage = Record<string, InputStorage>;
 
 /**
  * Each graph's inputs other than its weights, and its outputs, by name. The builder can declare
@@ -191,8 +199,11 @@ interface Declares<N extends string> {
   input: (name: N, dtype: DType, shape: Dim[]) => Tensor;
 }
 
-/** A record whose properties become graph inputs the first time they are read. */
-function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
+/**
+ * A record whose properties become graph inputs the first time they are read, stored as
+ * `storage` says (the graph reads float32 either way).
+ */
+function lazyWeights(g: Graph, specs: WeightSpec[], storage: WeightStorage = {}): Weights {
   const byName = new Map(specs.map((s) => [s.input, s]));
   const made = new Map<string, Tensor>();
   return new Proxy({} as Weights, {
@@ -201,7 +212,7 @@ function lazyWeights(g: Graph, specs: WeightSpec[]): Weights {
       if (!t) {
         const spec = byName.get(name);
         if (!spec) throw new Error(`graph ${g.name} reads weight '${name}', which has no spec`);
-        made.set(name, (t = g.input(name, 'float32', spec.shape)));
+        made.set(name, (t = g.input(name, 'float32', spec.shape, storage[name])));
       }
       return t;
     },
@@ -239,7 +250,10 @@ export function buildModelGraphs(
   {
     const ids = embed.input('ids', 'int64', ['B', 'T']);
     const positions = embed.input('positions', 'int64', ['B', 'T']);
-    embed.output('h_out', arch.embed(cfg, ids, positions, lazyWeights(embed.graph, globals)));
+    embed.output(
+      'h_out',
+      arch.embed(cfg, ids, positions, lazyWeights(embed.graph, globals, opts.storage)),
+    );
   }
   built.embed = embed.graph;
 
@@ -265,7 +279,11 @@ export function buildModelGraphs(
     const mul = g.input('tap_mul', 'float32', ['B', F]);
     const add = g.input('tap_add', 'float32', ['B', F]);
     const tap = editTap(position, mul, add, mode);
-    return { h, add, out: runBlock(arch, cfg, h, ctx, tap, lazyWeights(g.graph, blocks)) };
+    return {
+      h,
+      add,
+      out: runBlock(arch, cfg, h, ctx, tap, lazyWeights(g.graph, blocks, opts.storage)),
+    };
   };
 
   const block = signedGraph<'block'>('block');
@@ -291,7 +309,7 @@ export function buildModelGraphs(
     const { h, ctx } = rowInputs(g, 'B');
     const readAt = g.input('read_at', 'int64', ['N', 2]);
     const baseAt = g.input('base_at', 'int64', ['A', 'Tq', 2]);
-    const w = lazyWeights(g.graph, blocks);
+    const w = lazyWeights(g.graph, blocks, opts.storage);
     const out = runBlock(arch, cfg, h, ctx, readTap(readAt, mode), w);
     return { out, mid: ops.gatherND(out.mid, readAt), base: ops.gatherND(out.h, baseAt) };
   };
@@ -343,13 +361,16 @@ export function buildModelGraphs(
   };
 
   const spawn = signedGraph<'spawn'>('spawn');
-  spawn.output('h_out', spawnRows(spawnInputs(spawn), lazyWeights(spawn.graph, blocks)));
+  spawn.output(
+    'h_out',
+    spawnRows(spawnInputs(spawn), lazyWeights(spawn.graph, blocks, opts.storage)),
+  );
   built.spawn = spawn.graph;
 
   const spawnVjp = signedGraph<'spawnVjp'>('spawn_vjp');
   {
     const inputs = spawnInputs(spawnVjp);
-    const rows = spawnRows(inputs, lazyWeights(spawnVjp.graph, blocks));
+    const rows = spawnRows(inputs, lazyWeights(spawnVjp.graph, blocks, opts.storage));
     const gOut = spawnVjp.input('g_out', 'float32', ['S', 'T', H]);
     spawnVjp.output('g_spawn', spawnVjp.graph.grad(rows, [inputs.add], gOut)[0]);
   }
@@ -392,7 +413,7 @@ export function buildModelGraphs(
     const save: Tensor[] = [];
     const rows = rowInputs(g, 'P', true);
     const past = arch.causal ? pastInputs(g) : undefined;
-    through(probe, rows, past, lazyWeights(probe, blocks), { save });
+    through(probe, rows, past, lazyWeights(probe, blocks, opts.storage), { save });
     return save.reduce((sum, t) => sum + (t.shape[2] as number), 0);
   })();
 
@@ -403,7 +424,7 @@ export function buildModelGraphs(
     const rows = rowInputs(g, 'P', true);
     const p = past();
     const s = spawnInputs(g);
-    const w = lazyWeights(g.graph, blocks);
+    const w = lazyWeights(g.graph, blocks, opts.storage);
     const save: Tensor[] = [];
     const h = through(g.graph, rows, p, w, { save });
     return { out: ops.concat([h, spawnRows(s, w)], 0), saved: ops.concat(save, 2) };
@@ -417,7 +438,7 @@ export function buildModelGraphs(
     const s = spawnInputs(g);
     const saved = g.input('saved', 'float32', ['P', 'T', savedWidth]);
     const gOut = g.input('g_out', 'float32', ['P+S', 'T', H]);
-    const w = lazyWeights(g.graph, blocks);
+    const w = lazyWeights(g.graph, blocks, opts.storage);
     const h = through(g.graph, rows, p, w, { recall: saved });
     const out = ops.concat([h, spawnRows(s, w)], 0);
     return g.graph.grad(out, [rows.h, s.add], gOut);
@@ -452,7 +473,7 @@ export function buildModelGraphs(
   {
     const h = head.input('h', 'float32', ['B', 'T', H]);
     const target = head.input('target_pos', 'float32', ['B', 'T']);
-    const w = lazyWeights(head.graph, globals);
+    const w = lazyWeights(head.graph, globals, opts.storage);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
     let logits = ops.matmulT(x, decoderWeight(cfg, w));
     if (arch.decoderBias) logits = logits.add(w.decoder_b);
@@ -465,7 +486,7 @@ export function buildModelGraphs(
     const h = headVjp.input('h', 'float32', ['B', 'T', H]);
     const target = headVjp.input('target_pos', 'float32', ['B', 'T']);
     const objects = headVjp.input('object_ids', 'int64', ['B']);
-    const w = lazyWeights(headVjp.graph, globals);
+    const w = lazyWeights(headVjp.graph, globals, opts.storage);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
     const decoder = decoderWeight(cfg, w);
     let logits = ops.matmulT(x, decoder);

@@ -17,6 +17,7 @@ export {
   type GraphOptions,
   type GraphResults,
   type ModelGraphs,
+  type WeightStorage,
 } from './graphs';
 
 export const architectures: Record<ArchFamily, Architecture> = { bert, gpt2, llama };

@@ -95,11 +95,23 @@ export const llama: Architecture = {
   globalWeights(cfg) {
     const { hiddenSize: H, vocabSize: V } = cfg;
     const specs: WeightSpec[] = [
-      { input: 'word_emb', shape: [V, H], hf: ['embed_tokens.weight'], layout: 'as-is' },
+      {
+        input: 'word_emb',
+        shape: [V, H],
+        hf: ['embed_tokens.weight'],
+        layout: 'as-is',
+        rowTable: true,
+      },
       { input: 'norm_g', shape: [H], hf: ['norm.weight'], layout: 'as-is' },
     ];
     if (!cfg.tieWordEmbeddings)
-      specs.push({ input: 'decoder_w', shape: [V, H], hf: ['lm_head.weight'], layout: 'as-is' });
+      specs.push({
+        input: 'decoder_w',
+        shape: [V, H],
+        hf: ['lm_head.weight'],
+        layout: 'as-is',
+        rowTable: true,
+      });
     return specs;
   },
 

@@ -3,7 +3,7 @@ import type { CheckpointPlan } from '../weights/checkpoint';
 import { quoted } from '../facts/text';
 import { CheckpointError } from '../weights/errors';
 import { shapeText } from '../weights/safetensors';
-import type { HostTensor, ModelConfig } from '../weights/types';
+import { type HostTensor, type ModelConfig, type StoredTensor, isHalf } from '../weights/types';
 import type { Architecture } from './architecture';
 import type { WeightSpec } from './common';
 
@@ -139,34 +139,53 @@ export function checkCheckpoint(arch: Architecture, cfg: ModelConfig, plan: Chec
 
 /**
  * Converts a stored tensor to the layout of `spec`'s input, checking its shape first. `file` is
- * where the tensor came from, for the error message.
+ * where the tensor came from, for the error message. A 16-bit tensor stays 16-bit (same scale).
  */
 export function toInputLayout(
   spec: WeightSpec,
   name: string,
   t: HostTensor,
   file: string,
-): HostTensor {
+): HostTensor;
+export function toInputLayout(
+  spec: WeightSpec,
+  name: string,
+  t: StoredTensor,
+  file: string,
+): StoredTensor;
+export function toInputLayout(
+  spec: WeightSpec,
+  name: string,
+  t: StoredTensor,
+  file: string,
+): StoredTensor {
   if (!sameShape(t.dims, storedShape(spec))) throw shapeError(file, name, t.dims, spec);
   const layout = spec.layout;
   if (layout === 'as-is') return t;
+  const values = isHalf(t) ? t.half : t.data;
+  const make = (n: number) =>
+    values instanceof Uint16Array ? new Uint16Array(n) : new Float32Array(n);
+  const result = (dims: number[], out: Float32Array | Uint16Array): StoredTensor =>
+    isHalf(t)
+      ? { dims, half: out as Uint16Array, scale: t.scale }
+      : { dims, data: out as Float32Array };
   if (layout === 'transpose') {
     const [rows, cols] = t.dims;
-    const out = new Float32Array(rows * cols);
+    const out = make(rows * cols);
     for (let r = 0; r < rows; r++)
-      for (let c = 0; c < cols; c++) out[c * rows + r] = t.data[r * cols + c];
-    return { dims: [cols, rows], data: out };
+      for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+    return result([cols, rows], out);
   }
   const width = t.dims[t.dims.length - 1];
   const part = width / layout.of;
-  const rows = t.data.length / width;
-  const out = new Float32Array(rows * part);
+  const rows = values.length / width;
+  const out = make(rows * part);
   for (let r = 0; r < rows; r++)
     out.set(
-      t.data.subarray(r * width + layout.split * part, r * width + (layout.split + 1) * part),
+      values.subarray(r * width + layout.split * part, r * width + (layout.split + 1) * part),
       r * part,
     );
-  return { dims: [...t.dims.slice(0, -1), part], data: out };
+  return result([...t.dims.slice(0, -1), part], out);
 }
 
 /**

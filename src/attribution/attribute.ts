@@ -32,6 +32,7 @@ export {
   defaultMaxRows,
   estimateCounts,
   layoutOf,
+  pathRowBytes,
 } from './schedule';
 
 /** Block evaluations done and planned (forward and backward together). */

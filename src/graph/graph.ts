@@ -1,8 +1,10 @@
 import * as ops from './ops';
 import type { OpDef } from './ops';
 import { type Dim, type Shape, shapeToString } from './shape';
+import { type InputStorage, checkStorage, isPlain } from './storage';
 
-export type DType = 'float32' | 'int64' | 'bool';
+/** float16 only as an output (weights re-encoded by an edit): all arithmetic is float32. */
+export type DType = 'float32' | 'float16' | 'int64' | 'bool';
 export type ConstData = Float32Array | BigInt64Array;
 
 /** One application of an op: its inputs, attributes, and the tensor it produced. */
@@ -14,7 +16,9 @@ export interface OpNode {
 
 /** How a tensor came to be: a graph input, a constant, or an op's output. */
 export type Origin =
-  { kind: 'input' } | { kind: 'constant'; data: ConstData } | { kind: 'op'; node: OpNode };
+  | { kind: 'input'; storage?: InputStorage }
+  | { kind: 'constant'; data: ConstData }
+  | { kind: 'op'; node: OpNode };
 
 /**
  * A symbolic tensor in a `Graph`. Methods build new nodes; nothing is computed until the graph
@@ -167,9 +171,17 @@ export class Graph {
     }
   }
 
-  /** A graph input. Named dims ('B', 'T') stay symbolic in the ONNX model. */
-  input(name: string, dtype: DType, shape: Dim[]): Tensor {
-    const t = this.make(name, dtype, shape, { kind: 'input' });
+  /**
+   * A graph input. Named dims ('B', 'T') stay symbolic in the ONNX model. A float32 input may be
+   * stored at 16 bits and/or in row blocks (storage.ts): the graph still sees float32.
+   */
+  input(name: string, dtype: DType, shape: Dim[], storage?: InputStorage): Tensor {
+    if (!isPlain(storage)) {
+      if (dtype !== 'float32') throw new Error(`input ${name}: only float32 inputs have a storage`);
+      checkStorage(name, shape, storage!);
+    }
+    const origin: Origin = isPlain(storage) ? { kind: 'input' } : { kind: 'input', storage };
+    const t = this.make(name, dtype, shape, origin);
     this.inputs.push(t);
     return t;
   }

@@ -4,6 +4,13 @@ import type { onnx as proto } from 'onnx-proto';
 import { type DType, type Graph, type Tensor, topoOrder } from './graph';
 import type { Emitter } from './ops';
 import type { Dim, Shape } from './shape';
+import {
+  type InputStorage,
+  type StoredBlock,
+  blockNames,
+  scaleName,
+  storedValueInfos,
+} from './storage';
 
 const { onnx } = onnxProto;
 
@@ -12,16 +19,21 @@ const IR_VERSION = 8;
 
 const ELEM_TYPE: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
 function valueInfo(name: string, dtype: DType, shape: Shape): proto.IValueInfoProto {
+  return typedValueInfo(name, ELEM_TYPE[dtype], shape);
+}
+
+function typedValueInfo(name: string, elemType: number, shape: Shape): proto.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: ELEM_TYPE[dtype],
+        elemType,
         shape: {
           dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
         },
@@ -61,12 +73,17 @@ export function toOnnx(graph: Graph): Uint8Array {
   const cache = new Map<string, string>();
   let temps = 0;
 
-  // Where each named dimension can be read at run time: the first graph input declaring it.
+  // Where each named dimension can be read at run time: the first graph input declaring it (a
+  // stored input's first block; not axis 0 of one split into row blocks).
   const dimSource = new Map<string, { input: string; axis: number }>();
-  for (const inp of graph.inputs)
+  for (const inp of graph.inputs) {
+    const storage = storageOf(inp);
+    const onnxName = storage ? blockNames(inp.name, storage)[0] : inp.name;
     inp.shape.forEach((d, axis) => {
-      if (typeof d === 'string' && !dimSource.has(d)) dimSource.set(d, { input: inp.name, axis });
+      if (axis === 0 && storage?.rowBlocks) return;
+      if (typeof d === 'string' && !dimSource.has(d)) dimSource.set(d, { input: onnxName, axis });
     });
+  }
 
   const cached = (key: string, make: () => string) => {
     let name = cache.get(key);
@@ -133,8 +150,9 @@ export function toOnnx(graph: Graph): Uint8Array {
     temp: (base) => `${base}__${temps++}`,
   };
 
+  const stored = new StoredInputs(e);
   const outputs = graph.outputs.map((o) => o.tensor);
-  for (const t of topoOrder(outputs, true)) emitTensor(e, t, initializers);
+  for (const t of topoOrder(outputs, true)) emitTensor(e, t, initializers, stored);
 
   // Graph outputs get their own names through Identity, so one tensor may be output twice and
   // an input may be an output.
@@ -148,14 +166,86 @@ export function toOnnx(graph: Graph): Uint8Array {
       name: graph.name,
       node: nodes,
       initializer: initializers,
-      input: graph.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
+      input: graph.inputs.flatMap((t) => {
+        const storage = storageOf(t);
+        return storage
+          ? storedValueInfos(t.name, t.shape, storage, typedValueInfo, STORED_ELEM)
+          : [valueInfo(t.name, t.dtype, t.shape)];
+      }),
       output: graph.outputs.map((o) => valueInfo(o.name, o.tensor.dtype, o.tensor.shape)),
     },
   };
   return onnx.ModelProto.encode(model).finish();
 }
 
-function emitTensor(e: Emitter, t: Tensor, initializers: proto.ITensorProto[]): void {
+const STORED_ELEM = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+};
+
+function storageOf(t: Tensor): InputStorage | undefined {
+  return t.origin.kind === 'input' ? t.origin.storage : undefined;
+}
+
+/** The blocks of the graph's stored inputs, and their whole-tensor decodes (once per graph). */
+class StoredInputs {
+  private readonly whole = new Map<Tensor, string>();
+
+  constructor(private readonly e: Emitter) {}
+
+  blocks(t: Tensor, storage: InputStorage): StoredBlock[] {
+    const e = this.e;
+    let start = 0;
+    return blockNames(t.name, storage).map((raw, k) => {
+      const rows = storage.rowBlocks?.[k] ?? -1;
+      const block: StoredBlock = {
+        raw,
+        start,
+        rows,
+        decodeValues: (values, out) => {
+          let v = values;
+          if (storage.dtype === 'float16') {
+            const cast = out && !storage.scaled ? out : e.temp(`${raw}_f32`);
+            e.node('Cast', [v], [cast], { to: onnx.TensorProto.DataType.FLOAT });
+            v = cast;
+          }
+          if (storage.scaled) {
+            const scaled = out ?? e.temp(`${raw}_scaled`);
+            e.node('Mul', [v, scaleName(t.name)], [scaled]);
+            v = scaled;
+          }
+          if (out && v !== out) e.node('Identity', [v], [out]);
+          return v;
+        },
+        decode: () => block.decodeValues(raw),
+      };
+      start += rows;
+      return block;
+    });
+  }
+
+  /** The whole input as one float32 value, for ops that read it as an ordinary tensor. */
+  decoded(t: Tensor, storage: InputStorage, reader: string): string {
+    let name = this.whole.get(t);
+    if (!name) {
+      if (storage.rowBlocks)
+        throw new Error(
+          `${reader} cannot read input ${t.name}, which is split into row blocks (only Gather, ` +
+            `Gemm with transB and MatMul as the right operand read blocks)`,
+        );
+      name = this.blocks(t, storage)[0].decode();
+      this.whole.set(t, name);
+    }
+    return name;
+  }
+}
+
+function emitTensor(
+  e: Emitter,
+  t: Tensor,
+  initializers: proto.ITensorProto[],
+  stored: StoredInputs,
+): void {
   const o = t.origin;
   if (o.kind === 'input') return;
   if (o.kind === 'constant') {
@@ -169,9 +259,15 @@ function emitTensor(e: Emitter, t: Tensor, initializers: proto.ITensorProto[]): 
     return;
   }
   const { def, inputs, attrs } = o.node;
+  const storages = inputs.map(storageOf);
+  if (def.emitStored && storages.some(Boolean)) {
+    const args = inputs.map((i, k) => (storages[k] ? stored.blocks(i, storages[k]) : i.name));
+    def.emitStored(e, args, t.name, attrs as never, inputs);
+    return;
+  }
   def.emit(
     e,
-    inputs.map((i) => i.name),
+    inputs.map((i, k) => (storages[k] ? stored.decoded(i, storages[k], def.onnx) : i.name)),
     t.name,
     attrs as never,
     inputs,

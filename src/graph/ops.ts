@@ -5,6 +5,7 @@
  */
 import type { DType, Tensor } from './graph';
 import { type Dim, type Shape, broadcastShapes, normAxis, shapeToString } from './shape';
+import type { StoredBlock } from './storage';
 
 /** What an op's `emit` may do: add nodes, and name constants and shapes it needs. */
 export interface Emitter {
@@ -38,6 +39,18 @@ export interface OpDef<A> {
   gradientOnly?: readonly number[];
   infer(inputs: readonly Tensor[], attrs: A): { dtype: DType; shape: Dim[] };
   emit(e: Emitter, inputs: string[], output: string, attrs: A, tensors: readonly Tensor[]): void;
+  /**
+   * Emission when some inputs are stored at 16 bits or in row blocks (storage.ts): those arrive
+   * as their blocks, to be decoded where they are used. Ops without it read a stored input as
+   * one float32 tensor, decoded once.
+   */
+  emitStored?(
+    e: Emitter,
+    inputs: (string | StoredBlock[])[],
+    output: string,
+    attrs: A,
+    tensors: readonly Tensor[],
+  ): void;
   /**
    * Gradients of the inputs given `g`, the gradient of the output (same shape as `out`);
    * `needs[i]` says whether input i wants one. null where none flows.
@@ -354,6 +367,13 @@ export const rmsNorm = (x: Tensor, gamma: Tensor, eps: number) =>
 // ---------------------------------------------------------------------------------------------
 // Linear algebra and layout
 
+/** The blocks of a stored right operand; a stored left operand must be one block. */
+function storedRight(op: string, a: string | StoredBlock[], b: string | StoredBlock[]) {
+  if (typeof b === 'string' || (typeof a !== 'string' && a.length > 1))
+    throw new Error(`${op}: only the right operand may be split into row blocks`);
+  return b;
+}
+
 function swapLast(t: Tensor): Tensor {
   const perm = range(t.rank);
   [perm[t.rank - 2], perm[t.rank - 1]] = [perm[t.rank - 1], perm[t.rank - 2]];
@@ -373,6 +393,24 @@ const MatMul: OpDef<void> = {
     return { dtype: 'float32', shape: [...batch, a.shape[a.rank - 2], b.shape[b.rank - 1]] };
   },
   emit: (e, ins, out) => e.node('MatMul', ins, [out]),
+  // a @ B with B's rows in blocks: the sum over blocks of a's matching columns times the block.
+  emitStored: (e, [a, b], out) => {
+    const blocks = storedRight('matmul', a, b);
+    const x = typeof a === 'string' ? a : a[0].decode();
+    if (blocks.length === 1) return void e.node('MatMul', [x, blocks[0].decode()], [out]);
+    const parts = blocks.map((blk) => {
+      const cols = e.temp('cols');
+      e.node(
+        'Slice',
+        [x, e.int64([blk.start]), e.int64([blk.start + blk.rows]), e.int64([-1])],
+        [cols],
+      );
+      const part = e.temp('part');
+      e.node('MatMul', [cols, blk.decode()], [part]);
+      return part;
+    });
+    e.node('Sum', parts, [out]);
+  },
   vjp: (g, [a, b], _out, _attrs, needs) => [
     needs[0] ? unbroadcast(matmul(g, swapLast(b)), a.shape) : null,
     needs[1] ? unbroadcast(matmul(swapLast(a), g), b.shape) : null,
@@ -389,6 +427,19 @@ const GemmT: OpDef<void> = {
     return { dtype: 'float32', shape: [a.shape[0], b.shape[0]] };
   },
   emit: (e, ins, out) => e.node('Gemm', ins, [out], { transB: 1 }),
+  // a B^T with B's rows in blocks: the blocks' products side by side.
+  emitStored: (e, [a, b], out) => {
+    const blocks = storedRight('matmulT', a, b);
+    const x = typeof a === 'string' ? a : a[0].decode();
+    if (blocks.length === 1)
+      return void e.node('Gemm', [x, blocks[0].decode()], [out], { transB: 1 });
+    const parts = blocks.map((blk) => {
+      const part = e.temp('part');
+      e.node('Gemm', [x, blk.decode()], [part], { transB: 1 });
+      return part;
+    });
+    e.node('Concat', parts, [out], { axis: 1 });
+  },
   vjp: (g, [a, b], _out, _attrs, needs) => [
     needs[0] ? matmul(g, b) : null,
     needs[1] ? matmul(transpose(g, [1, 0]), a) : null,
@@ -644,6 +695,41 @@ const Gather: OpDef<{ axis: number }> = {
     };
   },
   emit: (e, ins, out, { axis }) => e.node('Gather', ins, [out], { axis }),
+  // Rows picked from each block as stored, then decoded: only the picked rows become float32.
+  emitStored: (e, [data, idx], out, { axis }, [table, indices]) => {
+    if (typeof data === 'string' || typeof idx !== 'string')
+      throw new Error('gather: only the data may be stored at 16 bits or in row blocks');
+    if (data.length === 1) {
+      const picked = e.temp('picked');
+      e.node('Gather', [data[0].raw, idx], [picked], { axis });
+      return void data[0].decodeValues(picked, out);
+    }
+    if (axis !== 0) throw new Error('gather: a table in row blocks is read along axis 0 only');
+    // Row r lives in the block with start <= r < start + rows, at r - start: every block
+    // gathers (clamped into its range) and Where keeps the rows that are its own.
+    const rowAxes = e.int64(range(indices.rank + table.rank - 1, indices.rank));
+    const parts = data.map((blk) => {
+      const local = e.temp('local');
+      e.node('Sub', [idx, e.int64([blk.start])], [local]);
+      const low = e.temp('low');
+      e.node('GreaterOrEqual', [local, e.int64([0])], [low]);
+      const high = e.temp('high');
+      e.node('Less', [local, e.int64([blk.rows])], [high]);
+      const inside = e.temp('inside');
+      e.node('And', [low, high], [inside]);
+      const clamped = e.temp('clamped');
+      e.node('Where', [inside, local, e.int64([0])], [clamped]);
+      const picked = e.temp('picked');
+      e.node('Gather', [blk.raw, clamped], [picked], { axis: 0 });
+      const rows = blk.decodeValues(picked);
+      const own = e.temp('own');
+      e.node('Unsqueeze', [inside, rowAxes], [own]);
+      const part = e.temp('part');
+      e.node('Where', [own, rows, e.float(0)], [part]);
+      return part;
+    });
+    e.node('Sum', parts, [out]);
+  },
   vjp: (g, [data, idx], _out, { axis }) => {
     if (axis !== 0) throw new Error('gather: gradient implemented for axis 0 (row lookup) only');
     return [scatterAddRows(g, idx, data), null];
@@ -684,6 +770,20 @@ const TopKIndices: OpDef<void> = {
   },
 };
 export const topKIndices = (x: Tensor, k: Tensor) => apply(TopKIndices, [x, k], undefined);
+
+// ---------------------------------------------------------------------------------------------
+// 16-bit output
+
+const ToHalf: OpDef<void> = {
+  onnx: 'Cast',
+  infer: ([x]) => {
+    sameFloat('toHalf', x);
+    return { dtype: 'float16', shape: [...x.shape] };
+  },
+  emit: (e, ins, out) => e.node('Cast', ins, [out], { to: 10 }), // FLOAT16
+};
+/** float32 -> float16 (rounded to nearest even): a weight re-encoded for 16-bit storage. */
+export const toHalf = (x: Tensor) => apply(ToHalf, [x], undefined);
 
 // ---------------------------------------------------------------------------------------------
 // Gradient control

@@ -10,5 +10,22 @@ export {
   type SetupResult,
   type SpawnFeeds,
 } from './executor';
-export { WeightCollector, loadModel, modelFromTensors, type LoadOptions } from './load';
-export { Model, type ModelWeights, type Sessions, type TapMode } from './model';
+export {
+  DECODE_BLOCK_BYTES,
+  WeightCollector,
+  loadModel,
+  modelFromTensors,
+  rowBlocks,
+  weightsLabel,
+  type LoadOptions,
+} from './load';
+export {
+  Model,
+  type LoadedWeights,
+  type ModelWeights,
+  type Sessions,
+  type TapMode,
+  type WeightPrecision,
+  type WeightSummary,
+} from './model';
+export { readRows, readWeight, replaceRows, storageOf, weightFeeds } from './weight-access';

@@ -7,6 +7,7 @@ import {
   type Architecture,
   type GraphOptions,
   type TapMode,
+  type WeightStorage,
   architectures,
   buildModelGraphs,
 } from '../arch';
@@ -21,24 +22,62 @@ export type { TapMode } from '../arch';
 /** Sessions of the graphs the model's family needs (see graphNames). */
 export type Sessions = { [K in keyof ModelGraphs]?: InferenceSession };
 
+/**
+ * Device tensors by graph input name: a weight stored at 16 bits or in row blocks is several
+ * (`word_emb.0`, `word_emb.1`, `q_w.scale`; see src/graph/storage.ts).
+ */
 export interface ModelWeights {
   global: Record<string, Tensor>;
   layers: Record<string, Tensor>[];
+}
+
+/** How the loader keeps weights: 16-bit checkpoints stay 16-bit; float32 ones on request. */
+export interface WeightPrecision {
+  /** Round float32 checkpoints to 16 bits (the "load as 16-bit" setting). */
+  float32As16?: boolean;
+}
+
+/** How a loaded model's weights are held on the device, for the model summary. */
+export interface WeightSummary {
+  /** Bytes of all weights on the device. */
+  deviceBytes: number;
+  /** Of those, bytes held at 16 bits. */
+  float16Bytes: number;
+  /** float32 checkpoint tensors were rounded to 16 bits (the user's setting; the model's id says so). */
+  rounded: boolean;
+  /** Why some weights are float32 on the device although stored at 16 bits, if any are. */
+  notes: string[];
+}
+
+/** A model's weights on the device, how they are stored, and the summary the app shows. */
+export interface LoadedWeights {
+  weights: ModelWeights;
+  storage: WeightStorage;
+  summary: WeightSummary;
 }
 
 export class Model {
   readonly arch: Architecture;
   private readonly sessionCache = new Map<TapMode, Promise<Sessions>>();
 
+  /** Mutable on purpose: weight edits swap single tensors (see analysis/edits). */
+  readonly weights: ModelWeights;
+  /** How each weight input is stored (16-bit, row blocks); the graphs are built for it. */
+  readonly storage: WeightStorage;
+  readonly summary: WeightSummary;
+
   constructor(
+    /** The model as results and exports name it (see weightsLabel in ./load). */
     readonly id: string,
     readonly config: ModelConfig,
     readonly tokenizer: ModelTokenizer,
     readonly runtime: Runtime,
-    /** Mutable on purpose: weight edits swap single tensors (see analysis/edits). */
-    readonly weights: ModelWeights,
+    loaded: LoadedWeights,
   ) {
     this.arch = architectures[config.family];
+    this.weights = loaded.weights;
+    this.storage = loaded.storage;
+    this.summary = loaded.summary;
   }
 
   get numLayers(): number {
@@ -49,10 +88,29 @@ export class Model {
     return this.config.intermediateSize;
   }
 
+  private readonly auxiliary = new Map<string, Promise<InferenceSession>>();
+
+  /**
+   * A session of a small graph over this model's weights (row reads, edits, projections),
+   * built on first use under `key` and released with the model.
+   */
+  auxSession(key: string, build: () => Uint8Array): Promise<InferenceSession> {
+    let s = this.auxiliary.get(key);
+    if (!s) {
+      s = this.runtime.createSession(build());
+      this.auxiliary.set(key, s);
+      s.catch(() => this.auxiliary.delete(key)); // a failed build may be tried again
+    }
+    return s;
+  }
+
   sessions(mode: TapMode = 'post-activation'): Promise<Sessions> {
     let s = this.sessionCache.get(mode);
     if (!s) {
-      s = createSessions(this.runtime, this.arch, this.config, { tapMode: mode });
+      s = createSessions(this.runtime, this.arch, this.config, {
+        tapMode: mode,
+        storage: this.storage,
+      });
       this.sessionCache.set(mode, s);
     }
     return s;
@@ -65,6 +123,9 @@ export class Model {
       for (const session of Object.values(sessions ?? {})) await session.release();
     }
     this.sessionCache.clear();
+    for (const pending of this.auxiliary.values())
+      await (await pending.catch(() => null))?.release();
+    this.auxiliary.clear();
     for (const t of Object.values(this.weights.global)) this.runtime.dispose(t);
     for (const layer of this.weights.layers)
       for (const t of Object.values(layer)) this.runtime.dispose(t);

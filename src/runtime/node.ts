@@ -1,11 +1,18 @@
 /** The Runtime on onnxruntime-node (tests, benchmarks, the command line). CPU tensors throughout. */
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import type { NumericArray, Runtime } from './runtime';
+import type { Float16Bits, NumericArray, Runtime } from './runtime';
 
 export interface NodeRuntimeOptions {
   /** Intra-op threads (default: onnxruntime's choice, all cores). */
   threads?: number;
+  /**
+   * Pretend the device holds no tensor above this many bytes (default: no limit), so that the
+   * splitting of large tables (as under WebGPU's buffer limits) is tested on the CPU.
+   */
+  maxTensorBytes?: number;
+  /** Pretend float16 cannot be decoded (as on a GPU without shader-f16): weights widen. */
+  noFloat16?: boolean;
 }
 
 export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
@@ -16,15 +23,21 @@ export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
     enableCpuMemArena: false,
     ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
   };
-  const tensor = (data: NumericArray, dims: readonly number[]): Tensor =>
-    new ort.Tensor(data, dims) as unknown as Tensor;
+  const tensor = (data: NumericArray | Float16Bits, dims: readonly number[]): Tensor =>
+    (data instanceof Uint16Array
+      ? new ort.Tensor('float16', data, dims)
+      : new ort.Tensor(data, dims)) as unknown as Tensor;
   return {
     info: { backend: 'node', threads: opts.threads },
+    limits: {
+      float16: !opts.noFloat16,
+      maxTensorBytes: opts.maxTensorBytes ?? Number.POSITIVE_INFINITY,
+    },
     createSession: (model) =>
       ort.InferenceSession.create(model, sessionOptions) as unknown as Promise<InferenceSession>,
     upload: tensor,
     tensor,
-    read: async (t) => t.data as NumericArray,
+    read: async (t) => t.data as NumericArray | Float16Bits,
     dispose: (t) => t.dispose(),
   };
 }

@@ -17,22 +17,40 @@ export interface BackendInfo {
 
 export type NumericArray = Float32Array | Int32Array | BigInt64Array;
 
+/** float16 bit patterns (onnxruntime's JavaScript float16 tensors hold them in a Uint16Array). */
+export type Float16Bits = Uint16Array;
+
+/** What the device can hold: decides how weights are stored (src/model/load.ts). */
+export interface RuntimeLimits {
+  /**
+   * Whether float16 tensors can be uploaded and decoded by the graphs (Cast to float32). WebGPU
+   * needs the adapter's `shader-f16` feature; without it weights are widened to float32.
+   */
+  float16: boolean;
+  /**
+   * The largest tensor the device holds, in bytes: under WebGPU the smaller of the adapter's
+   * maxBufferSize and maxStorageBufferBindingSize. Larger vocabulary tables are split by rows.
+   */
+  maxTensorBytes: number;
+}
+
 /**
  * One interface over onnxruntime-node and onnxruntime-web (WebGPU or WASM). Everything above
  * this layer is runtime-agnostic.
  */
 export interface Runtime {
   readonly info: BackendInfo;
+  readonly limits: RuntimeLimits;
   createSession(model: Uint8Array): Promise<InferenceSession>;
   /**
    * Makes a tensor that sessions read without further copies where the backend allows it: a
    * GPU buffer under WebGPU (uploaded once, e.g. weights), a CPU tensor otherwise.
    */
-  upload(data: NumericArray, dims: readonly number[]): Tensor;
-  /** A CPU tensor (for small per-run inputs). */
-  tensor(data: NumericArray, dims: readonly number[]): Tensor;
-  /** Reads a tensor back to the host, wherever it lives. */
-  read(t: Tensor): Promise<NumericArray>;
+  upload(data: NumericArray | Float16Bits, dims: readonly number[]): Tensor;
+  /** A CPU tensor (for small per-run inputs); a Uint16Array makes a float16 tensor. */
+  tensor(data: NumericArray | Float16Bits, dims: readonly number[]): Tensor;
+  /** Reads a tensor back to the host, wherever it lives (float16 as its bits). */
+  read(t: Tensor): Promise<NumericArray | Float16Bits>;
   /** Frees device memory held by a tensor this runtime made or a session returned. */
   dispose(t: Tensor): void;
 }

@@ -20,7 +20,7 @@ import {
   type OrtEngine,
   type OrtLogLevel,
 } from './backend-choice';
-import type { BackendInfo, NumericArray, Runtime } from './runtime';
+import type { BackendInfo, Float16Bits, NumericArray, Runtime, RuntimeLimits } from './runtime';
 import { negModel } from './tiny-onnx';
 
 type Ort = typeof OrtModule;
@@ -157,12 +157,11 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
   return new WebRuntime(ort, info, device, keepAlive);
 }
 
-/** Reads a GPU buffer of `length` float32 values back to the host. */
-async function downloadFloat32(
-  device: GPUDevice,
-  buffer: GPUBuffer,
-  length: number,
-): Promise<Float32Array> {
+/** The WASM heap's limit: onnxruntime-web 1.30 is a wasm32 build (4 GiB of memory at most). */
+export const WASM_HEAP_BYTES = 2 ** 32;
+
+/** Reads the first `bytes` bytes of a GPU buffer back to the host. */
+async function download(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
   const size = buffer.size;
   const staging = device.createBuffer({
     size,
@@ -173,13 +172,15 @@ async function downloadFloat32(
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
     device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
-    return new Float32Array(staging.getMappedRange().slice(0, length * 4));
+    return staging.getMappedRange().slice(0, bytes);
   } finally {
     staging.destroy();
   }
 }
 
 export class WebRuntime implements Runtime {
+  readonly limits: RuntimeLimits;
+
   constructor(
     private readonly ort: Ort,
     readonly info: WebBackendInfo,
@@ -187,7 +188,18 @@ export class WebRuntime implements Runtime {
     readonly device: GPUDevice | undefined,
     /** The warm-up session, kept open so that onnxruntime keeps its device (see warmUp). */
     readonly keepAlive?: InferenceSession,
-  ) {}
+  ) {
+    this.limits = device
+      ? {
+          // Cast from float16 needs f16 shaders (SwiftShader lacks them): widen without.
+          float16: device.features.has('shader-f16'),
+          maxTensorBytes: Math.min(
+            device.limits.maxBufferSize,
+            device.limits.maxStorageBufferBindingSize,
+          ),
+        }
+      : { float16: true, maxTensorBytes: WASM_HEAP_BYTES };
+  }
 
   /**
    * onnxruntime-web's WebGPU EP refuses to create a session while another is being created, and
@@ -215,38 +227,54 @@ export class WebRuntime implements Runtime {
     return session;
   }
 
-  upload(data: NumericArray, dims: readonly number[]): Tensor {
+  upload(data: NumericArray | Float16Bits, dims: readonly number[]): Tensor {
     const device = this.device;
-    if (!device || !(data instanceof Float32Array) || data.length === 0)
-      return this.tensor(data, dims);
+    const float = data instanceof Float32Array || data instanceof Uint16Array;
+    if (!device || !float || data.length === 0) return this.tensor(data, dims);
     checkSize(data.length, dims);
-    if (data.byteLength > device.limits.maxBufferSize) {
+    if (data.byteLength > this.limits.maxTensorBytes) {
       throw new Error(
-        `upload: ${data.byteLength} bytes exceed the GPU's largest buffer (${device.limits.maxBufferSize})`,
+        `upload: ${data.byteLength} bytes exceed the GPU's largest buffer (${this.limits.maxTensorBytes})`,
       );
     }
+    // WebGPU buffer sizes are multiples of 4 bytes: an odd count of float16 values pads one.
+    const size = Math.ceil(data.byteLength / 4) * 4;
     const buffer = device.createBuffer({
-      size: data.byteLength,
+      size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-    const length = data.length;
+    if (size === data.byteLength)
+      device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    else {
+      const padded = new Uint8Array(size);
+      padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      device.queue.writeBuffer(buffer, 0, padded);
+    }
+    const byteLength = data.byteLength;
+    if (data instanceof Uint16Array)
+      return this.ort.Tensor.fromGpuBuffer(buffer, {
+        dataType: 'float16',
+        dims,
+        download: async () => new Uint16Array(await download(device, buffer, byteLength)),
+        dispose: () => buffer.destroy(),
+      });
     return this.ort.Tensor.fromGpuBuffer(buffer, {
       dataType: 'float32',
       dims,
-      download: () => downloadFloat32(device, buffer, length),
+      download: async () => new Float32Array(await download(device, buffer, byteLength)),
       dispose: () => buffer.destroy(),
     });
   }
 
-  tensor(data: NumericArray, dims: readonly number[]): Tensor {
+  tensor(data: NumericArray | Float16Bits, dims: readonly number[]): Tensor {
     checkSize(data.length, dims);
     if (data instanceof Float32Array) return new this.ort.Tensor('float32', data, dims);
+    if (data instanceof Uint16Array) return new this.ort.Tensor('float16', data, dims);
     if (data instanceof Int32Array) return new this.ort.Tensor('int32', data, dims);
     return new this.ort.Tensor('int64', data, dims);
   }
 
-  async read(t: Tensor): Promise<NumericArray> {
+  async read(t: Tensor): Promise<NumericArray | Float16Bits> {
     const data = await t.getData();
     if (
       data instanceof Float32Array ||
@@ -255,7 +283,12 @@ export class WebRuntime implements Runtime {
     ) {
       return data;
     }
-    throw new Error(`read: tensor of type ${t.type} is not float32, int32 or int64`);
+    // float16 data comes as a Float16Array where the browser has one: the same bits.
+    if (t.type === 'float16') {
+      const view = data as unknown as Uint16Array;
+      return new Uint16Array(view.buffer, view.byteOffset, view.length);
+    }
+    throw new Error(`read: tensor of type ${t.type} is not float32, float16, int32 or int64`);
   }
 
   dispose(t: Tensor): void {

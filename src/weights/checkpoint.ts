@@ -5,8 +5,10 @@ import {
   checkWeightDtypes,
   readSafetensorsHeader,
   streamTensors,
+  type Precision,
   type ReadOptions,
   type SafetensorsHeader,
+  type StoredTensorCallback,
   type TensorCallback,
   type TensorEntry,
 } from './safetensors';
@@ -74,10 +76,21 @@ interface Shard {
  * Progress counts bytes across all files: `file` is the one being read,
  * `loadedBytes`/`totalBytes` cover the whole checkpoint.
  */
-export async function loadCheckpoint(
+export function loadCheckpoint(
   source: ModelSource,
   onTensor: TensorCallback,
-  opts: CheckpointOptions = {},
+  opts?: CheckpointOptions,
+): Promise<CheckpointSummary>;
+/** With a `precision`, tensors kept at 16 bits arrive as `HalfTensor`s (src/weights/half.ts). */
+export function loadCheckpoint(
+  source: ModelSource,
+  onTensor: StoredTensorCallback,
+  opts: CheckpointOptions & { precision: Precision },
+): Promise<CheckpointSummary>;
+export async function loadCheckpoint(
+  source: ModelSource,
+  onTensor: TensorCallback | StoredTensorCallback,
+  opts: CheckpointOptions & { precision?: Precision } = {},
 ): Promise<CheckpointSummary> {
   opts.signal?.throwIfAborted();
   const shards = await planShards(source);
@@ -98,8 +111,10 @@ export async function loadCheckpoint(
   let tensors = 0;
   for (const shard of shards) {
     const { file, header } = shard;
-    const stats = await streamTensors(file, header, onTensor, {
+    // Without a precision every tensor arrives as float32, as TensorCallback expects.
+    const stats = await streamTensors(file, header, onTensor as StoredTensorCallback, {
       signal: opts.signal,
+      precision: opts.precision ?? { keep16: false, round32: false },
       include: wanted(shard),
       onProgress: (p) =>
         opts.onProgress?.({ file: p.file, loadedBytes: done + p.loadedBytes, totalBytes }),

@@ -3,12 +3,15 @@
 export type {
   Activation,
   ArchFamily,
+  HalfTensor,
   HostTensor,
   LoadProgress,
   ModelConfig,
   ModelFile,
   ModelSource,
+  StoredTensor,
 } from './types';
+export { isHalf } from './types';
 export {
   CheckpointError,
   ConfigError,
@@ -25,10 +28,12 @@ export {
   readSafetensorsHeader,
   streamTensors,
   writeSafetensors,
+  type Precision,
   type ReadOptions,
   type ReadStats,
   type SafetensorsDtype,
   type SafetensorsHeader,
+  type StoredTensorCallback,
   type TensorCallback,
   type TensorEntry,
   type WeightDtype,
@@ -43,6 +48,12 @@ export {
   type CheckpointSummary,
   type CheckpointTensor,
 } from './checkpoint';
+export {
+  checkpointSizeFromIndex,
+  checkpointSizeFromListing,
+  configDtype,
+  type CheckpointSize,
+} from './checkpoint-size';
 export { CONFIG_BOUNDS, SUPPORTED_MODEL_TYPES, parseConfig } from './config';
 export {
   loadTokenizer,

@@ -1,6 +1,7 @@
 import { quoted } from '../facts/text';
 import { SafetensorsError } from './errors';
-import type { HostTensor, LoadProgress, ModelFile } from './types';
+import { bf16ToHalf, floatToBf16Bits, floatToHalfBits, halfTable, roundToHalf } from './half';
+import type { HalfTensor, HostTensor, LoadProgress, ModelFile, StoredTensor } from './types';
 
 /**
  * safetensors: an 8-byte little-endian header length N, N bytes of JSON header, then the tensor
@@ -67,6 +68,19 @@ export interface ReadOptions {
   include?: (name: string) => boolean;
 }
 
+/** Which tensors are kept at 16 bits (src/weights/half.ts); without it, all become float32. */
+export interface Precision {
+  /** F16 tensors stay float16; BF16 tensors become float16 exactly, else float32. */
+  keep16: boolean;
+  /** F32 tensors are rounded to float16 (the user's "load as 16-bit" setting). */
+  round32: boolean;
+}
+
+/** ReadOptions for a reader that takes 16-bit tensors (`HalfTensor`) too. */
+export interface StoredReadOptions extends ReadOptions {
+  precision: Precision;
+}
+
 export interface ReadStats {
   metadata: Record<string, string>;
   /** Tensors emitted. */
@@ -84,6 +98,13 @@ export interface ReadStats {
 export type TensorCallback = (
   name: string,
   tensor: HostTensor,
+  file: string,
+) => void | Promise<void>;
+
+/** A TensorCallback that takes 16-bit tensors too (a reader given a `Precision`). */
+export type StoredTensorCallback = (
+  name: string,
+  tensor: StoredTensor,
   file: string,
 ) => void | Promise<void>;
 
@@ -297,13 +318,25 @@ export function checkWeightDtypes(fileName: string, tensors: readonly TensorEntr
 }
 
 /** The streaming half of readSafetensors, for callers that validated the header already. */
-export async function streamTensors(
+export function streamTensors(
   file: ModelFile,
   header: SafetensorsHeader,
   onTensor: TensorCallback,
-  opts: ReadOptions = {},
+  opts?: ReadOptions,
+): Promise<ReadStats>;
+export function streamTensors(
+  file: ModelFile,
+  header: SafetensorsHeader,
+  onTensor: StoredTensorCallback,
+  opts: StoredReadOptions,
+): Promise<ReadStats>;
+export async function streamTensors(
+  file: ModelFile,
+  header: SafetensorsHeader,
+  onTensor: TensorCallback | StoredTensorCallback,
+  opts: ReadOptions & { precision?: Precision } = {},
 ): Promise<ReadStats> {
-  const { signal, onProgress, include } = opts;
+  const { signal, onProgress, include, precision } = opts;
   signal?.throwIfAborted();
   const wanted = header.tensors.filter((t) => !include || include(t.name));
   checkWeightDtypes(file.name, wanted);
@@ -340,7 +373,7 @@ export async function streamTensors(
 
   try {
     for (const entry of wanted) {
-      const sink = new TensorSink(entry);
+      const sink = new TensorSink(entry, precision);
       const end = header.dataStart + entry.end;
       let pos = header.dataStart + entry.begin;
       peak = Math.max(peak, sink.byteLength + chunk.length);
@@ -354,7 +387,8 @@ export async function streamTensors(
         sink.write(chunk, pos - chunkStart, to);
         pos = chunkStart + to;
       }
-      await onTensor(entry.name, sink.tensor(), file.name);
+      // Without a precision every tensor is float32, as a TensorCallback expects.
+      await (onTensor as StoredTensorCallback)(entry.name, sink.tensor(), file.name);
       emitted++;
       signal?.throwIfAborted();
     }
@@ -372,16 +406,30 @@ export async function streamTensors(
   };
 }
 
-/** Decodes one tensor's bytes into float32 as they arrive, carrying a split element across chunks. */
+/**
+ * Receives one tensor's bytes as they arrive, carrying a split element across chunks. Without a
+ * precision, or for a tensor that becomes float32, 16-bit values are decoded straight into the
+ * float32 result; a tensor kept at 16 bits (or an F32 one to be rounded) is read as it is stored
+ * and converted once complete.
+ */
 class TensorSink {
-  private readonly data: Float32Array;
+  private readonly data: Float32Array | Uint16Array;
+  /** The stored bytes are copied as they are (F32 kept, or any tensor converted afterwards). */
+  private readonly raw: boolean;
   private readonly bits: Uint32Array;
   private filled = 0;
   private carry = -1;
 
-  constructor(private readonly entry: TensorEntry) {
-    this.data = new Float32Array((entry.end - entry.begin) / ITEM_SIZE[entry.dtype]);
-    this.bits = new Uint32Array(this.data.buffer);
+  constructor(
+    private readonly entry: TensorEntry,
+    private readonly precision?: Precision,
+  ) {
+    const n = (entry.end - entry.begin) / ITEM_SIZE[entry.dtype];
+    const dtype = entry.dtype;
+    const keep16 = !!precision?.keep16 && (dtype === 'F16' || dtype === 'BF16');
+    this.raw = dtype === 'F32' || keep16;
+    this.data = keep16 ? new Uint16Array(n) : new Float32Array(n);
+    this.bits = this.data instanceof Float32Array ? new Uint32Array(this.data.buffer) : EMPTY_U32;
   }
 
   get byteLength(): number {
@@ -389,7 +437,7 @@ class TensorSink {
   }
 
   write(chunk: Uint8Array, from: number, to: number): void {
-    if (this.entry.dtype === 'F32') {
+    if (this.raw) {
       new Uint8Array(this.data.buffer).set(chunk.subarray(from, to), this.filled);
       this.filled += to - from;
       return;
@@ -416,75 +464,28 @@ class TensorSink {
     return this.entry.dtype === 'BF16' ? h << 16 : halfTable()[h];
   }
 
-  tensor(): HostTensor {
-    return { dims: [...this.entry.shape], data: this.data };
+  tensor(): StoredTensor {
+    const dims = [...this.entry.shape];
+    const data = this.data;
+    if (data instanceof Float32Array) {
+      if (this.entry.dtype === 'F32' && this.precision?.round32) {
+        const h = roundToHalf(data);
+        return { dims, half: h.bits, scale: h.scale } satisfies HalfTensor;
+      }
+      return { dims, data };
+    }
+    if (this.entry.dtype === 'F16') return { dims, half: data, scale: 1 };
+    const h = bf16ToHalf(data);
+    if (h) return { dims, half: h.bits, scale: h.scale };
+    // No scale holds every value as float16: keep this tensor as float32 (exact).
+    const wide = new Float32Array(data.length);
+    const bits = new Uint32Array(wide.buffer);
+    for (let i = 0; i < data.length; i++) bits[i] = data[i] << 16;
+    return { dims, data: wide };
   }
 }
 
-let HALF_TABLE: Uint32Array | undefined;
-
-/** float32 bit patterns of all 65536 float16 values (256 KiB, built on first use). */
-function halfTable(): Uint32Array {
-  if (!HALF_TABLE) {
-    HALF_TABLE = new Uint32Array(65536);
-    for (let h = 0; h < 65536; h++) HALF_TABLE[h] = halfToFloatBits(h);
-  }
-  return HALF_TABLE;
-}
-
-/** Exact float16 -> float32 bits: subnormals are normalised, inf and NaN payloads kept. */
-function halfToFloatBits(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0x1f) return sign | 0x7f800000 | (mant << 13);
-  if (exp !== 0) return sign | ((exp + 112) << 23) | (mant << 13);
-  if (mant === 0) return sign;
-  let e = 113;
-  let m = mant;
-  while ((m & 0x400) === 0) {
-    m <<= 1;
-    e--;
-  }
-  return sign | (e << 23) | ((m & 0x3ff) << 13);
-}
-
-const F32 = new Float32Array(1);
-const U32 = new Uint32Array(F32.buffer);
-
-/** float32 -> float16 bits, rounding to nearest even like numpy and PyTorch. */
-function floatToHalfBits(value: number): number {
-  F32[0] = value;
-  const x = U32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | (mant ? 0x7e00 : 0x7c00);
-  const e = exp - 112; // float16 biased exponent
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    return sign | roundShift(mant | 0x800000, 14 - e);
-  }
-  // Rounding may carry into the exponent, up to infinity: that is the correct result.
-  return sign | roundShift((e << 23) | mant, 13);
-}
-
-/** value >> shift, rounded to nearest, ties to even. */
-function roundShift(value: number, shift: number): number {
-  const q = value >>> shift;
-  const rest = value & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  return rest > half || (rest === half && q & 1) ? q + 1 : q;
-}
-
-/** float32 -> bfloat16 bits, rounding to nearest even; NaN stays a (quiet) NaN. */
-function floatToBf16Bits(value: number): number {
-  F32[0] = value;
-  const x = U32[0];
-  if ((x & 0x7fffffff) > 0x7f800000) return (x >>> 16) | 0x40;
-  return (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
-}
+const EMPTY_U32 = new Uint32Array(0);
 
 /**
  * Serialises tensors like the reference writer: tensors sorted by descending dtype alignment

@@ -76,6 +76,23 @@ export interface HostTensor {
   data: Float32Array;
 }
 
+/**
+ * One tensor held on the host at 16 bits: float16 bit patterns, value i = half(half[i]) x scale,
+ * scale a power of two (src/weights/half.ts).
+ */
+export interface HalfTensor {
+  dims: number[];
+  half: Uint16Array;
+  scale: number;
+}
+
+/** A weight as a checkpoint reader hands it over: float32, or 16-bit when asked to keep it so. */
+export type StoredTensor = HostTensor | HalfTensor;
+
+export function isHalf(t: StoredTensor): t is HalfTensor {
+  return 'half' in t;
+}
+
 /** A file of a model folder, read as a stream so large checkpoints never sit in memory twice. */
 export interface ModelFile {
   name: string;

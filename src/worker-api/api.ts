@@ -18,7 +18,7 @@
  * model's.
  */
 import type { AttributionResult, BlockProgress } from '../attribution/attribute';
-import type { BlockCounts, TapMode } from '../model';
+import type { BlockCounts, TapMode, WeightSummary } from '../model';
 import type { NeuronEdit, Prediction } from '../attribution/predict';
 import type { MultiTokenMode } from '../attribution/prompt';
 import type { AttributionSettings } from '../attribution/settings';
@@ -46,9 +46,11 @@ import type { ProofResult } from '../runtime/proof';
 import type { WebBackendInfo } from '../runtime/web';
 import type { CachedModel, ModelConfig, ModelRef } from '../weights';
 import type { ActiveEdit } from './edit-registry';
+import type { ModelAssessment } from './assess';
 
 export type {
   ActiveEdit,
+  ModelAssessment,
   AttributionResult,
   BlockCounts,
   BlockProgress,
@@ -71,6 +73,7 @@ export type {
   PromptRef,
   RunFailure,
   ServiceProgress,
+  WeightSummary,
 };
 
 export interface InitOptions {
@@ -92,7 +95,11 @@ export type SelfTestResult = ProofResult;
  * Which model to load: its reference, plus, for a picked folder, the folder's files
  * (config.json, tokenizer.json, ...). A Hub model is downloaded once and kept in Cache Storage.
  */
-export type ModelRequest = ModelRef & { files?: File[] };
+export type ModelRequest = ModelRef & {
+  files?: File[];
+  /** Round float32 weights to 16 bits (the "load float32 weights as 16-bit" setting). */
+  float32As16?: boolean;
+};
 
 /** A loaded model, as the UI shows it and as results are keyed by. */
 export interface ModelInfo {
@@ -104,6 +111,13 @@ export interface ModelInfo {
    */
   key: string;
   kind: ModelRef['kind'];
+  /**
+   * The model as results and every export caption name it: the id, marked when float32 weights
+   * were rounded to 16 bits.
+   */
+  label: string;
+  /** How its weights are held: device bytes, 16-bit bytes, rounding, and why some stay float32. */
+  weights: WeightSummary;
   /** Its config.json as the engine reads it (intermediateSize: the candidate neurons per layer). */
   config: ModelConfig;
   /** The tokenizer's mask token (masked LMs); users still write [MASK]. */
@@ -347,6 +361,11 @@ export interface EngineApi {
     runId: string,
     onProgress?: (e: LoadEvent) => void,
   ): Promise<ModelInfo>;
+  /**
+   * A model's memory and time before its download: config.json and the checkpoint's size only
+   * (nothing is kept in the cache), compared with this browser's backends.
+   */
+  assessModel(request: ModelRequest): Promise<ModelAssessment>;
   /** The loaded model, if any. */
   modelInfo(): Promise<ModelInfo | null>;
   /** Frees the loaded model's device memory. */

@@ -106,6 +106,25 @@ describe('Engine', () => {
     expect(engine.info).toBeUndefined();
   });
 
+  it('loads float32 weights as 16-bit on request: half the bytes, a key and a name of their own', async () => {
+    const engine = engineWith({ a: new MemorySource('a', files()) });
+    const plain = await engine.load({ kind: 'bundled', name: 'a' }, signal());
+    expect(plain.label).toBe('a');
+    expect(plain.weights).toMatchObject({ float16Bytes: 0, rounded: false });
+    const half = await engine.load({ kind: 'bundled', name: 'a', float32As16: true }, signal());
+    expect(half.id).toBe('a');
+    expect(half.label).toBe('a (float32 weights as 16-bit)');
+    expect(half.weights).toMatchObject({ rounded: true, float16Bytes: half.weights.deviceBytes });
+    expect(half.weights.deviceBytes * 2).toBe(plain.weights.deviceBytes);
+    // Results of rounded weights are never taken for the float32 model's.
+    expect(half.key).not.toBe(plain.key);
+    const map = await engine.attribute(
+      { runId: 'r', prompt: PROMPT, object: 'Paris', settings: SETTINGS },
+      signal(),
+    );
+    expect(map.model).toBe(half.label);
+  });
+
   it('passes load errors through with messages that say what to do, and frees what it uploaded', async () => {
     const { runtime, live } = countingRuntime();
     const engine = engineWith(

@@ -143,6 +143,7 @@ export class Engine implements Serves<EngineCall> {
       fallback: source,
     });
     const model = await loadModel(prefetched, this.runtime, {
+      float32As16: !!request.float32As16,
       signal,
       onProgress: (p) => {
         checkpointBytes = p.totalBytes;
@@ -161,6 +162,8 @@ export class Engine implements Serves<EngineCall> {
       new TextEncoder().encode(
         IDENTITY_FILES.map((n) => `${n}:${identity.has(n) ? hash53(identity.get(n)!) : '-'}`)
           .concat(`checkpoint:${checkpointBytes}`)
+          // Rounded weights give other results: they are kept apart from the float32 model's.
+          .concat(model.summary.rounded ? ['weights:float32-as-16-bit'] : [])
           .join('\n'),
       ),
     );
@@ -168,6 +171,8 @@ export class Engine implements Serves<EngineCall> {
       id: source.id,
       key: `${source.id}#${digest}`,
       kind: request.kind,
+      label: model.id,
+      weights: { ...model.summary, notes: [...model.summary.notes] },
       config: { ...model.config },
       checkpointBytes,
       backend: this.runtime.info.backend,

@@ -324,7 +324,7 @@ function DatasetResults({
         {!run.persistent &&
           ' These results are not kept (a weight edit is in force, or the browser keeps no data).'}
       </p>
-      <DatasetViews {...views} run={run} label={data.label} model={views.info.id} />
+      <DatasetViews {...views} run={run} label={data.label} model={views.info.label} />
     </>
   );
 }

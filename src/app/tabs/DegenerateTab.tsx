@@ -126,7 +126,7 @@ export function DegenerateTab(props: TabBase & { fact: Fact; control: Degenerate
       {result && (
         <DegenerateView
           result={result}
-          context={{ model: info.id, subject: `${prompt.text} → ${prompt.object}` }}
+          context={{ model: info.label, subject: `${prompt.text} → ${prompt.object}` }}
           selected={props.selected}
           onSelectNeuron={props.onSelectNeuron}
           state={state.view}

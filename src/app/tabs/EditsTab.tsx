@@ -261,7 +261,7 @@ export function EditsTab(props: EditsTabProps) {
           </p>
           <WeightEditView
             report={answer.report}
-            context={{ model: info.id, subject: factSubject(fact) }}
+            context={{ model: info.label, subject: factSubject(fact) }}
             selected={props.selected}
             onSelectNeuron={props.onSelectNeuron}
           />

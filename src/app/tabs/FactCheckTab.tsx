@@ -168,7 +168,7 @@ export function FactCheckTab(props: TabBase & { data: DatasetFacts; control: Fac
           )}
           <FactCheckView
             report={report}
-            context={{ model: info.id, subject: data.label }}
+            context={{ model: info.label, subject: data.label }}
             selected={props.selected}
             onSelectNeuron={props.onSelectNeuron}
             state={state.view}

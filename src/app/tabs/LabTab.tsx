@@ -192,7 +192,7 @@ export function LabTab(props: LabTabProps) {
             sources={plan.sources}
             layers={info.config.numLayers}
             units={info.config.intermediateSize}
-            context={{ model: info.id, subject }}
+            context={{ model: info.label, subject }}
             result={call.state.phase === 'done' ? call.state.result : null}
             factId={plan.shown}
             factLabel={labelOf}

@@ -131,7 +131,7 @@ export function OverlapTab(props: TabBase & { fact: Fact; control: OverlapContro
           </p>
           <LanguageOverlapView
             overlap={result.overlap}
-            context={{ model: info.id, subject: factSubject(fact) }}
+            context={{ model: info.label, subject: factSubject(fact) }}
             taus={Object.fromEntries(result.languages.map((l) => [l.language, l.tau]))}
             selected={props.selected}
             onSelectNeuron={props.onSelectNeuron}
