@@ -25,6 +25,8 @@ import { encodePrompt } from '../src/attribution/prompt';
 import { type Model, loadModel } from '../src/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
+import { benchmarkModel, estimatePrompt } from '../src/worker-api/benchmark';
+import { layoutOf } from '../src/attribution/schedule';
 import type { ModelConfig } from '../src/weights/types';
 import { writeRandomModelFolderApart } from './lib/bench-model-folder';
 import {
@@ -177,6 +179,10 @@ async function benchFolder(
   // prompt's cost (gradient x activation touches every kernel the path does).
   await attribute(model, prompt, object, { steps: 2 });
   const loadSeconds = (await torch?.attribute({ ...request, method: 'grad-x-act' }))?.loadSeconds;
+  // What the app would estimate before the run: its device probe, priced by the engine's plan.
+  const probe = await benchmarkModel(model);
+  const estimate = (schedule: 'staggered' | 'per-layer') =>
+    estimatePrompt(probe, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
   // Alternating repeats, median per schedule: load on the machine hits all alike.
   const runs: Record<'staggered' | 'per-layer', Timed[]> = { staggered: [], 'per-layer': [] };
   const torchRuns: TorchResult[] = [];
@@ -208,6 +214,24 @@ async function benchFolder(
     ),
     withTorch(
       [
+        'forward token-block evaluations',
+        s.forwardTokens,
+        p.forwardTokens,
+        (s.forwardTokens / p.forwardTokens).toFixed(3),
+      ],
+      ['', ''],
+    ),
+    withTorch(
+      [
+        'backward token-block evaluations',
+        s.backwardTokens,
+        p.backwardTokens,
+        (s.backwardTokens / p.backwardTokens).toFixed(3),
+      ],
+      ['', ''],
+    ),
+    withTorch(
+      [
         `seconds per prompt (median of ${repeats})`,
         staggered.seconds.toFixed(2),
         perLayer.seconds.toFixed(2),
@@ -216,6 +240,17 @@ async function benchFolder(
       [torchSeconds.toFixed(2), (staggered.seconds / torchSeconds).toFixed(3)],
     ),
   ];
+  rows.push(
+    withTorch(
+      [
+        "the app's estimate, s (estimate / measured)",
+        `${estimate('staggered').toFixed(2)} (${(estimate('staggered') / staggered.seconds).toFixed(2)})`,
+        `${estimate('per-layer').toFixed(2)} (${(estimate('per-layer') / perLayer.seconds).toFixed(2)})`,
+        '',
+      ],
+      ['', ''],
+    ),
+  );
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(
     `tokens: ${staggered.result.tokens.length}, m = ${steps}; scores agree to ${maxRelativeDifference(staggered.result.scores, perLayer.result.scores).toExponential(1)} (max |diff| / max |score|)`,

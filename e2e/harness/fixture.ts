@@ -55,7 +55,7 @@ export function fixtureMap(opts: {
       { position: 6, token: opts.object, tokenId: 1234, probability: opts.probability ?? 0.42 },
     ],
     probability: opts.probability ?? 0.42,
-    counts: { forward: 1000, backward: 900 },
+    counts: { forward: 1000, backward: 900, forwardTokens: 9000, backwardTokens: 8100 },
     warnings: [],
   };
 }

@@ -8,6 +8,7 @@ import {
   ROTARY_INPUTS,
   type WeightSpec,
   type Weights,
+  runBlock,
 } from '../../src/arch';
 import { Graph, type Tensor, ops } from '../../src/graph';
 import type { ModelConfig } from '../../src/weights/types';
@@ -68,7 +69,7 @@ export function trainingGraph(
   for (let l = 0; l < cfg.numLayers; l++) {
     const w: Weights = {};
     for (const spec of arch.blockWeights(cfg)) w[spec.input] = declare(spec, l);
-    h = arch.block(cfg, h, ctx, null, w).h;
+    h = runBlock(arch, cfg, h, ctx, null, w).h;
   }
   const x = arch.headTransform(cfg, h, globals);
   const decoder = cfg.tieWordEmbeddings ? globals.word_emb : globals.decoder_w;

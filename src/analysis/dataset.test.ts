@@ -9,7 +9,7 @@ import {
   plantedModel,
 } from '../../tests/planted/planted';
 import { attribute } from '../attribution/attribute';
-import { loadModel } from '../model';
+import { loadModel, noCounts } from '../model';
 import { predict } from '../attribution/predict';
 import type { Fact } from '../facts/types';
 import { createNodeRuntime } from '../runtime/node';
@@ -98,7 +98,7 @@ function kn(
     tau: 0.3,
     p: 0.3,
     neurons: neurons.map(([layer, unit]) => ({ layer, unit, score: 1, count: 1, stability: 1 })),
-    counts: { forward: 0, backward: 0 },
+    counts: noCounts(),
     warnings: [],
   };
 }

@@ -4,8 +4,13 @@
  * a run stopped by the user or a page reload resumes where it stopped. Then the relation-level
  * aggregates the paper plots: KN, LIKN and DKN per layer, and how often each neuron is selected.
  */
-import { type AttributionResult, attribute, estimateCounts } from '../attribution/attribute';
-import type { BlockCounts, Model } from '../model';
+import {
+  type AttributionResult,
+  attribute,
+  estimateCounts,
+  layoutOf,
+} from '../attribution/attribute';
+import { type BlockCounts, type Model, addCounts, noCounts } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Fact } from '../facts/types';
@@ -425,7 +430,7 @@ function attributionEstimate(
       p.object,
       opts.attribution?.multiToken,
     );
-    const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, opts.attribution);
+    const c = estimateCounts(model.config, model.arch.causal, layoutOf(enc), opts.attribution);
     total += c.forward + c.backward;
   }
   return total;
@@ -446,7 +451,7 @@ async function computeKn(
   opts: DatasetOptions,
   onBlocks: (done: number) => void,
 ): Promise<KnRecord> {
-  const counts: BlockCounts = { forward: 0, backward: 0 };
+  const counts = noCounts();
   const probabilities: number[] = [];
   const warnings: string[] = [];
   const sets: ScoredNeuron[][] = [];
@@ -468,8 +473,7 @@ async function computeKn(
       };
       await opts.prompts?.put(prompt, r, outcome);
     }
-    counts.forward += outcome.counts.forward;
-    counts.backward += outcome.counts.backward;
+    addCounts(counts, outcome.counts);
     onBlocks(counts.forward + counts.backward);
     probabilities.push(outcome.probability);
     warnings.push(...outcome.warnings);

@@ -13,7 +13,7 @@
  * and FN a true statement judged wrong. The reference code computes the same confusion matrix
  * but prints recall under the name precision and precision under the name recall.
  */
-import { attribute, estimateCounts } from '../attribution/attribute';
+import { attribute, estimateCounts, layoutOf } from '../attribution/attribute';
 import type { Model } from '../model';
 import { predict } from '../attribution/predict';
 import { PromptError, encodePrompt } from '../attribution/prompt';
@@ -401,7 +401,7 @@ async function checkStatements(
             object,
             a.multiToken,
           );
-          const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, a);
+          const c = estimateCounts(model.config, model.arch.causal, layoutOf(enc), a);
           estimate += L + (dkn.length ? c.forward + c.backward : 0);
         }
       jobs.push({ fact, dkn, prompt, wrong, key, estimate });

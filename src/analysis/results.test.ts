@@ -28,7 +28,7 @@ const prompt = (fact: string, language: string, index: number): PromptRecord => 
   text: `${fact} ${language} ${index} [MASK]`,
   object: 'o',
   probability: 0.25,
-  counts: { forward: 10, backward: 8 },
+  counts: { forward: 10, backward: 8, forwardTokens: 90, backwardTokens: 72 },
   warnings: [],
   selected: [{ layer: 1, unit: 2, score: 0.5 }],
   top: [
@@ -49,7 +49,7 @@ const kn = (fact: string, language: string, neurons: [number, number][]): KnResu
   tau: 0.3,
   p: 0.3,
   neurons: neurons.map(([layer, unit]) => ({ layer, unit, score: 1, count: 1, stability: 1 })),
-  counts: { forward: 10, backward: 8 },
+  counts: { forward: 10, backward: 8, forwardTokens: 90, backwardTokens: 72 },
   warnings: [],
 });
 

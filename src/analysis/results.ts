@@ -17,6 +17,7 @@
  * later, is never read back as a record.
  */
 import type { AttributionSettings } from '../attribution/settings';
+import type { BlockCounts } from '../model';
 import { cyrb53 } from '../util/hash';
 import {
   type DknRecord,
@@ -92,7 +93,7 @@ export interface PromptRecord {
   text: string;
   object: string;
   probability: number;
-  counts: { forward: number; backward: number };
+  counts: BlockCounts;
   warnings: string[];
   /** Neurons above tau x the map's maximum, highest score first: the prompt's KN candidates. */
   selected: ScoredNeuron[];

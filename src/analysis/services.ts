@@ -6,7 +6,12 @@
  * AbortSignal and reports progress. The engine worker exposes them; Node tests run them on the
  * planted models (tests/planted).
  */
-import { type AttributionResult, attribute, estimateCounts } from '../attribution/attribute';
+import {
+  type AttributionResult,
+  attribute,
+  estimateCounts,
+  layoutOf,
+} from '../attribution/attribute';
 import type { Model, TapMode } from '../model';
 import { type MultiTokenMode, PromptError, encodePrompt } from '../attribution/prompt';
 import { type AttributionSettings, settingsKey } from '../attribution/settings';
@@ -154,7 +159,7 @@ export async function factOverlap(
         p.object,
         request.attribution?.multiToken,
       );
-      const c = estimateCounts(model.config, enc.ids.length, enc.slots.length, request.attribution);
+      const c = estimateCounts(model.config, model.arch.causal, layoutOf(enc), request.attribution);
       jobs.push({ prompt, cached, estimate: cached ? 0 : c.forward + c.backward });
     } catch (e) {
       if (!(e instanceof PromptError)) throw e;

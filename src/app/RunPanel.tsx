@@ -160,14 +160,16 @@ function EstimateLine({
       data-passes={total.passes}
       data-forward={total.counts.forward}
       data-backward={total.counts.backward}
+      data-token-blocks={total.counts.forwardTokens + total.counts.backwardTokens}
     >
       <strong>
         {total.prompts} prompt{total.prompts === 1 ? '' : 's'} to run
       </strong>
       : {formatCount(total.passes)} attribution pass{total.passes === 1 ? '' : 'es'} (one per object
-      token), {formatCount(total.counts.forward)} forward and {formatCount(total.counts.backward)}{' '}
-      backward block evaluations, about <strong>{formatSeconds(total.seconds)}</strong> on {backend}{' '}
-      here.
+      token), {formatCount(total.counts.forwardTokens + total.counts.backwardTokens)} token-block
+      evaluations (one position through one block) in {formatCount(total.counts.forward)} forward
+      and {formatCount(total.counts.backward)} backward block evaluations, about{' '}
+      <strong>{formatSeconds(total.seconds)}</strong> on {backend} here.
       {bad > 0 && (
         <span className="error">
           {' '}

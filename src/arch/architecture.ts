@@ -15,14 +15,24 @@ export interface Architecture {
   /** Token ids [B, T] and position ids [B, T] (int64) to the first hidden states [B, T, H]. */
   embed(cfg: ModelConfig, ids: Tensor, positions: Tensor, w: Weights): Tensor;
   /**
-   * One block; with a tap, also the tapped FFN value found at the tap position, [B, F]. `ctx`
-   * holds the prompt's attention bias (causal and padding masks) and, for rotary models, the
-   * rotation tables.
+   * A block's attention sublayer with its residual (and BERT's norm): h [B, T, H] to the state
+   * the FFN reads, and the keys and values of these positions [B, kv heads, T, dh] (rotated, in
+   * a rotary model). `ctx` holds the attention bias (causal and padding masks), the rotation
+   * tables of a rotary model, and the keys and values of earlier positions a row attends to.
    */
-  block(
+  attentionSublayer(
     cfg: ModelConfig,
     h: Tensor,
     ctx: BlockContext,
+    w: Weights,
+  ): { h: Tensor; k: Tensor; v: Tensor };
+  /**
+   * A block's FFN sublayer with its residual (and BERT's norm), with the tap: the attention
+   * sublayer's output to the block's output; with a tap, also what the tap read.
+   */
+  feedForwardSublayer(
+    cfg: ModelConfig,
+    h: Tensor,
     tap: Tap | null,
     w: Weights,
   ): { h: Tensor; found: Tensor | null };
@@ -39,4 +49,18 @@ export interface Architecture {
    * hidden state (degenerate clusters link value vectors to them).
    */
   keyInputs: readonly string[];
+}
+
+/** One transformer block: the attention sublayer, then the FFN sublayer. */
+export function runBlock(
+  arch: Architecture,
+  cfg: ModelConfig,
+  h: Tensor,
+  ctx: BlockContext,
+  tap: Tap | null,
+  w: Weights,
+): { h: Tensor; found: Tensor | null; mid: Tensor; k: Tensor; v: Tensor } {
+  const attended = arch.attentionSublayer(cfg, h, ctx, w);
+  const out = arch.feedForwardSublayer(cfg, attended.h, tap, w);
+  return { h: out.h, found: out.found, mid: attended.h, k: attended.k, v: attended.v };
 }

@@ -120,12 +120,19 @@ export const bert: Architecture = {
     return ops.layerNorm(e, w.emb_ln_g, w.emb_ln_b, cfg.layerNormEps);
   },
 
-  // h1 = LN(h + Attn(h)); h2 = LN(h1 + FFN(h1))
-  block(cfg, h, { bias }, tap, w) {
-    const eps = cfg.layerNormEps;
-    const h1 = ops.layerNorm(h.add(attention(h, w, bias, cfg)), w.ln1_g, w.ln1_b, eps);
+  // h1 = LN(h + Attn(h))
+  attentionSublayer(cfg, h, ctx, w) {
+    const a = attention(h, w, ctx, cfg);
+    return { h: ops.layerNorm(h.add(a.out), w.ln1_g, w.ln1_b, cfg.layerNormEps), k: a.k, v: a.v };
+  },
+
+  // h2 = LN(h1 + FFN(h1))
+  feedForwardSublayer(cfg, h1, tap, w) {
     const ffn = feedForward(cfg, h1, w, tap);
-    return { h: ops.layerNorm(h1.add(ffn.out), w.ln2_g, w.ln2_b, eps), found: ffn.found };
+    return {
+      h: ops.layerNorm(h1.add(ffn.out), w.ln2_g, w.ln2_b, cfg.layerNormEps),
+      found: ffn.found,
+    };
   },
 
   headTransform(cfg, h, w) {

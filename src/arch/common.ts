@@ -35,37 +35,67 @@ export interface WeightSpec {
  */
 export type TapMode = 'post-activation' | 'pre-activation' | 'gate';
 
-/** What every block of one prompt reads besides its hidden states; computed once per prompt. */
+/**
+ * What a block's attention reads besides its hidden states. `bias` [1 or B, 1, Tq, Tq] is added
+ * to the scores of the block's own positions (causal and padding masks). `rope`: rotary models'
+ * cos and sin of position x inverse frequency, [Tq, head_dim] (or [B, 1, Tq, head_dim] when rows
+ * sit at different positions). `past` holds keys and values of positions computed earlier
+ * [1, kv heads, K, head_dim] (a causal model's clean pass, rotated), with their own bias
+ * [1 or B, 1, Tq, K]: a causal model's rows then need only their newest positions.
+ */
 export interface BlockContext {
-  /** Added to the attention scores, [1, 1, T, T]: causal and padding masks. */
   bias: Tensor;
-  /** Rotary models: cos and sin of position x inverse frequency, [T, head_dim] each. */
   rope?: { cos: Tensor; sin: Tensor };
+  past?: { k: Tensor; v: Tensor; bias: Tensor };
 }
 
 /**
- * The per-sample edit of the FFN activation at one position (see docs/design.md): at the
- * positions where `position` is 1, act <- act * mul + add; elsewhere unchanged.
+ * What a block does to the FFN value it taps (`mode` says which value): edit it at chosen
+ * positions, read it there, or replace it.
  */
 export interface Tap {
-  /** One-hot (or zero) [B, T]. */
-  position: Tensor;
-  /** [B, F]. */
-  mul: Tensor;
-  /** [B, F]. */
-  add: Tensor;
-  /** Which FFN value it edits. */
   mode: TapMode;
+  /**
+   * The tapped value [B, T, F] as the block continues with it, and what the tap read. `x` makes
+   * the value the block computed; a tap that never reads it leaves it out of the graph.
+   */
+  apply(x: () => Tensor): { edited: Tensor; found: Tensor | null };
 }
 
-/** Applies the tap; also returns the value it found at the tap position, [B, F]. */
-export function applyTap(x: Tensor, tap: Tap): { edited: Tensor; found: Tensor } {
-  const where = tap.position.unsqueeze([2]); // [B, T, 1]
-  const mul = tap.mul.unsqueeze([1]); // [B, 1, F]
-  const add = tap.add.unsqueeze([1]);
-  const edited = x.add(where.mul(x.mul(mul.sub(1)).add(add)));
-  const found = where.mul(x).sum([1]);
-  return { edited, found };
+/**
+ * The per-sample edit of the tapped value (see docs/design.md): at the positions where
+ * `position` [1 or B, T] is 1, x <- x * mul + add, with mul and add [B, F]; elsewhere unchanged.
+ * It reads the value it found there, [B, F].
+ */
+export function editTap(position: Tensor, mul: Tensor, add: Tensor, mode: TapMode): Tap {
+  return {
+    mode,
+    apply(value) {
+      const x = value();
+      const where = position.unsqueeze([2]); // [B, T, 1]
+      const edited = x.add(where.mul(x.mul(mul.unsqueeze([1]).sub(1)).add(add.unsqueeze([1]))));
+      return { edited, found: where.mul(x).sum([1]) };
+    },
+  };
+}
+
+/** Reads the tapped value at (row, position) pairs `at` [A, 2] (int64), [A, F]; edits nothing. */
+export function readTap(at: Tensor, mode: TapMode): Tap {
+  return {
+    mode,
+    apply(value) {
+      const x = value();
+      return { edited: x, found: ops.gatherND(x, at) };
+    },
+  };
+}
+
+/**
+ * Replaces the tapped value of single-position rows [S, 1, F] by `value` [S, F]. The value it
+ * replaces is never read, so the graph does not compute it.
+ */
+export function replaceTap(value: Tensor, mode: TapMode): Tap {
+  return { mode, apply: () => ({ edited: value.unsqueeze([1]), found: null }) };
 }
 
 /** [B, T, heads * d] -> [B, heads, T, d]. */
@@ -82,50 +112,69 @@ export function mergeHeads(x: Tensor): Tensor {
 
 /**
  * softmax(q k^T / sqrt(d) + bias) v, the attention core of every family: q [B, H, Tq, d] over
- * k, v [B, Hkv, Tk, d], bias [1, 1, Tq, Tk]. With fewer key/value heads than query heads
- * (grouped-query attention) query head h reads key/value head floor(h / (H / Hkv)), as
- * transformers' repeat_kv: the queries are grouped [B, Hkv, H / Hkv, Tq, d] and the matmuls
- * broadcast each key/value head over its group, so no copy of k or v is made.
+ * k, v [B, Hkv, Tq, d], with the keys and values of `ctx.past` in front of the block's own. With
+ * fewer key/value heads than query heads (grouped-query attention) query head h reads key/value
+ * head floor(h / (H / Hkv)), as transformers' repeat_kv: the queries are grouped
+ * [B, Hkv, H / Hkv, Tq, d] and the matmuls broadcast each key/value head over its group, so no
+ * copy of k or v is made.
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor): Tensor {
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  ctx: Pick<BlockContext, 'bias' | 'past'>,
+): Tensor {
   const [B, H, Tq, d] = q.shape;
   const Hkv = k.shape[1] as number;
   const group = (H as number) / Hkv;
   const scale = 1 / Math.sqrt(d as number);
-  if (group === 1) {
-    const scores = q
-      .matmul(k.transpose([0, 1, 3, 2]))
+  // Grouped: q [B, Hkv, group, Tq, d]; keys, values and biases get a broadcast group axis.
+  const grouped = group > 1;
+  const query = grouped ? q.reshape([B, Hkv, group, Tq, d]) : q;
+  const perGroup = (t: Tensor) => (grouped ? t.unsqueeze([2]) : t);
+  const scores = (keys: Tensor, bias: Tensor) =>
+    query
+      .matmul(perGroup(keys).transpose(grouped ? [0, 1, 2, 4, 3] : [0, 1, 3, 2]))
       .mul(scale)
-      .add(bias);
-    return scores.softmax(-1).matmul(v);
+      .add(perGroup(bias));
+  const own = scores(k, ctx.bias);
+  let context: Tensor;
+  if (!ctx.past) context = own.softmax(-1).matmul(perGroup(v));
+  else {
+    // One softmax over past and own keys, written with their shared log-normaliser.
+    const past = scores(ctx.past.k, ctx.past.bias);
+    const lse = ops.logSumExp(ops.concat([past, own], -1), -1, true);
+    context = past
+      .sub(lse)
+      .exp()
+      .matmul(perGroup(ctx.past.v))
+      .add(own.sub(lse).exp().matmul(perGroup(v)));
   }
-  const grouped = q.reshape([B, Hkv, group, Tq, d]);
-  const keys = k.unsqueeze([2]); // [B, Hkv, 1, Tk, d]
-  const scores = grouped
-    .matmul(keys.transpose([0, 1, 2, 4, 3]))
-    .mul(scale)
-    .add(bias.unsqueeze([2]));
-  return scores
-    .softmax(-1)
-    .matmul(v.unsqueeze([2]))
-    .reshape([B, H, Tq, d]);
+  return grouped ? context.reshape([B, H, Tq, d]) : context;
 }
 
 /**
- * Multi-head attention of HF BERT and GPT-2: biased q, k, v and output projections around
- * the shared core.
+ * Multi-head attention of HF BERT and GPT-2 on x [B, T, H]: biased q, k, v and output
+ * projections around the shared core; also this call's keys and values [B, heads, T, dh] (what a
+ * clean pass keeps for the rows that follow it).
  */
-export function attention(x: Tensor, w: Weights, bias: Tensor, cfg: ModelConfig): Tensor {
+export function attention(
+  x: Tensor,
+  w: Weights,
+  ctx: BlockContext,
+  cfg: ModelConfig,
+): { out: Tensor; k: Tensor; v: Tensor } {
   const heads = cfg.numHeads;
   const q = splitHeads(x.matmul(w.q_w).add(w.q_b), heads);
   const k = splitHeads(x.matmul(w.k_w).add(w.k_b), heads);
   const v = splitHeads(x.matmul(w.v_w).add(w.v_b), heads);
-  return mergeHeads(scaledDotProductAttention(q, k, v, bias))
+  const out = mergeHeads(scaledDotProductAttention(q, k, v, ctx))
     .matmul(w.o_w)
     .add(w.o_b);
+  return { out, k, v };
 }
 
-/** The hidden state at each sample's target position: [B, T, H] x one-hot [B, T] -> [B, H]. */
+/** The hidden state at each row's target position: [B, T, H] x one-hot [B, T] -> [B, H]. */
 export function atPosition(h: Tensor, position: Tensor): Tensor {
   return position.unsqueeze([1]).matmul(h).squeeze([1]);
 }
@@ -150,7 +199,7 @@ export function activation(cfg: ModelConfig, x: Tensor): Tensor {
 
 /**
  * The FFN of a block with the tap on its activation (or, in reference mode, its pre-activation).
- * Without a tap (training), nothing is edited and nothing found.
+ * Without a tap (training, and rows whose edit lies in an earlier block), nothing is edited.
  */
 export function feedForward(
   cfg: ModelConfig,
@@ -158,15 +207,15 @@ export function feedForward(
   w: Weights,
   tap: Tap | null,
 ): { out: Tensor; found: Tensor | null } {
-  const pre = x.matmul(w.fc_w).add(w.fc_b);
+  const pre = () => x.matmul(w.fc_w).add(w.fc_b);
   const project = (act: Tensor) => act.matmul(w.proj_w).add(w.proj_b);
-  if (!tap) return { out: project(activation(cfg, pre)), found: null };
+  if (!tap) return { out: project(activation(cfg, pre())), found: null };
   if (tap.mode === 'gate') throw tapModeError(cfg, tap.mode);
   if (tap.mode === 'pre-activation') {
-    const t = applyTap(pre, tap);
+    const t = tap.apply(pre);
     return { out: project(activation(cfg, t.edited)), found: t.found };
   }
-  const t = applyTap(activation(cfg, pre), tap);
+  const t = tap.apply(() => activation(cfg, pre()));
   return { out: project(t.edited), found: t.found };
 }
 

@@ -84,11 +84,15 @@ export const gpt2: Architecture = {
     return w.word_emb.gather(ids).add(w.pos_emb.gather(positions));
   },
 
-  // h1 = h + Attn(LN1(h)); h2 = h1 + FFN(LN2(h1))
-  block(cfg, h, { bias }, tap, w) {
-    const eps = cfg.layerNormEps;
-    const h1 = h.add(attention(ops.layerNorm(h, w.ln1_g, w.ln1_b, eps), w, bias, cfg));
-    const ffn = feedForward(cfg, ops.layerNorm(h1, w.ln2_g, w.ln2_b, eps), w, tap);
+  // h1 = h + Attn(LN1(h))
+  attentionSublayer(cfg, h, ctx, w) {
+    const a = attention(ops.layerNorm(h, w.ln1_g, w.ln1_b, cfg.layerNormEps), w, ctx, cfg);
+    return { h: h.add(a.out), k: a.k, v: a.v };
+  },
+
+  // h2 = h1 + FFN(LN2(h1))
+  feedForwardSublayer(cfg, h1, tap, w) {
+    const ffn = feedForward(cfg, ops.layerNorm(h1, w.ln2_g, w.ln2_b, cfg.layerNormEps), w, tap);
     return { h: h1.add(ffn.out), found: ffn.found };
   },
 

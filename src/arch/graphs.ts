@@ -5,14 +5,17 @@
 import { type DType, type Dim, Graph, type InputStorage, type Tensor, ops } from '../graph';
 import type { ModelConfig } from '../weights/types';
 import type { Architecture } from './architecture';
+import { runBlock } from './architecture';
 import {
   type BlockContext,
-  type Tap,
   type TapMode,
   type WeightSpec,
   type Weights,
   atPosition,
+  editTap,
   objectLogProb,
+  readTap,
+  replaceTap,
 } from './common';
 import { llamaParams } from './rope';
 
@@ -48,26 +51,116 @@ export const GRAPH_IO = {
     outputs: ['g_h', 'g_tap'],
   },
   /**
-   * The staggered schedule's block: h [P, T, H] whose row 0 is the unedited run, bias, tap_pos,
-   * spawn_add [S, F] -> h_out [P + S, T, H]: the P rows pass through unedited, and S new rows
-   * start from row 0's input with the tapped value replaced by spawn_add.
+   * The first pass of a schedule, unedited: h [B, T, H] (a batch of rows, or several rows packed
+   * into one), bias [1, 1, T, T], read_at [N, 2] and base_at [A, Tq, 2] int64 (row, position)
+   * pairs -> h_out, found [N, F] (the tapped value at read_at), mid [N, H] (the attention
+   * sublayer's output there), base [A, Tq, H] (h_out at base_at).
    */
-  blockGrow: { inputs: ['h', 'bias', 'tap_pos', 'spawn_add'], outputs: ['h_out'] },
-  /** blockGrow's inputs + g_out [P + S, T, H] -> g_h [P, T, H], g_spawn = dP/d spawn_add [S, F] */
-  blockGrowVjp: {
-    inputs: ['h', 'bias', 'tap_pos', 'spawn_add', 'g_out'],
+  setup: {
+    inputs: ['h', 'bias', 'read_at', 'base_at'],
+    outputs: ['h_out', 'found', 'mid', 'base'],
+  },
+  /** setup's, + cache_at [K, 2] -> + the keys and values there, k_cache, v_cache [1, heads, K, dh] */
+  setupCached: {
+    inputs: ['h', 'bias', 'read_at', 'base_at', 'cache_at'],
+    outputs: ['h_out', 'found', 'mid', 'base', 'k_cache', 'v_cache'],
+  },
+  /**
+   * Path rows spawned in a block: base [A, Tq, H] (the unedited block output at the rows'
+   * positions, per anchor), mid [>= A, H] (the attention sublayer's output at each anchor's tap
+   * position), tap_pos [A, Tq], spawn_from [S] int64 (each row's anchor), spawn_add [S, F] ->
+   * h_out [S, Tq, H]: the anchor's output with the tapped value at its position replaced.
+   */
+  spawn: {
+    inputs: ['base', 'mid', 'tap_pos', 'spawn_from', 'spawn_add'],
+    outputs: ['h_out'],
+  },
+  /** spawn's inputs + g_out [S, Tq, H] -> g_spawn = dP/d spawn_add [S, F] */
+  spawnVjp: {
+    inputs: ['base', 'mid', 'tap_pos', 'spawn_from', 'spawn_add', 'g_out'],
+    outputs: ['g_spawn'],
+  },
+  /**
+   * A block of a staggered pass: h [P, T, H] (rows spawned in earlier blocks) through the block
+   * unedited, then the rows spawned here (spawn's inputs) -> h_out [P + S, T, H], and saved
+   * [P, T, W]: the products of activations and weights, so the VJP need not recompute them.
+   */
+  pathBlock: {
+    inputs: ['h', 'bias', 'base', 'mid', 'tap_pos', 'spawn_from', 'spawn_add'],
+    outputs: ['h_out', 'saved'],
+  },
+  /** pathBlock's inputs + saved + g_out [P + S, T, H] -> g_h [P, T, H], g_spawn [S, F] */
+  pathBlockVjp: {
+    inputs: ['h', 'bias', 'base', 'mid', 'tap_pos', 'spawn_from', 'spawn_add', 'saved', 'g_out'],
     outputs: ['g_h', 'g_spawn'],
   },
-  /** h [B, T, H], target_pos [1, T] -> log_probs [B, V] */
+  /**
+   * pathBlock for causal rows that carry only their newest positions: + past_k, past_v
+   * [1, heads, K, dh] (the clean pass's keys and values) and past_bias [P, 1, T, K] (which of
+   * them each row sees).
+   */
+  pathBlockCached: {
+    inputs: [
+      'h',
+      'bias',
+      'past_k',
+      'past_v',
+      'past_bias',
+      'base',
+      'mid',
+      'tap_pos',
+      'spawn_from',
+      'spawn_add',
+    ],
+    outputs: ['h_out', 'saved'],
+  },
+  /** pathBlockCached's inputs + saved + g_out -> g_h, g_spawn */
+  pathBlockCachedVjp: {
+    inputs: [
+      'h',
+      'bias',
+      'past_k',
+      'past_v',
+      'past_bias',
+      'base',
+      'mid',
+      'tap_pos',
+      'spawn_from',
+      'spawn_add',
+      'saved',
+      'g_out',
+    ],
+    outputs: ['g_h', 'g_spawn'],
+  },
+  /** h [B, T, H], target_pos [B, T] (one-hot: each row's target) -> log_probs [B, V] */
   head: { inputs: ['h', 'target_pos'], outputs: ['log_probs'] },
   /** h, target_pos, object_ids [B] -> prob [B], g_h = dP/dh [B, T, H] */
   headVjp: { inputs: ['h', 'target_pos', 'object_ids'], outputs: ['prob', 'g_h'] },
 } as const;
 
+/** The graphs every family has, and those of the masked and the causal schedules. */
+const SHARED_GRAPHS = [
+  'embed',
+  'block',
+  'blockVjp',
+  'spawn',
+  'spawnVjp',
+  'head',
+  'headVjp',
+] as const;
+const MASKED_GRAPHS = ['setup', 'pathBlock', 'pathBlockVjp'] as const;
+const CAUSAL_GRAPHS = ['setupCached', 'pathBlockCached', 'pathBlockCachedVjp'] as const;
+
+/** The graphs a model of the family needs (a causal model's schedule uses cached keys). */
+export function graphNames(causal: boolean): GraphName[] {
+  return [...SHARED_GRAPHS, ...(causal ? CAUSAL_GRAPHS : MASKED_GRAPHS)];
+}
+
 /**
- * The inputs every block graph (block, blockVjp, blockGrow, blockGrowVjp) of a rotary model
- * (LLaMA family) also takes, right after `bias`: cos and sin of position x inverse frequency,
- * [T, head_dim] (src/arch/rope.ts computes them per prompt).
+ * The inputs every graph with an attention `bias` (block, blockVjp, setupCached, pathBlockCached,
+ * pathBlockCachedVjp) of a rotary model (LLaMA family) also takes, right after `bias`: cos and
+ * sin of position x inverse frequency, [T, head_dim], or [P, 1, T, head_dim] for path rows at
+ * different positions (src/arch/rope.ts computes them).
  */
 export const ROTARY_INPUTS = ['rope_cos', 'rope_sin'] as const;
 export type RotaryInput = (typeof ROTARY_INPUTS)[number];
@@ -81,7 +174,8 @@ export type GraphFeeds<G extends GraphName, T> = Record<GraphInput<G>, T> &
 /** What a run of graph G returns, by output name. */
 export type GraphResults<G extends GraphName, T> = Record<GraphOutput<G>, T>;
 
-export type ModelGraphs = Record<GraphName, Graph>;
+/** The graphs of one model: those of `graphNames` for its family. */
+export type ModelGraphs = Partial<Record<GraphName, Graph>>;
 
 /** A graph under construction that may declare only graph G's own input and output names. */
 interface SignedGraph<G extends GraphName> {
@@ -105,9 +199,6 @@ interface Declares<N extends string> {
   input: (name: N, dtype: DType, shape: Dim[]) => Tensor;
 }
 
-/** A block graph: declares bias and tap_pos, and the rope tables of a rotary model. */
-type BlockGraph<N extends string> = Declares<N | 'h' | 'bias' | 'tap_pos'>;
-
 /**
  * A record whose properties become graph inputs the first time they are read, stored as
  * `storage` says (the graph reads float32 either way).
@@ -128,42 +219,11 @@ function lazyWeights(g: Graph, specs: WeightSpec[], storage: WeightStorage = {})
   });
 }
 
-function blockInputs(arch: Architecture, g: BlockGraph<never>, cfg: ModelConfig, rows: string) {
-  const h = g.input('h', 'float32', [rows, 'T', cfg.hiddenSize]);
-  const ctx: BlockContext = { bias: g.input('bias', 'float32', [1, 1, 'T', 'T']) };
-  if (arch.rotary) {
-    const d = llamaParams(cfg).headDim;
-    // The rotary inputs are not in GRAPH_IO's lists (only rotary models have them).
-    const [cos, sin] = ROTARY_INPUTS.map((name) => g.graph.input(name, 'float32', ['T', d]));
-    ctx.rope = { cos, sin };
-  }
-  const position = g.input('tap_pos', 'float32', [1, 'T']);
-  return { h, ctx, position };
-}
-
-/** blockGrow's body: unedited rows plus S rows spawned from row 0 with the tap replaced. */
-function growBlock(
-  arch: Architecture,
-  cfg: ModelConfig,
-  g: BlockGraph<'spawn_add'>,
-  opts: GraphOptions,
-  w: Weights,
-) {
-  const F = cfg.intermediateSize;
-  const { h, ctx, position } = blockInputs(arch, g, cfg, 'P');
-  const spawnAdd = g.input('spawn_add', 'float32', ['S', F]);
-  // The spawned rows share row 0's input; no gradient flows back into row 0 through them.
-  const spawned = ops.expandRows(h.slice(0, 0, 1).stopGradient(), spawnAdd);
-  const ones = g.graph.constant(new Float32Array(F).fill(1), [1, F]);
-  const zeros = g.graph.constant(new Float32Array(F), [1, F]);
-  const tap: Tap = {
-    position,
-    mul: ops.concat([ops.expandRows(ones, h), ops.expandRows(zeros, spawnAdd)], 0),
-    add: ops.concat([ops.expandRows(zeros, h), spawnAdd], 0),
-    mode: opts.tapMode ?? 'post-activation',
-  };
-  const out = arch.block(cfg, ops.concat([h, spawned], 0), ctx, tap, w);
-  return { h, spawnAdd, out: out.h };
+/** Whether `t` is a product of an activation and one of `weights` (what a VJP recalls). */
+function weightProduct(t: Tensor, weights: ReadonlySet<string>): boolean {
+  if (t.origin.kind !== 'op' || t.origin.node.def.onnx !== 'MatMul') return false;
+  const w = t.origin.node.inputs[1];
+  return w.origin.kind === 'input' && weights.has(w.name);
 }
 
 function decoderWeight(cfg: ModelConfig, w: Weights): Tensor {
@@ -177,6 +237,14 @@ export function buildModelGraphs(
 ): ModelGraphs {
   const globals = arch.globalWeights(cfg);
   const blocks = arch.blockWeights(cfg);
+  const blockWeightNames = new Set(blocks.map((s) => s.input));
+  const { hiddenSize: H, intermediateSize: F } = cfg;
+  const mode: TapMode = opts.tapMode ?? 'post-activation';
+  // Key/value heads and head width (grouped-query attention in the LLaMA family).
+  const kv = arch.rotary
+    ? { heads: llamaParams(cfg).numKvHeads, dim: llamaParams(cfg).headDim }
+    : { heads: cfg.numHeads, dim: H / cfg.numHeads };
+  const built: ModelGraphs = {};
 
   const embed = signedGraph<'embed'>('embed');
   {
@@ -187,20 +255,34 @@ export function buildModelGraphs(
       arch.embed(cfg, ids, positions, lazyWeights(embed.graph, globals, opts.storage)),
     );
   }
+  built.embed = embed.graph;
 
-  const plainBlock = (g: BlockGraph<'tap_mul' | 'tap_add'>) => {
-    const { h, ctx, position } = blockInputs(arch, g, cfg, 'B');
-    const F = cfg.intermediateSize;
-    const tap: Tap = {
-      position,
-      mul: g.input('tap_mul', 'float32', ['B', F]),
-      add: g.input('tap_add', 'float32', ['B', F]),
-      mode: opts.tapMode ?? 'post-activation',
-    };
+  /**
+   * Rows h and their attention context: the bias and, in a rotary model, the rope tables right
+   * after it ([T, d] shared by every row, or [P, 1, T, d] per row).
+   */
+  const rowInputs = (g: Declares<'h' | 'bias'>, rows: string, ropePerRow = false) => {
+    const h = g.input('h', 'float32', [rows, 'T', H]);
+    const ctx: BlockContext = { bias: g.input('bias', 'float32', [1, 1, 'T', 'T']) };
+    if (arch.rotary) {
+      const shape: Dim[] = ropePerRow ? [rows, 1, 'T', kv.dim] : ['T', kv.dim];
+      // The rotary inputs are not in GRAPH_IO's lists (only rotary models have them).
+      const [cos, sin] = ROTARY_INPUTS.map((name) => g.graph.input(name, 'float32', shape));
+      ctx.rope = { cos, sin };
+    }
+    return { h, ctx };
+  };
+
+  const plainBlock = (g: Declares<'h' | 'bias' | 'tap_pos' | 'tap_mul' | 'tap_add'>) => {
+    const { h, ctx } = rowInputs(g, 'B');
+    const position = g.input('tap_pos', 'float32', [1, 'T']);
+    const mul = g.input('tap_mul', 'float32', ['B', F]);
+    const add = g.input('tap_add', 'float32', ['B', F]);
+    const tap = editTap(position, mul, add, mode);
     return {
       h,
-      tap,
-      out: arch.block(cfg, h, ctx, tap, lazyWeights(g.graph, blocks, opts.storage)),
+      add,
+      out: runBlock(arch, cfg, h, ctx, tap, lazyWeights(g.graph, blocks, opts.storage)),
     };
   };
 
@@ -210,58 +292,199 @@ export function buildModelGraphs(
     block.output('h_out', out.h);
     block.output('tap_found', out.found!);
   }
+  built.block = block.graph;
 
   const blockVjp = signedGraph<'blockVjp'>('block_vjp');
   {
-    const { h, tap, out } = plainBlock(blockVjp);
-    const gOut = blockVjp.input('g_out', 'float32', ['B', 'T', cfg.hiddenSize]);
-    const [gH, gTap] = blockVjp.graph.grad(out.h, [h, tap.add], gOut);
+    const { h, add, out } = plainBlock(blockVjp);
+    const gOut = blockVjp.input('g_out', 'float32', ['B', 'T', H]);
+    const [gH, gTap] = blockVjp.graph.grad(out.h, [h, add], gOut);
     blockVjp.output('g_h', gH);
     blockVjp.output('g_tap', gTap);
   }
+  built.blockVjp = blockVjp.graph;
 
-  const blockGrow = signedGraph<'blockGrow'>('block_grow');
-  {
-    const { out } = growBlock(
-      arch,
-      cfg,
-      blockGrow,
-      opts,
-      lazyWeights(blockGrow.graph, blocks, opts.storage),
-    );
-    blockGrow.output('h_out', out);
+  // The schedules' first pass, unedited; a causal model's also keeps keys and values.
+  const setupBody = (g: Declares<'h' | 'bias' | 'read_at' | 'base_at'>) => {
+    const { h, ctx } = rowInputs(g, 'B');
+    const readAt = g.input('read_at', 'int64', ['N', 2]);
+    const baseAt = g.input('base_at', 'int64', ['A', 'Tq', 2]);
+    const w = lazyWeights(g.graph, blocks, opts.storage);
+    const out = runBlock(arch, cfg, h, ctx, readTap(readAt, mode), w);
+    return { out, mid: ops.gatherND(out.mid, readAt), base: ops.gatherND(out.h, baseAt) };
+  };
+  if (arch.causal) {
+    const setup = signedGraph<'setupCached'>('setup_cached');
+    const { out, mid, base } = setupBody(setup);
+    const cacheAt = setup.input('cache_at', 'int64', ['K', 2]);
+    // [B, kv heads, T, dh] -> the keys (values) at cache_at, [1, kv heads, K, dh].
+    const cached = (t: Tensor) =>
+      ops
+        .gatherND(t.transpose([0, 2, 1, 3]), cacheAt)
+        .transpose([1, 0, 2])
+        .unsqueeze([0]);
+    setup.output('h_out', out.h);
+    setup.output('found', out.found!);
+    setup.output('mid', mid);
+    setup.output('base', base);
+    setup.output('k_cache', cached(out.k));
+    setup.output('v_cache', cached(out.v));
+    built.setupCached = setup.graph;
+  } else {
+    const setup = signedGraph<'setup'>('setup');
+    const { out, mid, base } = setupBody(setup);
+    setup.output('h_out', out.h);
+    setup.output('found', out.found!);
+    setup.output('mid', mid);
+    setup.output('base', base);
+    built.setup = setup.graph;
   }
 
-  const blockGrowVjp = signedGraph<'blockGrowVjp'>('block_grow_vjp');
+  type SpawnInput = 'base' | 'mid' | 'tap_pos' | 'spawn_from' | 'spawn_add';
+  const spawnInputs = (g: Declares<SpawnInput>) => ({
+    base: g.input('base', 'float32', ['A', 'T', H]),
+    mid: g.input('mid', 'float32', ['N', H]),
+    tapPos: g.input('tap_pos', 'float32', ['A', 'T']),
+    from: g.input('spawn_from', 'int64', ['S']),
+    add: g.input('spawn_add', 'float32', ['S', F]),
+  });
+  /**
+   * Rows spawned in a block: the anchor's unedited output, with the FFN sublayer redone at the
+   * tap position from the anchor's attention output and the tapped value replaced there. The
+   * block's other work is the anchor's, done once by the setup pass.
+   */
+  const spawnRows = (s: ReturnType<typeof spawnInputs>, w: Weights) => {
+    const atTap = s.mid.gather(s.from).unsqueeze([1]); // [S, 1, H]
+    const y = arch.feedForwardSublayer(cfg, atTap, replaceTap(s.add, mode), w).h;
+    const where = ops.greater(s.tapPos.gather(s.from).unsqueeze([2]), 0.5); // [S, T, 1]
+    return ops.where(where, y, s.base.gather(s.from));
+  };
+
+  const spawn = signedGraph<'spawn'>('spawn');
+  spawn.output(
+    'h_out',
+    spawnRows(spawnInputs(spawn), lazyWeights(spawn.graph, blocks, opts.storage)),
+  );
+  built.spawn = spawn.graph;
+
+  const spawnVjp = signedGraph<'spawnVjp'>('spawn_vjp');
   {
-    const { h, spawnAdd, out } = growBlock(
-      arch,
-      cfg,
-      blockGrowVjp,
-      opts,
-      lazyWeights(blockGrowVjp.graph, blocks, opts.storage),
-    );
-    const gOut = blockGrowVjp.input('g_out', 'float32', [...out.shape]);
-    const [gH, gSpawn] = blockGrowVjp.graph.grad(out, [h, spawnAdd], gOut);
-    blockGrowVjp.output('g_h', gH);
-    blockGrowVjp.output('g_spawn', gSpawn);
+    const inputs = spawnInputs(spawnVjp);
+    const rows = spawnRows(inputs, lazyWeights(spawnVjp.graph, blocks, opts.storage));
+    const gOut = spawnVjp.input('g_out', 'float32', ['S', 'T', H]);
+    spawnVjp.output('g_spawn', spawnVjp.graph.grad(rows, [inputs.add], gOut)[0]);
+  }
+  built.spawnVjp = spawnVjp.graph;
+
+  /**
+   * The rows spawned in earlier blocks, through the whole block unedited, with the products of
+   * activations and weights saved (forward) or recalled from `saved` (VJP), so that the VJP
+   * computes none of them again.
+   */
+  const pastInputs = (g: Declares<'past_k' | 'past_v' | 'past_bias'>) => ({
+    k: g.input('past_k', 'float32', [1, kv.heads, 'K', kv.dim]),
+    v: g.input('past_v', 'float32', [1, kv.heads, 'K', kv.dim]),
+    bias: g.input('past_bias', 'float32', ['P', 1, 'T', 'K']),
+  });
+  const through = (
+    g: Graph,
+    rows: { h: Tensor; ctx: BlockContext },
+    past: BlockContext['past'],
+    w: Weights,
+    mode: { save: Tensor[] } | { recall: Tensor },
+  ) => {
+    let offset = 0;
+    const rewrite = (t: Tensor) => {
+      if (!weightProduct(t, blockWeightNames)) return t;
+      if ('save' in mode) {
+        mode.save.push(t);
+        return t;
+      }
+      const width = t.shape[2] as number;
+      return ops.recall(t, mode.recall.slice(2, offset, (offset += width)));
+    };
+    return g.rewriting(rewrite, () => runBlock(arch, cfg, rows.h, { ...rows.ctx, past }, null, w))
+      .h;
+  };
+  // The width of `saved`: the products one position of one row keeps in a block.
+  const savedWidth = (() => {
+    const probe = new Graph('saved_width');
+    const g = { graph: probe, input: probe.input.bind(probe) };
+    const save: Tensor[] = [];
+    const rows = rowInputs(g, 'P', true);
+    const past = arch.causal ? pastInputs(g) : undefined;
+    through(probe, rows, past, lazyWeights(probe, blocks, opts.storage), { save });
+    return save.reduce((sum, t) => sum + (t.shape[2] as number), 0);
+  })();
+
+  const pathForward = (
+    g: Declares<'h' | 'bias' | SpawnInput>,
+    past: () => BlockContext['past'],
+  ) => {
+    const rows = rowInputs(g, 'P', true);
+    const p = past();
+    const s = spawnInputs(g);
+    const w = lazyWeights(g.graph, blocks, opts.storage);
+    const save: Tensor[] = [];
+    const h = through(g.graph, rows, p, w, { save });
+    return { out: ops.concat([h, spawnRows(s, w)], 0), saved: ops.concat(save, 2) };
+  };
+  const pathVjp = (
+    g: Declares<'h' | 'bias' | SpawnInput | 'saved' | 'g_out'>,
+    past: () => BlockContext['past'],
+  ) => {
+    const rows = rowInputs(g, 'P', true);
+    const p = past();
+    const s = spawnInputs(g);
+    const saved = g.input('saved', 'float32', ['P', 'T', savedWidth]);
+    const gOut = g.input('g_out', 'float32', ['P+S', 'T', H]);
+    const w = lazyWeights(g.graph, blocks, opts.storage);
+    const h = through(g.graph, rows, p, w, { recall: saved });
+    const out = ops.concat([h, spawnRows(s, w)], 0);
+    return g.graph.grad(out, [rows.h, s.add], gOut);
+  };
+
+  if (arch.causal) {
+    // The past inputs come right after h, bias (and the rope tables): GRAPH_IO's order.
+    const forward = signedGraph<'pathBlockCached'>('path_block_cached');
+    const vjp = signedGraph<'pathBlockCachedVjp'>('path_block_cached_vjp');
+    const f = pathForward(forward, () => pastInputs(forward));
+    forward.output('h_out', f.out);
+    forward.output('saved', f.saved);
+    const [gH, gSpawn] = pathVjp(vjp, () => pastInputs(vjp));
+    vjp.output('g_h', gH);
+    vjp.output('g_spawn', gSpawn);
+    built.pathBlockCached = forward.graph;
+    built.pathBlockCachedVjp = vjp.graph;
+  } else {
+    const forward = signedGraph<'pathBlock'>('path_block');
+    const vjp = signedGraph<'pathBlockVjp'>('path_block_vjp');
+    const f = pathForward(forward, () => undefined);
+    forward.output('h_out', f.out);
+    forward.output('saved', f.saved);
+    const [gH, gSpawn] = pathVjp(vjp, () => undefined);
+    vjp.output('g_h', gH);
+    vjp.output('g_spawn', gSpawn);
+    built.pathBlock = forward.graph;
+    built.pathBlockVjp = vjp.graph;
   }
 
   const head = signedGraph<'head'>('head');
   {
-    const h = head.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
-    const target = head.input('target_pos', 'float32', [1, 'T']);
+    const h = head.input('h', 'float32', ['B', 'T', H]);
+    const target = head.input('target_pos', 'float32', ['B', 'T']);
     const w = lazyWeights(head.graph, globals, opts.storage);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
     let logits = ops.matmulT(x, decoderWeight(cfg, w));
     if (arch.decoderBias) logits = logits.add(w.decoder_b);
     head.output('log_probs', logits.logSoftmax(-1));
   }
+  built.head = head.graph;
 
   const headVjp = signedGraph<'headVjp'>('head_vjp');
   {
-    const h = headVjp.input('h', 'float32', ['B', 'T', cfg.hiddenSize]);
-    const target = headVjp.input('target_pos', 'float32', [1, 'T']);
+    const h = headVjp.input('h', 'float32', ['B', 'T', H]);
+    const target = headVjp.input('target_pos', 'float32', ['B', 'T']);
     const objects = headVjp.input('object_ids', 'int64', ['B']);
     const w = lazyWeights(headVjp.graph, globals, opts.storage);
     const x = arch.headTransform(cfg, atPosition(h, target), w);
@@ -279,14 +502,6 @@ export function buildModelGraphs(
     headVjp.output('prob', prob);
     headVjp.output('g_h', gH);
   }
-
-  return {
-    embed: embed.graph,
-    block: block.graph,
-    blockVjp: blockVjp.graph,
-    blockGrow: blockGrow.graph,
-    blockGrowVjp: blockGrowVjp.graph,
-    head: head.graph,
-    headVjp: headVjp.graph,
-  };
+  built.headVjp = headVjp.graph;
+  return built;
 }

@@ -4,13 +4,14 @@ import { bert } from './bert';
 import { gpt2 } from './gpt2';
 import { llama } from './llama';
 
-export type { Architecture } from './architecture';
+export { type Architecture, runBlock } from './architecture';
 export type { BlockContext, Tap, TapMode, WeightSpec, Weights } from './common';
 export { inverseFrequencies, ropeTables, type RopeTables } from './rope';
 export {
   GRAPH_IO,
   ROTARY_INPUTS,
   buildModelGraphs,
+  graphNames,
   type GraphFeeds,
   type GraphName,
   type GraphOptions,

@@ -11,7 +11,6 @@ import {
   type Tap,
   type WeightSpec,
   type Weights,
-  applyTap,
   mergeHeads,
   scaledDotProductAttention,
   splitHeads,
@@ -36,9 +35,15 @@ const project = (x: Tensor, w: Tensor, b: Tensor | null) => (b ? x.matmul(w).add
 
 /**
  * Causal self-attention: q, k, v projections (biased in Qwen2), per-head RMSNorm of q and k
- * (Qwen3), the rotation, the shared attention core over grouped key/value heads, o_proj.
+ * (Qwen3), the rotation, the shared attention core over grouped key/value heads, o_proj; also
+ * the rotated keys and the values of these positions (what a clean pass keeps).
  */
-function selfAttention(cfg: ModelConfig, x: Tensor, ctx: BlockContext, w: Weights): Tensor {
+function selfAttention(
+  cfg: ModelConfig,
+  x: Tensor,
+  ctx: BlockContext,
+  w: Weights,
+): { out: Tensor; k: Tensor; v: Tensor } {
   const p = llamaParams(cfg);
   const bias = (name: string) => (p.qkvBias ? w[name] : null);
   let q = splitHeads(project(x, w.q_w, bias('q_b')), cfg.numHeads);
@@ -49,8 +54,9 @@ function selfAttention(cfg: ModelConfig, x: Tensor, ctx: BlockContext, w: Weight
     k = ops.rmsNorm(k, w.k_norm_g, cfg.layerNormEps);
   }
   if (!ctx.rope) throw new Error('a rotary model needs the rope tables in its block context');
-  const context = scaledDotProductAttention(rotate(q, ctx.rope), rotate(k, ctx.rope), v, ctx.bias);
-  return project(mergeHeads(context), w.o_w, p.outputBias ? w.o_b : null);
+  const keys = rotate(k, ctx.rope);
+  const context = scaledDotProductAttention(rotate(q, ctx.rope), keys, v, ctx);
+  return { out: project(mergeHeads(context), w.o_w, p.outputBias ? w.o_b : null), k: keys, v };
 }
 
 /**
@@ -64,17 +70,17 @@ function gatedFeedForward(
   tap: Tap | null,
 ): { out: Tensor; found: Tensor | null } {
   const biased = llamaParams(cfg).mlpBias;
-  let gate = nn.silu(project(x, w.gate_w, biased ? w.gate_b : null));
+  const gate = () => nn.silu(project(x, w.gate_w, biased ? w.gate_b : null));
   const up = project(x, w.up_w, biased ? w.up_b : null);
   const down = (c: Tensor) => project(c, w.proj_w, biased ? w.proj_b : null);
-  if (!tap) return { out: down(gate.mul(up)), found: null };
+  if (!tap) return { out: down(gate().mul(up)), found: null };
   if (tap.mode === 'pre-activation') throw tapModeError(cfg, tap.mode);
   if (tap.mode === 'gate') {
-    const t = applyTap(gate, tap);
-    gate = t.edited;
-    return { out: down(gate.mul(up)), found: t.found };
+    const t = tap.apply(gate);
+    return { out: down(t.edited.mul(up)), found: t.found };
   }
-  const t = applyTap(gate.mul(up), tap);
+  // A tap that replaces c never reads silu(gate) * up: the graph leaves both out.
+  const t = tap.apply(() => gate().mul(up));
   return { out: down(t.edited), found: t.found };
 }
 
@@ -155,11 +161,15 @@ export const llama: Architecture = {
     return w.word_emb.gather(ids);
   },
 
-  // h1 = h + Attn(RMSNorm1(h)); h2 = h1 + FFN(RMSNorm2(h1))
-  block(cfg, h, ctx, tap, w) {
-    const eps = cfg.layerNormEps;
-    const h1 = h.add(selfAttention(cfg, ops.rmsNorm(h, w.ln1_g, eps), ctx, w));
-    const ffn = gatedFeedForward(cfg, ops.rmsNorm(h1, w.ln2_g, eps), w, tap);
+  // h1 = h + Attn(RMSNorm1(h))
+  attentionSublayer(cfg, h, ctx, w) {
+    const a = selfAttention(cfg, ops.rmsNorm(h, w.ln1_g, cfg.layerNormEps), ctx, w);
+    return { h: h.add(a.out), k: a.k, v: a.v };
+  },
+
+  // h2 = h1 + FFN(RMSNorm2(h1))
+  feedForwardSublayer(cfg, h1, tap, w) {
+    const ffn = gatedFeedForward(cfg, ops.rmsNorm(h1, w.ln2_g, cfg.layerNormEps), w, tap);
     return { h: h1.add(ffn.out), found: ffn.found };
   },
 

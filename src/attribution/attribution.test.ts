@@ -5,10 +5,17 @@ import {
   referenceAttribution as sharedReferenceAttribution,
 } from '../../tests/reference/attribution';
 import type { TinyModelType, randomModel } from '../../tests/reference/random-model';
-import { tinyModel as sharedTinyModel } from '../../tests/reference/tiny-model';
+import { tinyModel as sharedTinyModel, tinyLlamaModel } from '../../tests/reference/tiny-model';
 import type { TapStage } from '../../tests/reference';
 import type { ModelConfig } from '../weights/types';
-import { attribute, defaultMaxRows, estimateCounts } from './attribute';
+import {
+  type PromptInput,
+  attribute,
+  attributeMany,
+  defaultMaxRows,
+  estimateCounts,
+  layoutOf,
+} from './attribute';
 import type { AttributionMethod } from './settings';
 import { predict } from './predict';
 import { encodePrompt } from './prompt';
@@ -78,6 +85,7 @@ describe('attribution matches finite differences of the reference model', () => 
     ['bert', 'grad-x-act', 'post'],
     ['roberta', 'amig', 'post'],
     ['gpt2', 'amig', 'post'],
+    ['gpt2', 'ig', 'post'],
     ['gpt2', 'amig', 'pre'],
     ['gpt2', 'grad-x-act', 'post'],
   ];
@@ -116,40 +124,150 @@ describe('attribution matches finite differences of the reference model', () => 
   }
 });
 
+function worstRelative(actual: Float32Array, expected: Float32Array): number {
+  const scale = Math.max(...Array.from(expected, Math.abs));
+  let worst = 0;
+  actual.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]))));
+  return worst / scale;
+}
+
 describe('schedules', () => {
-  it('staggered, chunked and per-layer schedules give the same scores; counts follow the formulas', async () => {
-    const { model } = tinyModel('bert', { numLayers: 3 });
-    const { prompt, object } = fixtures.bert;
-    const steps = 5;
-    const staggered = await attribute(model, prompt, object, { steps });
-    const chunked = await attribute(model, prompt, object, { steps }, { maxRows: 1 + 3 * 2 });
-    const perLayer = await attribute(model, prompt, object, { steps }, { schedule: 'per-layer' });
-    for (const other of [chunked, perLayer]) {
-      let worst = 0;
-      const scale = Math.max(...Array.from(staggered.scores, Math.abs));
-      other.scores.forEach((s, i) => (worst = Math.max(worst, Math.abs(s - staggered.scores[i]))));
-      expect(worst / scale).toBeLessThan(1e-4);
+  const cases: [TinyModelType, string, string, number][] = [
+    ['bert', fixtures.bert.prompt, 'Paris', 1],
+    ['gpt2', fixtures.gpt2.prompt, 'Paris', 1],
+    // Teacher-forced: several object tokens, each attributed at the position that predicts it.
+    ['gpt2', 'The capital of France is [MASK]', ' Parisian', 4],
+  ];
+  for (const [type, prompt, object, slots] of cases) {
+    it(`${type}, ${JSON.stringify(object)}: staggered, chunked and per-layer give the same scores; counts are the plan's`, async () => {
+      const { model } = tinyModel(type, { numLayers: 3 });
+      const steps = 5;
+      const enc = encodePrompt(model.config, model.tokenizer, prompt, object);
+      const layout = layoutOf(enc);
+      expect(layout.slots.length).toBe(slots);
+      const staggered = await attribute(model, prompt, object, { steps });
+      const chunked = await attribute(model, prompt, object, { steps }, { maxRows: 3 * 2 });
+      const perLayer = await attribute(model, prompt, object, { steps }, { schedule: 'per-layer' });
+      for (const other of [chunked, perLayer])
+        expect(worstRelative(other.scores, staggered.scores)).toBeLessThan(1e-4);
+      expect(staggered.probability).toBeCloseTo(perLayer.probability, 6);
+      const causal = model.arch.causal;
+      const shape = model.config;
+      expect(staggered.counts).toEqual(estimateCounts(shape, causal, layout, { steps }));
+      expect(chunked.counts).toEqual(
+        estimateCounts(shape, causal, layout, { steps }, { maxRows: 6 }),
+      );
+      expect(perLayer.counts).toEqual(
+        estimateCounts(shape, causal, layout, { steps }, { schedule: 'per-layer' }),
+      );
+      expect(staggered.counts.forwardTokens).toBeLessThan(perLayer.counts.forwardTokens);
+      expect(staggered.counts.backwardTokens).toBeLessThan(perLayer.counts.backwardTokens);
+    });
+  }
+
+  it('LLaMA family (GQA, rotary, both taps): staggered, chunked and per-layer give the same scores', async () => {
+    // qwen3: 4 query heads over 2 key/value heads, q/k norm; the object is several tokens, so
+    // path rows of different slots sit at different rotary positions in one pass.
+    const { model } = tinyLlamaModel('qwen3', { overrides: { num_hidden_layers: 3 } });
+    const prompt = 'The capital of France is [MASK]';
+    const object = ' Parisian';
+    const enc = encodePrompt(model.config, model.tokenizer, prompt, object);
+    expect(enc.slots.length).toBeGreaterThan(1);
+    for (const tapMode of ['post-activation', 'gate'] as const) {
+      const settings = { steps: 3, tapMode };
+      const staggered = await attribute(model, prompt, object, settings);
+      const chunked = await attribute(model, prompt, object, settings, { maxRows: 3 });
+      const perLayer = await attribute(model, prompt, object, settings, { schedule: 'per-layer' });
+      for (const other of [chunked, perLayer])
+        expect(worstRelative(other.scores, staggered.scores)).toBeLessThan(1e-4);
+      expect(staggered.counts).toEqual(estimateCounts(model.config, true, layoutOf(enc), settings));
+      expect(staggered.counts.backwardTokens).toBe(staggered.counts.backward);
     }
-    const T = encodePrompt(model.config, model.tokenizer, prompt, object).ids.length;
+  });
+
+  it('prompts run together score as each alone, and count the same work', async () => {
+    const cases = {
+      gpt2: [
+        { prompt: 'The capital of France is [MASK]', object: ' Parisian' },
+        { prompt: 'Paris is the capital of [MASK]', object: 'France' },
+      ],
+      bert: [
+        { prompt: fixtures.bert.prompt, object: 'Paris' },
+        { prompt: '法国的首都是[MASK]', object: '巴黎' },
+      ],
+    };
+    for (const [type, inputs] of Object.entries(cases) as [TinyModelType, PromptInput[]][]) {
+      const { model } = tinyModel(type, { numLayers: 2 });
+      const together = await attributeMany(model, inputs, { steps: 3 }, { maxRows: 2 * 5 });
+      for (const [i, { prompt, object }] of inputs.entries()) {
+        const alone = await attribute(model, prompt, object, { steps: 3 });
+        expect(worstRelative(together[i].scores, alone.scores)).toBeLessThan(1e-4);
+        expect(together[i].probability).toBeCloseTo(alone.probability, 6);
+        expect(together[i].counts).toEqual(alone.counts);
+      }
+    }
+  });
+
+  it('a causal path row carries one position through each block after its spawn', async () => {
+    const { model } = tinyModel('gpt2', { numLayers: 3 });
+    const steps = 4;
     const L = 3;
-    // Setup pass (prompt + T baseline rows), then L anchors + m rows spawned at each layer.
-    expect(staggered.counts.forward).toBe((1 + T) * L + L + (steps * L * (L + 1)) / 2);
-    expect(staggered.counts.backward).toBe(L + (steps * L * (L + 1)) / 2);
-    const shape = model.config;
-    expect(staggered.counts).toEqual(estimateCounts(shape, T, 1, { steps }));
-    expect(chunked.counts).toEqual(estimateCounts(shape, T, 1, { steps }, { maxRows: 7 }));
-    expect(perLayer.counts).toEqual(
-      estimateCounts(shape, T, 1, { steps }, { schedule: 'per-layer' }),
+    const { prompt, object } = fixtures.gpt2;
+    const enc = encodePrompt(model.config, model.tokenizer, prompt, object);
+    const T = enc.ids.length;
+    const r = await attribute(model, prompt, object, { steps });
+    // Path: m rows spawn in each block l and ride through blocks l..L-1, one position each.
+    const path = (steps * L * (L + 1)) / 2;
+    // Setup: the clean prompt (T positions) and the variant replacing token j (T - j positions).
+    const setup = L * (T + (T * (T + 1)) / 2);
+    expect(r.counts.forwardTokens).toBe(setup + path);
+    expect(r.counts.backwardTokens).toBe(path);
+    expect(r.counts.forward).toBe(L * (1 + T) + path);
+    expect(r.counts.backward).toBe(path);
+  });
+
+  it('GPT-2-small shape, 14 tokens: at least 8x fewer token-block evaluations than the full-row staggered schedule', () => {
+    const gpt2Small = {
+      numLayers: 12,
+      hiddenSize: 768,
+      intermediateSize: 3072,
+      vocabSize: 50257,
+      numHeads: 12,
+    };
+    const T = 14;
+    const L = 12;
+    const m = 20;
+    const causal = estimateCounts(gpt2Small, true, { tokens: T, slots: [T - 1] }, { steps: m });
+    // The staggered schedule with full rows (every row carries all T positions through every
+    // block), in one pass, its fewest: the setup's 1 + T rows, the anchor row, and m rows
+    // spawned in each block, forward; the anchor and the path rows backward.
+    const fullRows =
+      T * ((1 + T) * L + L + (m * L * (L + 1)) / 2) + T * (L + (m * L * (L + 1)) / 2);
+    const tokens = causal.forwardTokens + causal.backwardTokens;
+    expect(fullRows / tokens).toBeGreaterThanOrEqual(8);
+    const perLayer = estimateCounts(
+      gpt2Small,
+      true,
+      { tokens: T, slots: [T - 1] },
+      { steps: m },
+      { schedule: 'per-layer' },
     );
-    expect(staggered.counts.forward).toBeLessThan(perLayer.counts.forward);
+    expect((perLayer.forwardTokens + perLayer.backwardTokens) / tokens).toBeGreaterThanOrEqual(10);
   });
 
   it('12 layers: the staggered schedule needs at most 0.56x the per-layer forward evaluations', () => {
     // mBERT-base: the default memory budget splits the path into several passes.
-    const mbert = { numLayers: 12, hiddenSize: 768, intermediateSize: 3072, vocabSize: 119547 };
-    expect(defaultMaxRows(mbert, 12, 20)).toBeLessThan(1 + 12 * 20);
-    const staggered = estimateCounts(mbert, 12, 1, { steps: 20 });
-    const perLayer = estimateCounts(mbert, 12, 1, { steps: 20 }, { schedule: 'per-layer' });
+    const mbert = {
+      numLayers: 12,
+      hiddenSize: 768,
+      intermediateSize: 3072,
+      vocabSize: 119547,
+      numHeads: 12,
+    };
+    expect(defaultMaxRows(mbert, 12, 20)).toBeLessThan(12 * 20);
+    const prompt = { tokens: 12, slots: [6] };
+    const staggered = estimateCounts(mbert, false, prompt, { steps: 20 });
+    const perLayer = estimateCounts(mbert, false, prompt, { steps: 20 }, { schedule: 'per-layer' });
     expect(staggered.forward / perLayer.forward).toBeLessThanOrEqual(0.56);
   });
 });
@@ -185,6 +303,34 @@ describe('multi-token objects', () => {
       result.slots[0].probability * result.slots[1].probability,
       8,
     );
+  });
+
+  it('causal LM: each token attributed at the position that predicts it, maps averaged', async () => {
+    const { model, weights, config } = tinyModel('gpt2');
+    const prompt = 'The capital of France is [MASK]';
+    const result = await attribute(model, prompt, ' Parisian', { steps: 3 });
+    const enc = encodePrompt(config, model.tokenizer, prompt, ' Parisian');
+    expect(enc.slots.length).toBeGreaterThan(1);
+    const expected = new Float64Array(config.numLayers * config.intermediateSize);
+    for (const slot of enc.slots) {
+      const one = referenceAttribution(
+        config,
+        weights,
+        enc.ids,
+        slot.position,
+        slot.tokenId,
+        enc.baselineToken,
+        { method: 'amig', steps: 3, stage: 'post', causal: true },
+      );
+      one.forEach((v, i) => (expected[i] += v / enc.slots.length));
+    }
+    expectClose(result.scores, expected);
+    const logits = referenceForward(config, weights, enc.ids).logits;
+    const p = enc.slots.reduce(
+      (x, s) => x * probabilities(logits, config.vocabSize, s.position)[s.tokenId],
+      1,
+    );
+    expect(result.probability).toBeCloseTo(p, 8);
   });
 
   it('causal LM: teacher forcing predicts each token at the position before it', () => {

@@ -53,19 +53,19 @@ describe('footprint', () => {
       bytes: 4 * 100_000 * 2048,
       rowBytes: 4 * 2048,
     });
-    const counts = estimateCounts(mgpt, 16, 1, {});
+    const counts = estimateCounts(mgpt, true, { tokens: 16, slots: [15] }, {});
     expect(f.blockEvaluations).toBe(counts.forward + counts.backward);
   });
 
-  it('costs a map as its block evaluations, a backward one twice a forward one', () => {
+  it('costs a map as its token-block evaluations, a backward one twice a forward one', () => {
     const cfg = tinyConfig('gpt2', { numLayers: 2, hiddenSize: 8, intermediateSize: 12 });
     const T = 5;
     const f = footprint(cfg, { promptTokens: T, settings: { steps: 3 } });
-    const c = estimateCounts(cfg, T, 1, { steps: 3 });
+    const c = estimateCounts(cfg, true, { tokens: T, slots: [T - 1] }, { steps: 3 });
     // Per block: q, k, v, o (8 x 8 + 8 each), fc (8 x 12 + 12), proj (12 x 8 + 8), 2 x 2 LN.
     const blockValues = 4 * (64 + 8) + (96 + 12) + (96 + 8) + 4 * 8;
-    const perSample = 2 * T * blockValues + 4 * T * T * 8;
-    expect(f.flop).toBe(perSample * (c.forward + 2 * c.backward));
+    const perPosition = 2 * blockValues + 4 * T * 8;
+    expect(f.flop).toBe(perPosition * (c.forwardTokens + 2 * c.backwardTokens));
   });
 });
 

@@ -100,12 +100,15 @@ export function footprint(config: ModelConfig, opts: FootprintOptions = {}): Foo
 
   const settings = resolveSettings(opts.settings ?? {});
   const T = opts.promptTokens ?? TYPICAL_PROMPT_TOKENS;
-  const rows = defaultMaxRows(config, T, settings.steps);
+  // A causal model's path rows carry one position; a masked LM's all of them.
+  const causal = architectures[config.family].causal;
+  const rowPositions = causal ? 1 : T;
+  const rows = defaultMaxRows(config, rowPositions, settings.steps);
   const { hiddenSize: H, intermediateSize: F, vocabSize: V } = config;
-  const counts = estimateCounts(config, T, 1, settings);
-  // Per sample through one block: the matrix products (2 FLOP per multiply-add) and attention;
-  // a backward evaluation costs about twice its forward one.
-  const blockFlop = 2 * T * blockValues + 4 * T * T * H;
+  const counts = estimateCounts(config, causal, { tokens: T, slots: [T - 1] }, settings);
+  // Per position through one block: the matrix products (2 FLOP per multiply-add) and attention
+  // over up to T keys; a backward evaluation costs about twice its forward one.
+  const tokenBlockFlop = 2 * blockValues + 4 * T * H;
   return {
     parameters,
     stored16,
@@ -115,11 +118,11 @@ export function footprint(config: ModelConfig, opts: FootprintOptions = {}): Foo
     largestTable: { name: table.name, bytes: 4 * table.values, rowBytes: 4 * table.rowValues },
     blockWeightBytes: blockValues * bytesPerValue,
     tableWeightBytes: table.values * bytesPerValue,
-    workingBytes: rows * pathRowBytes(config, T),
-    largestWorkingTensor: 4 * rows * Math.max(T * F, T * 3 * H, V),
+    workingBytes: rows * pathRowBytes(config, rowPositions),
+    largestWorkingTensor: 4 * rows * Math.max(rowPositions * F, rowPositions * 3 * H, V),
     decodeBytes: sixteen ? 4 * blockValues + Math.min(4 * table.values, DECODE_BLOCK_BYTES) : 0,
     blockEvaluations: counts.forward + counts.backward,
-    flop: blockFlop * (counts.forward + 2 * counts.backward),
+    flop: tokenBlockFlop * (counts.forwardTokens + 2 * counts.backwardTokens),
   };
 }
 

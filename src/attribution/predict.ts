@@ -94,9 +94,7 @@ export async function predict(
     }
     const perPosition = new Map<number, Float32Array>();
     for (const p of positions) {
-      const onehot = new Float32Array(T);
-      onehot[p] = 1;
-      const lp = await exec.head(h, exec.input(onehot, [1, T]));
+      const lp = await exec.head(h, exec.oneHot(Array<number>(R).fill(p), T));
       perPosition.set(p, await exec.read(lp));
       exec.free(lp);
     }

@@ -61,7 +61,7 @@ const record: KnRecord = {
   tau: 0.3,
   p: 0.3,
   neurons: [{ layer: 1, unit: 2, score: 0.5, count: 1, stability: 1 }],
-  counts: { forward: 4, backward: 2 },
+  counts: { forward: 4, backward: 2, forwardTokens: 36, backwardTokens: 18 },
   warnings: [],
 };
 

@@ -17,6 +17,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AttributionResult } from '../attribution/attribute';
+import { noCounts } from '../model';
 import type {
   DatasetPrompt,
   DknRecord,
@@ -310,7 +311,8 @@ export class RunFolder {
       if (!r || r.type !== 'prompt' || r.text !== p.text || r.object !== p.object) return undefined;
       return {
         probability: r.probability,
-        counts: r.counts,
+        // Records written before token-block counts read as zero tokens.
+        counts: { ...noCounts(), ...r.counts },
         warnings: r.warnings,
         selected: r.selected,
       };

@@ -140,8 +140,36 @@ export class Graph {
   readonly outputs: GraphOutput[] = [];
   private nextId = 0;
   private readonly names = new Set<string>();
+  private rewriter: ((t: Tensor) => Tensor) | null = null;
 
   constructor(readonly name: string) {}
+
+  /**
+   * Builds with `rewriter` applied to every op output `body` makes (it returns the tensor to use
+   * in its place, or the tensor itself): how a backward pass recalls saved products.
+   */
+  rewriting<T>(rewriter: (t: Tensor) => Tensor, body: () => T): T {
+    if (this.rewriter) throw new Error(`graph ${this.name}: rewriting is already active`);
+    this.rewriter = rewriter;
+    try {
+      return body();
+    } finally {
+      this.rewriter = null;
+    }
+  }
+
+  /** An op output as the active rewriter has it (ops.ts calls this on every output). */
+  rewrite(t: Tensor): Tensor {
+    const r = this.rewriter;
+    if (!r) return t;
+    // The rewriter's own ops are not rewritten again.
+    this.rewriter = null;
+    try {
+      return r(t);
+    } finally {
+      this.rewriter = r;
+    }
+  }
 
   /**
    * A graph input. Named dims ('B', 'T') stay symbolic in the ONNX model. A float32 input may be
@@ -239,8 +267,11 @@ export class Graph {
   }
 }
 
-/** Tensors that `roots` depend on, each after its inputs. */
-export function topoOrder(roots: Tensor[]): Tensor[] {
+/**
+ * Tensors that `roots` depend on, each after its inputs. With `valuesOnly`, the dependencies of
+ * their values alone: inputs that only carry gradients (OpDef.gradientOnly) are left out.
+ */
+export function topoOrder(roots: Tensor[], valuesOnly = false): Tensor[] {
   const seen = new Set<Tensor>();
   const out: Tensor[] = [];
   // Iterative DFS: model graphs are deep enough to overflow recursion.
@@ -254,8 +285,12 @@ export function topoOrder(roots: Tensor[]): Tensor[] {
     if (seen.has(t)) continue;
     seen.add(t);
     stack.push([t, true]);
-    if (t.origin.kind === 'op')
-      for (const i of [...t.origin.node.inputs].reverse()) if (!seen.has(i)) stack.push([i, false]);
+    if (t.origin.kind === 'op') {
+      const { inputs, def } = t.origin.node;
+      const skip = valuesOnly ? (def.gradientOnly ?? []) : [];
+      for (let k = inputs.length - 1; k >= 0; k--)
+        if (!skip.includes(k) && !seen.has(inputs[k])) stack.push([inputs[k], false]);
+    }
   }
   return out;
 }

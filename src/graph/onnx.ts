@@ -152,7 +152,7 @@ export function toOnnx(graph: Graph): Uint8Array {
 
   const stored = new StoredInputs(e);
   const outputs = graph.outputs.map((o) => o.tensor);
-  for (const t of topoOrder(outputs)) emitTensor(e, t, initializers, stored);
+  for (const t of topoOrder(outputs, true)) emitTensor(e, t, initializers, stored);
 
   // Graph outputs get their own names through Identity, so one tensor may be output twice and
   // an input may be an output.

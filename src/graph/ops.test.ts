@@ -152,6 +152,46 @@ describe('op gradients match finite differences', () => {
   });
 });
 
+describe('ops that read saved values', () => {
+  it('recall gives the saved value forward and the gradient of the value it stands for', async () => {
+    const g = new Graph('recall');
+    const x = g.input('x', 'float32', [3]);
+    const saved = g.input('saved', 'float32', [3]);
+    const c = g.constant([1, 2, 3], [3]);
+    // d/dx sum(c * x^2) = 2 c x, whatever `saved` holds; the value is sum(c * saved).
+    const y = ops.recall(x.mul(x), saved).mul(c).sum();
+    const [dx] = g.grad(y, [x]);
+    g.output('y', y);
+    g.output('dx', dx);
+    const rt = createNodeRuntime({ threads: 1 });
+    const s = await rt.createSession(toOnnx(g));
+    const out = await s.run({
+      x: rt.tensor(Float32Array.of(1, -2, 0.5), [3]),
+      saved: rt.tensor(Float32Array.of(10, 20, 30), [3]),
+    });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([10 + 40 + 90]);
+    expect(Array.from(out.dx.data as Float32Array)).toEqual([2, -8, 3]);
+  });
+
+  it('gatherND reads (row, position) pairs', async () => {
+    const g = new Graph('gather_nd');
+    const data = g.input('data', 'float32', [2, 3, 2]);
+    const at = g.input('at', 'int64', ['N', 2]);
+    g.output('out', ops.gatherND(data, at));
+    const rt = createNodeRuntime({ threads: 1 });
+    const s = await rt.createSession(toOnnx(g));
+    const out = await s.run({
+      data: rt.tensor(
+        Float32Array.from({ length: 12 }, (_, i) => i),
+        [2, 3, 2],
+      ),
+      at: rt.tensor(BigInt64Array.of(1n, 2n, 0n, 1n), [2, 2]),
+    });
+    expect(out.out.dims).toEqual([2, 2]);
+    expect(Array.from(out.out.data as Float32Array)).toEqual([10, 11, 2, 3]);
+  });
+});
+
 describe('graph builder', () => {
   it('the checker fails a gradient that disagrees with the values', async () => {
     // Guards against a checker that passes everything: the value is x^3 + x^2 but the

@@ -32,6 +32,11 @@ export interface Emitter {
 export interface OpDef<A> {
   /** The ONNX op type it mainly emits (also used to name its outputs). */
   onnx: string;
+  /**
+   * Inputs that only carry a gradient: the op's value does not read them, so the ONNX model
+   * computes them only where something else needs their value (see `recall`).
+   */
+  gradientOnly?: readonly number[];
   infer(inputs: readonly Tensor[], attrs: A): { dtype: DType; shape: Dim[] };
   emit(e: Emitter, inputs: string[], output: string, attrs: A, tensors: readonly Tensor[]): void;
   /**
@@ -61,7 +66,8 @@ export interface OpDef<A> {
 
 function apply<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
   const { dtype, shape } = def.infer(inputs, attrs);
-  return inputs[0].graph.apply(def as OpDef<never>, inputs, attrs, dtype, shape);
+  const g = inputs[0].graph;
+  return g.rewrite(g.apply(def as OpDef<never>, inputs, attrs, dtype, shape));
 }
 
 function lift(x: Tensor | number, like: Tensor): Tensor {
@@ -790,3 +796,41 @@ const StopGradient: OpDef<void> = {
 };
 /** The same values, through which no gradient flows. */
 export const stopGradient = (x: Tensor) => apply(StopGradient, [x], undefined);
+
+const Recall: OpDef<void> = {
+  onnx: 'Identity',
+  gradientOnly: [0],
+  infer: ([x, saved]) => {
+    if (x.dtype !== saved.dtype || x.rank !== saved.rank)
+      throw new Error(`recall: ${saved} cannot stand for ${x}`);
+    return { dtype: x.dtype, shape: [...x.shape] };
+  },
+  // Forward: the saved value. Backward: the identity into x (x's own value is never read).
+  emit: (e, [, saved], out) => e.node('Identity', [saved], [out]),
+  vjp: (g) => [g, null],
+};
+/**
+ * `x`'s value as saved by an earlier run (a graph input), with the gradient flowing into `x` as
+ * if it had been computed here. A backward pass that recalls the products of its forward pass
+ * does not recompute them: the ONNX model computes `x` only if some other node reads it.
+ */
+export const recall = (x: Tensor, saved: Tensor) => apply(Recall, [x, saved], undefined);
+
+const GatherND: OpDef<void> = {
+  onnx: 'GatherND',
+  infer: ([data, idx]) => {
+    const k = idx.shape[idx.rank - 1];
+    if (idx.dtype !== 'int64' || typeof k !== 'number' || k > data.rank)
+      throw new Error(
+        `gatherND: indices ${idx} must be int64 with a fixed last axis <= ${data.rank}`,
+      );
+    return { dtype: data.dtype, shape: [...idx.shape.slice(0, -1), ...data.shape.slice(k)] };
+  },
+  emit: (e, ins, out) => e.node('GatherND', ins, [out]),
+};
+/**
+ * data[i_0, .., i_(k-1)] for each index tuple in the last axis of `indices` (ONNX GatherND): e.g.
+ * the rows [b, t] of a [B, T, F] tensor. It reads values for the host; it has no gradient.
+ */
+export const gatherND = (data: Tensor, indices: Tensor) =>
+  apply(GatherND, [data, indices], undefined);

@@ -1,5 +1,15 @@
 // The device model: weights on the runtime's device, sessions for the graphs, and runs.
-export { Executor, type BlockCounts, type RunContext } from './executor';
+export {
+  Executor,
+  addCounts,
+  type AttentionFeeds,
+  noCounts,
+  type BlockCounts,
+  type PastFeeds,
+  type RunContext,
+  type SetupResult,
+  type SpawnFeeds,
+} from './executor';
 export {
   DECODE_BLOCK_BYTES,
   WeightCollector,

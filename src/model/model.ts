@@ -19,7 +19,8 @@ import type { ModelConfig } from '../weights/types';
 
 export type { TapMode } from '../arch';
 
-export type Sessions = { [K in keyof ModelGraphs]: InferenceSession };
+/** Sessions of the graphs the model's family needs (see graphNames). */
+export type Sessions = { [K in keyof ModelGraphs]?: InferenceSession };
 
 /**
  * Device tensors by graph input name: a weight stored at 16 bits or in row blocks is several

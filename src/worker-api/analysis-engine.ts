@@ -6,7 +6,7 @@
  * active every call gets a fresh in-memory store instead: results of the edited model are never
  * kept, and nothing kept for the model is reused.
  */
-import { type AttributionResult, attribute } from '../attribution/attribute';
+import { type AttributionResult, attribute, layoutOf } from '../attribution/attribute';
 import type { Model } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import { type AttributionSettings, settingsKey } from '../attribution/settings';
@@ -485,8 +485,8 @@ class Cost {
     const est = estimatePrompt(
       this.b,
       this.model.config,
-      enc.ids.length,
-      enc.slots.length,
+      this.model.arch.causal,
+      layoutOf(enc),
       settings,
     );
     this.blocks += est.counts.forward + est.counts.backward;

@@ -5,16 +5,11 @@
  */
 import {
   type ModelShape,
-  type Schedule,
+  type PromptLayout,
   type ScheduleOptions,
-  estimateCounts,
-} from '../attribution/attribute';
-import {
-  type AttributionMethod,
-  type AttributionSettings,
-  resolveSettings,
-  takesSteps,
-} from '../attribution/settings';
+  planRun,
+} from '../attribution/schedule';
+import type { AttributionSettings } from '../attribution/settings';
 import { type BlockCounts, Executor, type Model } from '../model';
 import type { Benchmark } from './api';
 
@@ -69,7 +64,7 @@ export async function benchmarkModel(
       exec.free(out.gH, out.gTap);
     });
     const headSeconds = await timed(async () => {
-      const out = await exec.headVjp(h, ctx.tapPos, objects);
+      const out = await exec.headVjp(h, exec.oneHot(Array<number>(R).fill(T - 1), T), objects);
       await exec.read(out.prob);
       exec.free(out.prob, out.gH);
     });
@@ -87,34 +82,27 @@ export async function benchmarkModel(
   }
 }
 
-/** Rows that go through the head in one attribution of one object token. */
-function headRows(
-  layers: number,
-  method: AttributionMethod,
-  steps: number,
-  schedule: Schedule,
-): number {
-  if (!takesSteps(method)) return 1;
-  if (schedule === 'per-layer') return layers * (1 + steps);
-  return 1 + layers * steps;
-}
-
-/** Block evaluations and seconds for one prompt of `tokens` tokens and `passes` object tokens. */
+/**
+ * Block evaluations, token-block evaluations and seconds for one prompt: the engine's own plan
+ * of the run (every call it will make), priced per position through a block and per head row.
+ */
 export function estimatePrompt(
   b: Benchmark,
   shape: ModelShape,
-  tokens: number,
-  passes: number,
+  causal: boolean,
+  prompt: PromptLayout,
   settings: Partial<AttributionSettings>,
   opts: ScheduleOptions = {},
 ): { counts: BlockCounts; seconds: number } {
-  const schedule = opts.schedule ?? 'staggered';
-  const { method, steps } = resolveSettings(settings);
-  const counts = estimateCounts(shape, tokens, passes, settings, { ...opts, schedule });
-  // Block cost grows with the tokens each sample carries; the head reads one position per row.
-  const scale = tokens / b.tokens;
+  const plan = planRun(shape, causal, [prompt], settings, opts);
+  const counts = plan.counts[0];
+  const headRows = plan.calls
+    .filter((c) => c.graph === 'head' || c.graph === 'headVjp')
+    .reduce((n, c) => n + c.rows, 0);
+  // The benchmark times rows of b.tokens positions: a position through a block costs 1/b.tokens.
   const seconds =
-    scale * (counts.forward * b.forwardSeconds + counts.backward * b.backwardSeconds) +
-    passes * headRows(shape.numLayers, method, steps, schedule) * b.headSeconds;
+    (counts.forwardTokens * b.forwardSeconds + counts.backwardTokens * b.backwardSeconds) /
+      b.tokens +
+    headRows * b.headSeconds;
   return { counts, seconds };
 }

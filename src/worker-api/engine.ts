@@ -4,8 +4,13 @@
  * `Runtime` (onnxruntime-web in the worker, onnxruntime-node in tests). Model files come from
  * a `SourceFactory`, so Node tests load from memory and the worker from URLs, the Hub or files.
  */
-import { type AttributionResult, type BlockProgress, attribute } from '../attribution/attribute';
-import { type Model, loadModel } from '../model';
+import {
+  type AttributionResult,
+  type BlockProgress,
+  attribute,
+  layoutOf,
+} from '../attribution/attribute';
+import { type Model, addCounts, loadModel, noCounts } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import { type PromotedToken, ValueProjector } from '../analysis/projection';
@@ -213,8 +218,8 @@ export class Engine implements Serves<EngineCall> {
         const est = estimatePrompt(
           benchmark,
           model.config,
-          enc.ids.length,
-          enc.slots.length,
+          model.arch.causal,
+          layoutOf(enc),
           settings,
         );
         return {
@@ -234,10 +239,7 @@ export class Engine implements Serves<EngineCall> {
       total: {
         prompts: ok.length,
         passes: ok.reduce((s, i) => s + i.passes, 0),
-        counts: {
-          forward: ok.reduce((s, i) => s + i.counts.forward, 0),
-          backward: ok.reduce((s, i) => s + i.counts.backward, 0),
-        },
+        counts: ok.reduce((sum, i) => addCounts(sum, i.counts), noCounts()),
         seconds: ok.reduce((s, i) => s + i.seconds, 0),
       },
       benchmark,

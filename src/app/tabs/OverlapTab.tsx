@@ -94,8 +94,13 @@ export function OverlapTab(props: TabBase & { fact: Fact; control: OverlapContro
         </p>
         {estimate.phase === 'ready' && (
           <p className="note" data-testid="analysis-estimate">
-            About {formatCount(estimate.estimate.total.counts.forward)} forward and{' '}
-            {formatCount(estimate.estimate.total.counts.backward)} backward block evaluations,{' '}
+            About{' '}
+            {formatCount(
+              estimate.estimate.total.counts.forwardTokens +
+                estimate.estimate.total.counts.backwardTokens,
+            )}{' '}
+            token-block evaluations in {formatCount(estimate.estimate.total.counts.forward)} forward
+            and {formatCount(estimate.estimate.total.counts.backward)} backward block evaluations,{' '}
             <strong>{formatSeconds(estimate.estimate.total.seconds)}</strong> on {backendName(info)}{' '}
             here.
           </p>
