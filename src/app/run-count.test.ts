@@ -21,7 +21,7 @@ const ok: PromptEstimate = {
   ok: true,
   tokens: 8,
   passes: 1,
-  counts: { forward: 10, backward: 10 },
+  counts: { forward: 10, backward: 10, forwardTokens: 80, backwardTokens: 80 },
   seconds: 1,
   warnings: [],
 };
