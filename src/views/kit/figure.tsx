@@ -79,6 +79,10 @@ export function Figure({
   label: string;
   children: ReactNode;
 }) {
+  // Whole pixels: a layout may compute fractional sizes, and an export at twice the size must be
+  // exactly twice the figure.
+  width = Math.ceil(width);
+  height = Math.ceil(height);
   return (
     <svg
       xmlns="http://www.w3.org/2000/svg"
