@@ -235,6 +235,7 @@ export function App() {
           onLoad={pick}
           float32As16={!!state.float32As16}
           onFloat32As16={(on) => dispatch({ type: 'float32As16', on })}
+          threads={engine.state.phase === 'starting' ? undefined : engine.state.info?.threads}
         />
         {info && edited && (
           <p className="banner note" role="status" data-testid="edit-banner">

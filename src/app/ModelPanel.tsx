@@ -7,6 +7,10 @@ import { type ModelRef, modelLabel, parseHubRef, sameModel } from '../weights';
 import type { LoadEvent, ModelInfo } from '../worker-api';
 import type { BundledModel } from './bundled';
 import { errorText } from './errors';
+import { HubModelList } from './HubModelList';
+import { HubTokenField } from './HubTokenField';
+import { HUB_MODELS } from './hub-models';
+import { readHubToken } from './hub-token';
 import { formatAssessment, formatBytes, formatCount, formatSeconds, formatWeights } from './format';
 import { type PickedFolder, folderFromDrop, folderFromInput } from './picked-files';
 import type { ModelControl } from './useModel';
@@ -116,11 +120,18 @@ function Status({
 function HubPicker({
   control,
   onLoad,
+  id,
+  setId,
+  tokenKept,
 }: {
   control: ModelControl;
   onLoad: (ref: ModelRef) => void;
+  /** The Hub id box, which the list of supported models fills too. */
+  id: string;
+  setId: (id: string) => void;
+  tokenKept: boolean;
 }) {
-  const [id, setId] = useState('');
+  const gated = HUB_MODELS.find((m) => m.gated && m.id === id.trim());
   // What the model takes, read before its download (config.json and the checkpoint's size).
   const [check, setCheck] = useState<{ id: string; lines?: string[]; error?: string }>();
   const submit = (e: FormEvent) => {
@@ -158,6 +169,12 @@ function HubPicker({
           Download and load
         </button>
       </form>
+      {gated && !tokenKept && (
+        <p className="note" role="status" data-testid="hub-gated">
+          {gated.title} is gated: request access on its model page on huggingface.co, then paste a
+          Hugging Face access token below.
+        </p>
+      )}
       {check && (
         <div className="note" data-testid="hub-assessment" aria-live="polite">
           {!check.lines && !check.error && <p>Reading the size of {check.id}…</p>}
@@ -275,6 +292,7 @@ export function ModelPanel({
   onLoad,
   float32As16,
   onFloat32As16,
+  threads = 1,
 }: {
   control: ModelControl;
   bundled: BundledModel[] | undefined;
@@ -284,7 +302,11 @@ export function ModelPanel({
   onLoad: (ref: ModelRef, folder?: PickedFolder) => void;
   float32As16: boolean;
   onFloat32As16: (on: boolean) => void;
+  /** The engine's WASM threads, for the listed models' times. */
+  threads?: number;
 }) {
+  const [hubId, setHubId] = useState('');
+  const [tokenKept, setTokenKept] = useState(() => !!readHubToken());
   return (
     <section className="panel" aria-labelledby="model-heading" data-testid="model-panel">
       <h2 id="model-heading">1 · Model</h2>
@@ -312,9 +334,20 @@ export function ModelPanel({
             );
           })}
         </fieldset>
-        <HubPicker control={control} onLoad={onLoad} />
+        <HubPicker
+          control={control}
+          onLoad={onLoad}
+          id={hubId}
+          setId={setHubId}
+          tokenKept={tokenKept}
+        />
         <FolderPicker onFolder={(f) => onLoad({ kind: 'files', label: f.label }, f)} />
       </div>
+      <fieldset className="model-source hub-list">
+        <legend>Supported Hub models</legend>
+        <HubModelList threads={threads} float32As16={float32As16} onChoose={setHubId} />
+        <HubTokenField kept={tokenKept} onChange={setTokenKept} />
+      </fieldset>
       <PrecisionSetting on={float32As16} onChange={onFloat32As16} />
       <Status control={control} starting={starting} onLoad={onLoad} />
     </section>

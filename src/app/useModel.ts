@@ -11,6 +11,7 @@ import {
   newRunId,
 } from '../worker-api';
 import { errorText, isAbort } from './errors';
+import { readHubToken } from './hub-token';
 import type { PickedFolder } from './picked-files';
 
 export type ModelStatus =
@@ -38,6 +39,11 @@ export interface ModelControl {
 }
 
 function requestFor(ref: ModelRef, float32As16: boolean, folder?: PickedFolder): ModelRequest {
+  if (ref.kind === 'hub') {
+    // Read at each request: a token pasted or forgotten applies to the next download.
+    const hubToken = readHubToken();
+    return { ...ref, float32As16, ...(hubToken ? { hubToken } : {}) };
+  }
   if (ref.kind !== 'files') return { ...ref, float32As16 };
   if (!folder) throw new Error('a local model needs its files');
   return { kind: 'files', label: folder.label, files: folder.files, float32As16 };

@@ -293,9 +293,9 @@ describe('UrlSource', () => {
         'config.json); check the model id, e.g. "google-bert/bert-base-multilingual-cased".',
     );
     expect((await open('meta/gated')).message).toBe(
-      '"meta/gated" is a gated or private model (HTTP 401 for config.json); this app downloads ' +
-        'without logging in, so request access on its model page, download the files yourself and ' +
-        'open the folder instead.',
+      '"meta/gated" is a gated or private model (HTTP 401 for config.json): request access on its ' +
+        'model page, then paste a Hugging Face access token in "Hugging Face token" and try again ' +
+        '(or download the files yourself and open the folder).',
     );
     expect((await open('org/forbidden')).message).toMatch(
       /^"org\/forbidden" is a gated or private model \(HTTP 403/,

@@ -11,6 +11,11 @@ export interface UrlSourceOptions {
   /** Download progress of each file, from its body as it is read. */
   onProgress?: (p: LoadProgress) => void;
   fetch?: typeof fetch;
+  /**
+   * A Hugging Face access token (for gated and private models): sent as `Authorization: Bearer`
+   * on requests to the Hub's origin only, never to any other host.
+   */
+  token?: string;
 }
 
 export interface CachedModel {
@@ -57,7 +62,9 @@ export class UrlSource implements ModelSource {
     this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
     this.hub = this.baseUrl.startsWith(`${HUB_URL}/`);
     // A bare `fetch` stored on an object throws "Illegal invocation" in browsers.
-    this.fetch = opts.fetch ?? ((input, init) => fetch(input, init));
+    const plain = opts.fetch ?? ((input, init) => fetch(input, init));
+    const token = opts.token?.trim();
+    this.fetch = token ? (input, init) => plain(input, withHubToken(input, init, token)) : plain;
   }
 
   urlOf(name: string): string {
@@ -294,11 +301,18 @@ export class UrlSource implements ModelSource {
       message =
         `"${this.id}" was not found on the Hugging Face Hub, or it is private (HTTP ${status} for ` +
         `${name}); check the model id, e.g. "google-bert/bert-base-multilingual-cased".`;
+    } else if ((status === 401 || status === 403) && this.hub && !this.opts.token?.trim()) {
+      message =
+        `"${this.id}" is a gated or private model (HTTP ${status} for ${name}): request access on ` +
+        `its model page, then paste a Hugging Face access token in "Hugging Face token" and try ` +
+        `again (or download the files yourself and open the folder).`;
     } else if (status === 401 || status === 403) {
       message =
-        `"${this.id}" is a gated or private model (HTTP ${status} for ${name}); this app downloads ` +
-        `without logging in, so request access on its model page, download the files yourself ` +
-        `and open the folder instead.`;
+        `"${this.id}" is a gated or private model (HTTP ${status} for ${name}) and ` +
+        (this.hub
+          ? `the Hugging Face token given has no access to it: request access on its model page, ` +
+            `or paste a token of an account that has it.`
+          : `this host needs a login; download the files yourself and open the folder instead.`);
     } else {
       message =
         `${name} of "${this.id}" could not be downloaded: ${url} answered HTTP ` +
@@ -325,6 +339,19 @@ export class UrlSource implements ModelSource {
       name,
     );
   }
+}
+
+/** The request's init with the token added, when the request goes to the Hub's origin. */
+function withHubToken(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  token: string,
+): RequestInit | undefined {
+  const url = input instanceof Request ? input.url : String(input);
+  if (new URL(url).origin !== new URL(HUB_URL).origin) return init;
+  const headers = new Headers(init?.headers);
+  headers.set('Authorization', `Bearer ${token}`);
+  return { ...init, headers };
 }
 
 async function readBody(body: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {

@@ -111,6 +111,11 @@ export type ModelRequest = ModelRef & {
   files?: File[];
   /** Round float32 weights to 16 bits (the "load float32 weights as 16-bit" setting). */
   float32As16?: boolean;
+  /**
+   * The user's Hugging Face token (gated models), for Hub requests only; never part of a
+   * ModelRef, a link or a result.
+   */
+  hubToken?: string;
 };
 
 /** A loaded model, as the UI shows it and as results are keyed by. */

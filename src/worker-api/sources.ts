@@ -50,6 +50,7 @@ export async function openSource(request: ModelRequest, opts: SourceOptions): Pr
         cache: await opts.openCache?.(),
         onProgress: opts.onDownload,
         fetch: opts.fetch,
+        token: request.hubToken,
       });
     case 'files':
       if (!request.files)
