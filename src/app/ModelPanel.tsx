@@ -150,7 +150,7 @@ function HubPicker({
   return (
     <fieldset className="model-source">
       <legend>Hugging Face Hub</legend>
-      <form onSubmit={submit} className="row">
+      <form onSubmit={submit} className="row wrap hub-form">
         <label className="grow">
           Model id
           <input
