@@ -21,7 +21,15 @@ export interface KnowledgeNeuronListProps {
   onSelectNeuron?: (layer: number, unit: number) => void;
   /** Rows shown before "Show all" (12). */
   limit?: number;
+  /**
+   * Of a paraphrase-refined map: how many paraphrases there are. Adds a column with how many of
+   * their sets hold each neuron (the neurons' `count`).
+   */
+  paraphrases?: number;
 }
+
+const countOf = (n: ScoredNeuron): number | undefined =>
+  'count' in n && typeof n.count === 'number' ? n.count : undefined;
 
 export function KnowledgeNeuronList({
   language,
@@ -31,6 +39,7 @@ export function KnowledgeNeuronList({
   selected,
   onSelectNeuron,
   limit = 12,
+  paraphrases,
 }: KnowledgeNeuronListProps) {
   const [expanded, setExpanded] = useState(false);
   const rows = expanded ? neurons : neurons.slice(0, limit);
@@ -40,6 +49,7 @@ export function KnowledgeNeuronList({
         <caption>
           {language}: {formatCount(neurons.length)} knowledge neuron
           {neurons.length === 1 ? '' : 's'}
+          {paraphrases !== undefined && `, refined over ${paraphrases} paraphrases`}
         </caption>
         {rows.length > 0 && (
           <thead>
@@ -47,6 +57,11 @@ export function KnowledgeNeuronList({
               <th scope="col">neuron</th>
               <th scope="col">score</th>
               <th scope="col">of max</th>
+              {paraphrases !== undefined && (
+                <th scope="col" title="How many of the paraphrases' sets hold the neuron">
+                  paraphrases
+                </th>
+              )}
               {shared && <th scope="col">shared</th>}
             </tr>
           </thead>
@@ -64,6 +79,11 @@ export function KnowledgeNeuronList({
                   <ValueBar value={n.score} extent={[0, maxScore]} width={56} />{' '}
                   {Math.round((n.score / maxScore) * 100)}%
                 </td>
+                {paraphrases !== undefined && (
+                  <td className="kn-num" data-testid="kn-stability">
+                    {countOf(n) ?? '?'} of {paraphrases}
+                  </td>
+                )}
                 {shared && (
                   <td>{shared.has(key) && <span className="kn-badge">all languages</span>}</td>
                 )}

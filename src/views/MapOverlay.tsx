@@ -45,8 +45,10 @@ export function MapOverlay({
 }) {
   const { threshold, domain } = model;
   const legend = layout.legend;
-  const key =
-    threshold === undefined
+  const { refined } = model;
+  const key = refined
+    ? `paraphrase-refined knowledge neurons, in more than p = ${refined.p} of ${refined.paraphrases} paraphrases’ sets at τ = ${tau}: ${formatCount(model.neurons.length)}`
+    : threshold === undefined
       ? `no positive score: no knowledge neurons at τ = ${tau}`
       : `knowledge neurons, score > τ × max = ${formatScore(threshold)} (τ = ${tau}): ${formatCount(model.neurons.length)}`;
   return (

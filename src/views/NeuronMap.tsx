@@ -27,7 +27,7 @@ import { MAX_MARKERS, type MapModel } from './mapModel';
 import { MapOverlay } from './MapOverlay';
 import { useControllable } from './useControllable';
 import { Overview } from './Overview';
-import type { ColorTransform, Neuron, NeuronMapData, UnitRange } from './types';
+import type { ColorTransform, Neuron, NeuronMapData, RefinedSelection, UnitRange } from './types';
 
 export interface NeuronMapProps {
   map: NeuronMapData;
@@ -44,6 +44,8 @@ export interface NeuronMapProps {
   onSelectNeuron?: (layer: number, unit: number) => void;
   /** Width in CSS pixels (720). */
   width?: number;
+  /** A paraphrase-refined map's neurons: they replace the map's own at tau. */
+  refined?: RefinedSelection;
 }
 
 /**
@@ -70,6 +72,7 @@ export function NeuronMap({
   selected,
   onSelectNeuron,
   width = 720,
+  refined,
 }: NeuronMapProps) {
   const [rawRange, setRawRange] = useControllable(controlledRange, onRangeChange, () =>
     fullRange(map.units),
@@ -87,8 +90,8 @@ export function NeuronMap({
     [map, start, end, columns],
   );
   const neurons = useMemo(
-    () => knowledgeNeurons(map.scores, map.layers, map.units, tau),
-    [map, tau],
+    () => refined?.neurons ?? knowledgeNeurons(map.scores, map.layers, map.units, tau),
+    [map, tau, refined],
   );
   const knKeys = useMemo(
     () => new Set(neurons.map((n) => n.layer * map.units + n.unit)),
@@ -100,8 +103,9 @@ export function NeuronMap({
     range,
     binned,
     neurons,
-    threshold: max > 0 ? tau * max : undefined,
+    threshold: !refined && max > 0 ? tau * max : undefined,
     domain: colorDomain,
+    refined,
   };
 
   const [hover, setHover] = useState<Probe | null>(null);
@@ -212,7 +216,8 @@ export function NeuronMap({
         aria-roledescription="neuron map"
         aria-label={
           `Neuron map, ${language}: ${map.layers} layers × ${formatCount(map.units)} units, ` +
-          `${formatCount(neurons.length)} knowledge neurons at τ = ${tau}`
+          `${formatCount(neurons.length)} knowledge neurons at τ = ${tau}` +
+          (refined ? `, paraphrase-refined at p = ${refined.p}` : '')
         }
         aria-describedby={helpId}
         data-testid="map-stage"

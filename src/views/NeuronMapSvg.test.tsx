@@ -88,6 +88,30 @@ describe('NeuronMapSvg', () => {
     expect(rings(1)).toBe(0);
   });
 
+  it('rings a paraphrase-refined selection instead, faded by stability, and says so', () => {
+    const refined = {
+      p: 0.5,
+      paraphrases: 3,
+      neurons: [
+        { layer: 3, unit: 5, score: 1, count: 3, stability: 1 },
+        { layer: 0, unit: 0, score: 0.3, count: 2, stability: 2 / 3 },
+      ],
+    };
+    const svg = renderToStaticMarkup(
+      <NeuronMapSvg map={map} language="en" tau={0.3} refined={refined} />,
+    );
+    const markers = group(svg, 'markers');
+    // The refined two, not the map's own three at tau.
+    expect(count(markers, /<circle/g) / 2).toBe(2);
+    expect(markers).toContain('data-stability="1"');
+    expect(markers).toMatch(/opacity="0\.66+7?"/);
+    expect(svg).toContain('paraphrase-refined, p = 0.5: 2 knowledge neurons');
+    expect(svg).toContain('2 knowledge neurons in more than 50 % of the 3');
+    expect(svg).toContain('Ring opacity: the share of the paraphrases whose set holds the neuron.');
+    // No single cut on the shown map: the legend has no τ × max mark.
+    expect(svg).not.toContain('>τ × max<');
+  });
+
   it('has a legend with ticks, the threshold and the method', () => {
     expect(markup).toContain('Attribution score (AMIG)');
     for (const tick of ['−1', '−0.5', '>0<', '0.5', '>1<']) expect(markup).toContain(tick);

@@ -9,7 +9,14 @@ import { RULE } from './kit/style';
 import { type MapLayout, mapLayout } from './layout';
 import { type MapModel, captionLines, mapModel } from './mapModel';
 import { MapOverlay } from './MapOverlay';
-import type { ColorTransform, NeuronMapData, Neuron, ScaleMode, UnitRange } from './types';
+import type {
+  ColorTransform,
+  NeuronMapData,
+  Neuron,
+  RefinedSelection,
+  ScaleMode,
+  UnitRange,
+} from './types';
 
 export interface NeuronMapSvgProps {
   map: NeuronMapData;
@@ -27,6 +34,8 @@ export interface NeuronMapSvgProps {
   selected?: Neuron | null;
   /** Leave out the caption (when a figure of several maps has one of its own). */
   caption?: boolean;
+  /** A paraphrase-refined map's neurons (they replace the map's own at tau). */
+  refined?: RefinedSelection;
 }
 
 export const DEFAULT_MAX_COLUMNS = 1024;
@@ -47,6 +56,7 @@ export function prepareMap(props: NeuronMapSvgProps): PreparedMap {
     domain,
     range,
     maxColumns: props.maxColumns ?? DEFAULT_MAX_COLUMNS,
+    refined: props.refined,
   });
   const lines =
     props.caption === false
@@ -93,8 +103,14 @@ const STACK_GAP = 20;
 export function NeuronMapsSvg({
   maps,
   ...shared
-}: Omit<NeuronMapSvgProps, 'map' | 'language' | 'tau' | 'domain'> & {
-  maps: { map: NeuronMapData; language: string; tau: number; domain?: number }[];
+}: Omit<NeuronMapSvgProps, 'map' | 'language' | 'tau' | 'domain' | 'refined'> & {
+  maps: {
+    map: NeuronMapData;
+    language: string;
+    tau: number;
+    domain?: number;
+    refined?: RefinedSelection;
+  }[];
 }) {
   const prepared = maps.map((m) => prepareMap({ ...shared, ...m }));
   const width = Math.max(0, ...prepared.map((p) => p.layout.width));

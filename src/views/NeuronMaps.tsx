@@ -75,7 +75,9 @@ export function NeuronMaps({
   const perLanguage = useMemo(
     () =>
       maps.map((m) => ({
-        neurons: knowledgeNeurons(m.map.scores, m.map.layers, m.map.units, m.tau),
+        neurons: m.refined
+          ? [...m.refined.neurons]
+          : knowledgeNeurons(m.map.scores, m.map.layers, m.map.units, m.tau),
         max: maxScore(m.map.scores),
       })),
     [maps],
@@ -89,7 +91,13 @@ export function NeuronMaps({
   );
   const sharedKeys = useMemo(() => new Set(shared.map(neuronKey)), [shared]);
   const exportMaps = () =>
-    maps.map((m, i) => ({ map: m.map, language: m.language, tau: m.tau, domain: domains[i] }));
+    maps.map((m, i) => ({
+      map: m.map,
+      language: m.language,
+      tau: m.tau,
+      domain: domains[i],
+      refined: m.refined,
+    }));
   const first = maps[0];
   if (!first) return null;
 
@@ -180,6 +188,7 @@ export function NeuronMaps({
                 neurons={perLanguage[i].neurons}
                 maxScore={perLanguage[i].max}
                 shared={maps.length > 1 ? sharedKeys : undefined}
+                paraphrases={m.refined?.paraphrases}
                 selected={selected}
                 onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
               />

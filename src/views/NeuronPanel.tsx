@@ -16,6 +16,11 @@ export interface NeuronFactScore {
   /** The map's maximum score and tau: when both are given, the row says if this is a KN. */
   maxScore?: number;
   tau?: number;
+  /**
+   * Of a paraphrase-refined map: how many of the paraphrases' sets at tau hold the neuron, and
+   * whether the refinement at share p kept it (this replaces the one-map test above).
+   */
+  stability?: { count: number; paraphrases: number; kept: boolean; p: number };
 }
 
 export interface TokenLogit extends TokenLike {
@@ -93,7 +98,15 @@ export function NeuronPanel({
                     <ValueBar value={s.score} extent={extent} />
                   </td>
                   <td>
-                    {isKnowledge(s) ? (
+                    {s.stability ? (
+                      <span
+                        className={s.stability.kept ? 'kn-badge' : 'kn-muted'}
+                        data-testid="neuron-stability"
+                      >
+                        {s.stability.kept ? 'yes' : 'no'}, in {s.stability.count} of{' '}
+                        {s.stability.paraphrases} paraphrases (p = {s.stability.p}, τ = {s.tau})
+                      </span>
+                    ) : isKnowledge(s) ? (
                       <span className="kn-badge">yes, τ = {s.tau}</span>
                     ) : s.tau !== undefined && s.maxScore !== undefined ? (
                       <span className="kn-muted">no</span>

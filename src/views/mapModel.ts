@@ -6,7 +6,7 @@
 import { maxAbs, maxScore } from './color';
 import { formatCount, formatProbability, formatScore, methodLabel } from './format';
 import { type BinnedMap, binUnits, clampRange, fullRange, knowledgeNeurons } from './grid';
-import type { NeuronMapData, ScoredNeuron, ScaleMode, UnitRange } from './types';
+import type { NeuronMapData, RefinedSelection, ScoredNeuron, ScaleMode, UnitRange } from './types';
 
 /** More markers than this stop telling anything (tau near 0): the strongest are drawn. */
 export const MAX_MARKERS = 300;
@@ -18,15 +18,18 @@ export interface MapOptions {
   range?: UnitRange;
   /** Columns available (plot width in pixels for the canvas, a cap for the SVG). */
   maxColumns: number;
+  /** A paraphrase-refined map's neurons, which replace the map's own at tau. */
+  refined?: RefinedSelection;
 }
 
 export interface MapModel {
   range: UnitRange;
   binned: BinnedMap;
-  /** Knowledge neurons at tau, strongest first. */
-  neurons: ScoredNeuron[];
-  /** tau x max; undefined when no score is positive. */
+  /** Knowledge neurons at tau (or the refined ones), strongest first. */
+  neurons: readonly ScoredNeuron[];
+  /** tau x max; undefined when no score is positive or the neurons are refined (no one cut). */
   threshold: number | undefined;
+  refined?: RefinedSelection;
   domain: number;
 }
 
@@ -36,9 +39,10 @@ export function mapModel(map: NeuronMapData, opts: MapOptions): MapModel {
   return {
     range,
     binned: binUnits(map.scores, map.layers, map.units, range, opts.maxColumns),
-    neurons: knowledgeNeurons(map.scores, map.layers, map.units, opts.tau),
-    threshold: max > 0 ? opts.tau * max : undefined,
+    neurons: opts.refined?.neurons ?? knowledgeNeurons(map.scores, map.layers, map.units, opts.tau),
+    threshold: !opts.refined && max > 0 ? opts.tau * max : undefined,
     domain: opts.domain ?? maxAbs(map.scores),
+    refined: opts.refined,
   };
 }
 
@@ -52,6 +56,8 @@ export const mapSubtitle = (map: NeuronMapData): string =>
 export const methodShort = (map: NeuronMapData): string =>
   ({ amig: 'AMIG', ig: 'IG', 'grad-x-act': 'grad × act' })[map.method];
 
+const formatPercentShare = (p: number) => `${Math.round(p * 100)} %`;
+
 /** The export's caption: model, fact, method, m, tau, and how cells and colours read. */
 export function captionLines(
   map: NeuronMapData,
@@ -60,12 +66,20 @@ export function captionLines(
   model: MapModel,
   scaleMode: ScaleMode = 'per-map',
 ): string[] {
-  const { binned, range, neurons, domain } = model;
-  const lines = [
-    `${map.model} · ${methodLabel(map.method)}, m = ${map.steps} · τ = ${tau} (${language}) · ` +
-      `${formatCount(neurons.length)} knowledge neurons (score > τ × max)`,
-    `Fact (${language}): ${map.prompt} → ${map.object}`,
-  ];
+  const { binned, range, neurons, domain, refined } = model;
+  const lines = refined
+    ? [
+        `${map.model} · ${methodLabel(map.method)}, m = ${map.steps} · τ = ${tau} (${language}) · ` +
+          `paraphrase-refined, p = ${refined.p}: ${formatCount(neurons.length)} knowledge neurons ` +
+          `in more than ${formatPercentShare(refined.p)} of the ${refined.paraphrases} paraphrases’ sets (score > τ × max)`,
+        `Fact (${language}), mean of ${refined.paraphrases} paraphrase maps: ${map.prompt} → ${map.object}`,
+        `Ring opacity: the share of the paraphrases whose set holds the neuron.`,
+      ]
+    : [
+        `${map.model} · ${methodLabel(map.method)}, m = ${map.steps} · τ = ${tau} (${language}) · ` +
+          `${formatCount(neurons.length)} knowledge neurons (score > τ × max)`,
+        `Fact (${language}): ${map.prompt} → ${map.object}`,
+      ];
   const n = range.end - range.start;
   lines.push(
     binned.binSize > 1

@@ -239,7 +239,7 @@ export function HeatmapMarks({
       <UnitAxis layout={layout} range={range} units={units} />
       <g data-role="markers">
         {ringMarks(layout, binned, rings).map(({ neuron: n, cx, cy, r }) => (
-          <Ring key={`${n.layer}:${n.unit}`} cx={cx} cy={cy} r={r} />
+          <Ring key={`${n.layer}:${n.unit}`} cx={cx} cy={cy} r={r} opacity={stabilityOf(n)} />
         ))}
       </g>
       {selected && inView(selected) && (
@@ -252,10 +252,30 @@ export function HeatmapMarks({
   );
 }
 
-/** The marker of a chosen neuron: a dark ring on a white halo, visible on any colour of the scale. */
-export function Ring({ cx, cy, r }: { cx: number; cy: number; r: number }) {
+/** A paraphrase-refined neuron's stability (its ring's opacity); undefined for other rings. */
+const stabilityOf = (n: Neuron): number | undefined =>
+  'stability' in n && typeof n.stability === 'number' ? n.stability : undefined;
+
+/**
+ * The marker of a chosen neuron: a dark ring on a white halo, visible on any colour of the scale.
+ * `opacity` (a paraphrase-refined neuron's stability) fades it, never below 0.25.
+ */
+export function Ring({
+  cx,
+  cy,
+  r,
+  opacity,
+}: {
+  cx: number;
+  cy: number;
+  r: number;
+  opacity?: number;
+}) {
   return (
-    <g>
+    <g
+      opacity={opacity === undefined ? undefined : Math.max(0.25, opacity)}
+      data-stability={opacity}
+    >
       <circle cx={cx} cy={cy} r={r} fill="none" stroke="#ffffff" strokeWidth={3} />
       <circle cx={cx} cy={cy} r={r} fill="none" stroke="#111111" strokeWidth={1.4} />
     </g>
