@@ -284,6 +284,7 @@ export function App() {
             dispatch={dispatch}
             selected={selected}
             onSelect={setSelected}
+            paraphrases={state.analysis.paraphrases}
           />
         </AnalysisTabs>
         <SharePanel state={state} />

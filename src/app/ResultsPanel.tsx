@@ -17,29 +17,25 @@ import {
   type PredictionRow,
   PredictionsTable,
 } from '../views';
+import { stabilityOf } from '../analysis/paraphrase';
 import { maxScore } from '../views/color';
+import { ParaphraseControl } from './ParaphraseControl';
+import {
+  type LanguageView,
+  type ParaphraseMode,
+  type ResultOf,
+  jobsByLanguage,
+  languageViews,
+} from './paraphrase-maps';
 import { type Action, type Job, tauFor } from './state';
 import { useQuery } from './useQuery';
 
 /** Tokens listed per slot and per direction of a value vector. */
 const TOP_K = 10;
 
-type ResultOf = (job: Job) => AttributionResult | undefined;
-
-/** The fact's prompts grouped by language, languages in the fact's order. */
-function jobsByLanguage(fact: Fact): Job[][] {
-  const groups = new Map<string, Job[]>();
-  fact.prompts.forEach((prompt, index) => {
-    const group = groups.get(prompt.language) ?? [];
-    group.push({ fact, index, prompt });
-    groups.set(prompt.language, group);
-  });
-  return [...groups.values()];
-}
-
 /**
  * Per language, the first of the fact's prompts in it that has a map, else its first prompt.
- * (Paraphrases beyond the first are run, but a language shows one map.)
+ * (The paraphrase-refined map of the shown fact is languageViews'.)
  */
 function languageResults(
   fact: Fact,
@@ -107,6 +103,7 @@ function SelectedNeuron({
   facts,
   resultOf,
   tau,
+  shown,
   onClose,
 }: {
   client: EngineClient;
@@ -115,6 +112,8 @@ function SelectedNeuron({
   facts: Fact[];
   resultOf: ResultOf;
   tau: Record<string, number>;
+  /** The shown fact and its views: a paraphrase-refined language reads its stability. */
+  shown: { fact: Fact; views: readonly LanguageView[] };
   onClose: () => void;
 }) {
   const { layer, unit } = neuron;
@@ -134,8 +133,26 @@ function SelectedNeuron({
   );
   const tokens = useQuery(ask);
   const scores: NeuronFactScore[] = facts.flatMap((fact) =>
-    languageResults(fact, resultOf).flatMap(({ job, result }) =>
-      result
+    languageResults(fact, resultOf).flatMap(({ job, result }): NeuronFactScore[] => {
+      const refined =
+        fact.id === shown.fact.id
+          ? shown.views.find((v) => v.language === job.prompt.language && v.refinement)
+          : undefined;
+      if (refined?.map && refined.refinement) {
+        // The refined map's row: its mean score, and how many paraphrases select the neuron.
+        const { map } = refined.map;
+        const s = stabilityOf(refined.refinement, neuron);
+        return [
+          {
+            fact: factLabel(fact),
+            language: job.prompt.language,
+            score: map.scores[layer * map.units + unit],
+            tau: refined.refinement.tau,
+            stability: { ...s, p: refined.refinement.p },
+          },
+        ];
+      }
+      return result
         ? [
             {
               fact: factLabel(fact),
@@ -145,8 +162,8 @@ function SelectedNeuron({
               tau: tauFor(tau, job.prompt.language),
             },
           ]
-        : [],
-    ),
+        : [];
+    }),
   );
   const logits = (i: 0 | 1) =>
     tokens.phase === 'ready'
@@ -183,6 +200,7 @@ export function ResultsPanel({
   dispatch,
   selected,
   onSelect,
+  paraphrases,
 }: {
   client: EngineClient | undefined;
   info: ModelInfo | undefined;
@@ -195,19 +213,24 @@ export function ResultsPanel({
   /** The neuron in detail (chosen here or in any analysis view); null closes it. */
   selected: Neuron | null;
   onSelect: (neuron: Neuron | null) => void;
+  /** How a fact with several prompts in a language is shown (first, or refined at p). */
+  paraphrases: ParaphraseMode;
 }) {
   const onTau = useCallback(
     (language: string, t: number) => dispatch({ type: 'tau', language, tau: t }),
     [dispatch],
   );
-  if (!fact) return null;
-  const results = languageResults(fact, resultOf);
-  const maps: LanguageMap[] = results.flatMap(({ job, result }) =>
-    result
-      ? [{ language: job.prompt.language, map: result, tau: tauFor(tau, job.prompt.language) }]
-      : [],
+  const onParaphrases = useCallback(
+    (mode: ParaphraseMode) => dispatch({ type: 'analysis', update: { paraphrases: mode } }),
+    [dispatch],
   );
-  const missing = results.filter((r) => !r.result).map((r) => r.job.prompt.language);
+  const views = useMemo(
+    () => (fact ? languageViews(fact, resultOf, tau, paraphrases) : []),
+    [fact, resultOf, tau, paraphrases],
+  );
+  if (!fact) return null;
+  const maps: LanguageMap[] = views.flatMap((v) => (v.map ? [v.map] : []));
+  const missing = views.filter((v) => !v.map).map((v) => v.language);
   return (
     <section
       className="panel"
@@ -218,6 +241,7 @@ export function ResultsPanel({
       <h2 id="results-heading">
         4 · Neuron maps: <span className="fact-title">{factLabel(fact)}</span>
       </h2>
+      <ParaphraseControl views={views} mode={paraphrases} onChange={onParaphrases} />
       {maps.length === 0 ? (
         <p className="note">No map for this fact yet: run it (step 3).</p>
       ) : (
@@ -243,6 +267,7 @@ export function ResultsPanel({
               facts={facts}
               resultOf={resultOf}
               tau={tau}
+              shown={{ fact, views }}
               onClose={() => onSelect(null)}
             />
           )}

@@ -30,6 +30,7 @@ import {
   parseSelectionFrequencyState,
 } from '../views/analysis/viewState';
 import type { NeuronSetChoice } from '../analysis/neuron-sets';
+import { PARAPHRASE_SHARE } from '../analysis/paraphrase';
 
 export const TABS = [
   'map',
@@ -62,6 +63,8 @@ export interface EditFormState {
 
 export interface AnalysisState {
   tab: Tab;
+  /** The neuron map of a fact with paraphrases: the first one's, or refined at share p. */
+  paraphrases: { refined: boolean; p: number };
   overlap: OverlapViewState;
   degenerate: {
     /** The language of the prompt searched (null: the fact's first). */
@@ -103,6 +106,7 @@ export const DEFAULT_FACTSET_SOURCE: DatasetSource = {
 
 export const DEFAULT_ANALYSIS: AnalysisState = {
   tab: 'map',
+  paraphrases: { refined: false, p: PARAPHRASE_SHARE },
   overlap: DEFAULT_OVERLAP_STATE,
   degenerate: { language: null, view: DEFAULT_DEGENERATE_STATE },
   lab: { target: 'fact', view: DEFAULT_INTERVENTION_LAB_STATE },
@@ -180,6 +184,10 @@ function newObjects(v: unknown): Record<string, string> | undefined {
   return out;
 }
 
+/** A share p of paraphrases: in [0, 1). */
+const share = (v: unknown): number | undefined =>
+  typeof v === 'number' && v >= 0 && v < 1 ? v : undefined;
+
 function edit(v: unknown): EditFormState {
   const f = fields(v);
   const d = DEFAULT_ANALYSIS.edit;
@@ -203,11 +211,16 @@ export function parseAnalysisState(value: unknown): AnalysisState {
   const ds = fields(f.dataset);
   const fc = fields(f.factcheck);
   const ran = fields(f.ran);
+  const para = fields(f.paraphrases);
   return {
     tab: or(
       TABS.find((t) => t === f.tab),
       d.tab,
     ),
+    paraphrases: {
+      refined: or(bool(para.refined), d.paraphrases.refined),
+      p: or(share(para.p), d.paraphrases.p),
+    },
     overlap: parseOverlapState(f.overlap),
     degenerate: {
       language: or(language(deg.language), d.degenerate.language),

@@ -159,6 +159,7 @@ describe('share links', () => {
   it('round-trip every analysis view, and keep links of the neuron map alone as short', async () => {
     const analysis: AnalysisState = {
       tab: 'lab',
+      paraphrases: { refined: true, p: 0.25 },
       overlap: { region: ['en'], layout: 'upset' },
       degenerate: { language: 'zh', view: { edges: 'pairs', group: 1 } },
       lab: {
@@ -219,6 +220,7 @@ describe('share links', () => {
       },
       factcheck: { language: 42, relation: 'x'.repeat(1000) },
       ran: { dataset: 'true', lab: true },
+      paraphrases: { refined: 'yes', p: 1 },
       __proto__: { tab: 'edits' },
     });
     expect(read).toEqual({
@@ -229,6 +231,10 @@ describe('share links', () => {
       ran: { ...DEFAULT_ANALYSIS.ran, lab: true },
     });
     expect(parseAnalysisState('nonsense')).toEqual(DEFAULT_ANALYSIS);
+    expect(parseAnalysisState({ paraphrases: { p: -0.1, refined: true } }).paraphrases).toEqual({
+      refined: true,
+      p: DEFAULT_ANALYSIS.paraphrases.p,
+    });
     expect(
       parseAnalysisState({ dataset: { source: { kind: 'upload', name: 'a', digest: '../x' } } })
         .dataset.source,
