@@ -1,11 +1,12 @@
 /**
  * Facts from the bundled English/Chinese fact set (data/factset): pick a relation, then a
  * subject (in the order of their English names, narrowed by a search over every language's
- * subject and object); the fact comes with its prompt in every language of the set. The set is
- * fetched the first time the picker opens.
+ * subject and object); the fact comes with its prompt in every language of the set, or with one
+ * prompt per template of its relation (the paraphrases) on request. The set is fetched the first
+ * time the picker opens.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { Fact, FactSet } from '../facts';
+import { type Fact, type FactSet, withParaphrases } from '../facts';
 import { errorText } from './errors';
 import { bundledFactSet } from './factset';
 
@@ -21,6 +22,7 @@ export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
   const [relation, setRelation] = useState('');
   const [factId, setFactId] = useState('');
   const [search, setSearch] = useState('');
+  const [paraphrases, setParaphrases] = useState(false);
 
   useEffect(() => {
     bundledFactSet().then(
@@ -44,6 +46,10 @@ export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
     );
   }, [set, relation, search]);
   const chosen = facts.find((f) => f.id === factId) ?? facts[0];
+  const templates = set?.relations.find((r) => r.id === relation)?.templates ?? {};
+  const templateCounts = Object.entries(templates)
+    .map(([language, forms]) => `${forms.length} ${language}`)
+    .join(', ');
 
   if (error)
     return (
@@ -99,11 +105,27 @@ export function FactSetPicker({ onAdd }: { onAdd: (facts: Fact[]) => void }) {
           ))}
         </select>
       </label>
+      <label className="kn-radio">
+        <input
+          type="checkbox"
+          checked={paraphrases}
+          onChange={(e) => setParaphrases(e.target.checked)}
+          data-testid="factset-paraphrases"
+        />
+        with its paraphrases ({templateCounts} templates)
+      </label>
       <button
         type="button"
         disabled={!chosen}
         title={chosen ? undefined : 'No fact of this relation matches the search'}
-        onClick={() => chosen && onAdd([{ ...chosen, prompts: [...chosen.prompts] }])}
+        onClick={() =>
+          chosen &&
+          onAdd([
+            paraphrases
+              ? withParaphrases(chosen, templates)
+              : { ...chosen, prompts: [...chosen.prompts] },
+          ])
+        }
         data-testid="factset-add"
       >
         Add this fact ({set.languages.join(' + ')})

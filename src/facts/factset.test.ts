@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadFactSet } from './factset';
+import { loadFactSet, withParaphrases } from './factset';
 import { clozeProblem } from './template';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
@@ -133,6 +133,18 @@ describe('loadFactSet', () => {
       'The capital of France is [MASK] .',
       "France's capital is [MASK] .",
     ]);
+  });
+
+  it('adds the paraphrases of a fact loaded with its main templates, as loading them would', async () => {
+    const main = await loadFactSet(read, { relations: ['P36'] });
+    const all = await loadFactSet(read, { relations: ['P36'], paraphrases: true });
+    const rel = main.relations[0];
+    expect(withParaphrases(main.facts[0], rel.templates)).toEqual(all.facts[0]);
+    // Twice is the same as once; a prompt typed by hand (no template) stays as it is.
+    const twice = withParaphrases(withParaphrases(main.facts[0], rel.templates), rel.templates);
+    expect(twice).toEqual(all.facts[0]);
+    const typed = { id: 't', prompts: [{ language: 'en', text: 'X is [MASK].', object: 'Y' }] };
+    expect(withParaphrases(typed, rel.templates)).toEqual(typed);
   });
 
   it('rejects unknown languages and relations, and says where a bad line is', async () => {

@@ -160,3 +160,28 @@ function addList(
   if (!Array.isArray(list)) return;
   fact[key] = { ...fact[key], [lang]: list.map(String) };
 }
+
+/**
+ * The fact with one prompt per template of its relation in each language (the paraphrases),
+ * filled with each prompt's subject: what loadFactSet gives with `paraphrases`, for a fact already
+ * loaded with its main templates. Prompts without a subject and template, and languages the
+ * templates lack, are kept as they are; a template already used is not added twice.
+ */
+export function withParaphrases(fact: Fact, templates: Record<string, string[]>): Fact {
+  const prompts: Prompt[] = [];
+  for (const p of fact.prompts) {
+    const forms = templates[p.language];
+    if (p.subject === undefined || p.template === undefined || !forms?.includes(p.template)) {
+      prompts.push(p);
+      continue;
+    }
+    const used = new Set(
+      prompts
+        .filter((q) => q.language === p.language && q.subject === p.subject)
+        .map((q) => q.template),
+    );
+    for (const t of [p.template, ...forms.filter((f) => f !== p.template)])
+      if (!used.has(t)) prompts.push({ ...p, template: t, text: fillTemplate(t, p.subject) });
+  }
+  return { ...fact, prompts };
+}

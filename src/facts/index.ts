@@ -29,4 +29,4 @@ export { type TemplateSet, mergeTemplates, overrideTemplates, templateCount } fr
 export { type FormatExample, FORMAT_EXAMPLES } from './examples';
 export { FACTS_FORMAT_VERSION } from './project-json';
 export type { FactSet, FactSetRelation, LoadFactSetOptions, ReadText } from './factset';
-export { loadFactSet } from './factset';
+export { loadFactSet, withParaphrases } from './factset';
