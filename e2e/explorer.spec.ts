@@ -259,6 +259,55 @@ test.describe('explorer (WASM)', () => {
       'The capital of France is [MASK] . → Paris',
     );
     await expect(fact.locator('li[data-language=zh]')).toContainText('法国的首都是[MASK]。 → 巴黎');
+
+    // With its paraphrases: three templates per language, all run (the estimate counts them),
+    // and the map can be refined across them with a share p.
+    await fact.getByRole('button', { name: /^Remove/ }).click();
+    // The empty list's panel starts afresh, with the picker closed.
+    const picker = page.getByTestId('more-factset');
+    if (!(await picker.evaluate((d) => (d as HTMLDetailsElement).open)))
+      await picker.locator('summary').click();
+    await page.getByTestId('factset-relation').selectOption('P36');
+    await page.getByTestId('factset-fact').selectOption({ label: 'France → Paris' });
+    await page.getByTestId('factset-paraphrases').check();
+    await page.getByTestId('factset-add').click();
+    await expect(fact).toHaveCount(1);
+    await expect(fact.locator('li[data-language=en]')).toHaveCount(3);
+    await expect(fact.locator('li[data-language=zh]')).toHaveCount(3);
+    await expect(page.getByTestId('estimate')).toContainText('6 prompts to run');
+    await expectModelReady(page);
+    await runAll(page);
+    const mode = page.getByTestId('paraphrase-mode');
+    await expect(mode).toContainText('en: 3 prompts, zh: 3 prompts');
+    const first = await knowledgeNeurons(page, 'en');
+    await mode.getByLabel('paraphrase-refined').check();
+    const list = page.getByTestId('kn-list-en');
+    await expect(list.locator('caption')).toContainText('refined over 3 paraphrases');
+    // Each kept neuron is in more than half of the three sets: 2 or 3 of them.
+    const counts = await list.getByTestId('kn-stability').allTextContents();
+    expect(counts.length).toBeGreaterThan(0);
+    for (const c of counts) expect(c).toMatch(/^[23] of 3$/);
+    // p = 0 keeps every paraphrase's neurons: at least the first paraphrase's.
+    await page.getByTestId('paraphrase-p').fill('0');
+    await expect
+      .poll(async () => (await knowledgeNeurons(page, 'en')).length)
+      .toBeGreaterThanOrEqual(first.length);
+    await expect(page.getByTestId('neuron-map-en').locator('svg.kn-map-overlay')).toContainText(
+      'paraphrase-refined knowledge neurons, in more than p = 0 of 3',
+    );
+    // The neuron panel says how many paraphrases select a neuron.
+    await list.locator('tbody button').first().click();
+    await expect(page.getByTestId('neuron-stability').first()).toContainText(/in [123] of 3/);
+    // A reload keeps the maps (cached per paraphrase) and the refined view with its p.
+    const pInAddress = async () =>
+      (await decodeState(stateParam(new URL(page.url()).hash) ?? '')).analysis.paraphrases;
+    await expect.poll(pInAddress).toEqual({ refined: true, p: 0 });
+    await page.reload();
+    await expect(page.getByTestId('all-ready')).toBeVisible();
+    await expect(page.getByTestId('kn-list-en').locator('caption')).toContainText(
+      'refined over 3 paraphrases',
+    );
+    await expect(page.getByTestId('paraphrase-p')).toHaveValue('0');
   });
 
   test('a Hub model downloads with progress, is kept for offline use, and can be removed', async ({
