@@ -168,6 +168,34 @@ test.describe('explorer (WASM)', () => {
     await context.close();
   });
 
+  test('a first visit runs an example by itself; once the visitor has acted, it does not', async ({
+    page,
+    context,
+  }) => {
+    // The plain address, nothing kept: the example is added and run without a click.
+    await page.goto('/');
+    await expect(page.getByTestId('example-banner')).toBeVisible();
+    for (const language of ['en', 'zh'])
+      await expect(page.getByTestId(`neuron-map-${language}`)).toBeVisible();
+    await expect(page.getByTestId('run-progress')).toHaveAttribute('data-phase', 'finished');
+    await expect(page.getByTestId('shared-neurons')).toBeVisible();
+    // The visitor acts: the example goes, and a new visit starts from what they left.
+    await page.getByRole('button', { name: 'Remove all facts' }).click();
+    await expect(page.getByTestId('fact-list').locator('li.fact')).toHaveCount(0);
+    await expect
+      .poll(async () => {
+        const value = stateParam(new URL(page.url()).hash);
+        return value ? (await decodeState(value)).facts.length : -1;
+      })
+      .toBe(0);
+    const again = await context.newPage();
+    await again.goto('/');
+    await expectModelReady(again);
+    await expect(again.getByTestId('run-blocked')).toHaveText('Add a fact first.');
+    await expect(again.getByTestId('example-banner')).toHaveCount(0);
+    await expect(again.getByTestId('run-progress')).toHaveCount(0);
+  });
+
   test('a prompt without [MASK] is refused with the reason, and the fields keep the text', async ({
     page,
   }) => {

@@ -26,6 +26,7 @@ import { StatusBar } from './StatusBar';
 import { AnalysisTabs } from './tabs/AnalysisTabs';
 import type { HeldMaps } from './tabs/types';
 import { DeviceLostBanner } from './DeviceLostBanner';
+import { ExampleBanner, useExampleRun } from './ExampleRun';
 import { testHooksEnabled } from './test-hooks';
 import { useEngine } from './useEngine';
 import { runnableJobs, useEstimate } from './useEstimate';
@@ -120,6 +121,17 @@ export function App() {
   // A prompt the estimate says cannot run is neither counted nor started: the fact list says why.
   const runnable = useMemo(() => runnableJobs(pending, estimate), [pending, estimate]);
 
+  // A first visit runs an example by itself (./first-visit.ts).
+  const example = useExampleRun({
+    restored,
+    openedFrom: explorer.openedFrom,
+    state,
+    dispatch,
+    ready: !!info && estimate.phase === 'ready',
+    runnable,
+    run,
+  });
+
   const stateOf = useCallback(
     (fact: Fact, index: number): PromptState => {
       const job = { fact, index, prompt: fact.prompts[index] };
@@ -211,6 +223,7 @@ export function App() {
             </button>
           </p>
         )}
+        <ExampleBanner example={example} running={running} />
         {engine.state.phase === 'error' && (
           <p className="banner error" role="alert">
             The engine could not start: {engine.state.error}

@@ -10,7 +10,13 @@ import {
 import { errorText } from './errors';
 import { PARAM, decodeState, encodeState, stateParam } from './share';
 import { type Action, type ExplorerState, initialState, reduce } from './state';
-import { type LinkRead, WorkingStateStore, openingState, worthKeeping } from './working-state';
+import {
+  type LinkRead,
+  type Opening,
+  WorkingStateStore,
+  openingState,
+  worthKeeping,
+} from './working-state';
 
 const WRITE_DELAY_MS = 200;
 /** How many of its own fragments the page remembers (a link and the writes that cross it). */
@@ -21,6 +27,8 @@ export interface ExplorerStore {
   dispatch: Dispatch<Action>;
   /** Whether the address and the stored working state have been read. */
   restored: boolean;
+  /** Where the opening state came from, once restored ('none': no link and nothing kept). */
+  openedFrom: Opening['from'] | undefined;
   /** Why the link in the address could not be used, when it could not. */
   linkError: string | undefined;
   /** Why the working state kept in this browser could not be used, when it could not. */
@@ -60,6 +68,7 @@ async function readLink(value: string | undefined): Promise<LinkRead> {
 export function useExplorerState(): ExplorerStore {
   const [state, dispatch] = useReducer(reduce, undefined, initialState);
   const [restored, setRestored] = useState(false);
+  const [openedFrom, setOpenedFrom] = useState<Opening['from']>();
   const [linkError, setLinkError] = useState<string>();
   const [storageProblem, setStorageProblem] = useState<string>();
   const [replaced, setReplaced] = useState<ExplorerState>();
@@ -125,6 +134,7 @@ export function useExplorerState(): ExplorerStore {
       if (opening.from === 'link') offer(opening.replaced);
       else if (opening.from === 'tab' && stored.tab.previous) setReplaced(stored.tab.previous);
       if (opening.state) dispatch({ type: 'replace', state: opening.state });
+      setOpenedFrom(opening.from);
       setRestored(true);
     })();
     // The new address comes with the event: by the time it is handled, this page may have written
@@ -192,6 +202,7 @@ export function useExplorerState(): ExplorerStore {
     state,
     dispatch,
     restored,
+    openedFrom,
     linkError,
     storageProblem,
     persistent: store.persistent,

@@ -1,0 +1,122 @@
+/**
+ * The first visit's example (./first-visit.ts): the fact is added as soon as the page knows it is
+ * a first visit, and its run starts once the demo model is loaded and the prompts are estimated,
+ * like a Run the visitor pressed (progress, Cancel, the result cache). Anything the visitor does
+ * to the facts before that stops it; it never starts by itself again.
+ */
+import { useEffect, useReducer, useRef, useState } from 'react';
+import { EXAMPLE_FACT, exampleRanBefore, isFirstVisit, markExampleRan } from './first-visit';
+import type { Action, ExplorerState, Job } from './state';
+import type { RunControl } from './useRun';
+
+/** deciding: not known yet or not a first visit; off: the visitor stopped or dismissed it. */
+type Phase = 'deciding' | 'waiting' | 'started' | 'off';
+
+const storage = (): Storage | undefined => {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether the example is what the page shows now: its fact alone, as added. */
+const onlyTheExample = (state: ExplorerState) =>
+  state.facts.length === 1 && state.facts[0].id === EXAMPLE_FACT.id;
+
+export interface ExampleRunState {
+  /** The example was added on this visit and is still the only fact. */
+  shown: boolean;
+  /** Stops the example's run (if it runs) and leaves the page to the visitor. */
+  stop(): void;
+}
+
+export function useExampleRun({
+  restored,
+  openedFrom,
+  state,
+  dispatch,
+  ready,
+  runnable,
+  run,
+}: {
+  restored: boolean;
+  openedFrom: 'link' | 'tab' | 'browser' | 'none' | undefined;
+  state: ExplorerState;
+  dispatch: (a: Action) => void;
+  /** The model is loaded and nothing is estimating. */
+  ready: boolean;
+  /** The prompts the estimate says can run now. */
+  runnable: Job[];
+  run: RunControl;
+}): ExampleRunState {
+  // The address as the page opened, before the page writes its state into it.
+  const [opened] = useState(() => ({
+    search: window.location.search,
+    hash: window.location.hash,
+  }));
+  // A reducer: the effects below move the phase on as the page's state arrives.
+  const [phase, setPhase] = useReducer((_: Phase, next: Phase) => next, 'deciding');
+  // Decided once per page; the run is started (or given up) once.
+  const decided = useRef(false);
+  const settled = useRef(false);
+
+  useEffect(() => {
+    if (decided.current || !restored || openedFrom === undefined) return;
+    decided.current = true;
+    const first = isFirstVisit({
+      ...opened,
+      openedFrom,
+      ranBefore: exampleRanBefore(storage()),
+    });
+    if (!first) return;
+    markExampleRan(storage());
+    dispatch({ type: 'add-facts', facts: [EXAMPLE_FACT] });
+    setPhase('waiting');
+  }, [phase, restored, openedFrom, opened, dispatch]);
+
+  useEffect(() => {
+    if (phase !== 'waiting' || settled.current) return;
+    // The visitor changed the facts first: the example is theirs to run, or not.
+    if (state.facts.length > 0 && !onlyTheExample(state)) {
+      settled.current = true;
+      return;
+    }
+    const all = runnable.length === EXAMPLE_FACT.prompts.length;
+    if (ready && all && run.run.phase === 'idle') {
+      settled.current = true;
+      run.start(runnable);
+      setPhase('started');
+    }
+  }, [phase, state, ready, runnable, run]);
+
+  const shown = (phase === 'waiting' || phase === 'started') && onlyTheExample(state);
+  return {
+    shown,
+    stop: () => {
+      if (run.run.phase === 'running') run.cancel();
+      setPhase('off');
+    },
+  };
+}
+
+/** The note over the page while the example is shown. */
+export function ExampleBanner({
+  example,
+  running,
+}: {
+  example: ExampleRunState;
+  running: boolean;
+}) {
+  if (!example.shown) return null;
+  return (
+    <p className="banner note" role="status" data-testid="example-banner">
+      An example to start with: where the demo model keeps “the capital of France is Paris”, in
+      English and Chinese. {running ? 'It is running by itself, this once.' : ''} The neurons both
+      languages share are listed above the maps. Add your own facts in step 2.{' '}
+      <button type="button" onClick={example.stop} data-testid="example-stop">
+        {running ? 'Stop the example' : 'Dismiss'}
+      </button>
+    </p>
+  );
+}
