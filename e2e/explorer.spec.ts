@@ -172,6 +172,7 @@ test.describe('explorer (WASM)', () => {
     page,
     context,
   }) => {
+    test.setTimeout(240_000); // a run, a reload and a second page on a shared machine
     // The plain address, nothing kept: the example is added and run without a click.
     await page.goto('/');
     await expect(page.getByTestId('example-banner')).toBeVisible();
@@ -179,6 +180,22 @@ test.describe('explorer (WASM)', () => {
       await expect(page.getByTestId(`neuron-map-${language}`)).toBeVisible();
     await expect(page.getByTestId('run-progress')).toHaveAttribute('data-phase', 'finished');
     await expect(page.getByTestId('shared-neurons')).toBeVisible();
+    // A reload shows the maps from the cache, without running again.
+    await page.reload();
+    await expect(page.getByTestId('all-ready')).toBeVisible();
+    await expect(page.getByTestId('neuron-map-en')).toBeVisible();
+    await expect(page.getByTestId('run-progress')).toHaveCount(0);
+    // What am I looking at: a sentence or two, and the method's section in place.
+    const help = page.getByTestId('view-help-map');
+    await help.locator('summary').click();
+    await expect(help).toContainText('Ringed neurons are the knowledge neurons');
+    await help.getByTestId('view-help-method').click();
+    await expect(help.getByTestId('view-help-text')).toContainText('KN = {(l, i) : A(l, i) > tau');
+    await page.getByTestId('tab-overlap').click();
+    const overlapHelp = page.getByTestId('view-help-overlap');
+    await overlapHelp.locator('summary').click();
+    await expect(overlapHelp).toContainText('language-independent neurons (LIKN)');
+    await page.getByTestId('tab-map').click();
     // The visitor acts: the example goes, and a new visit starts from what they left.
     await page.getByRole('button', { name: 'Remove all facts' }).click();
     await expect(page.getByTestId('fact-list').locator('li.fact')).toHaveCount(0);
@@ -190,8 +207,14 @@ test.describe('explorer (WASM)', () => {
       .toBe(0);
     const again = await context.newPage();
     await again.goto('/');
-    await expectModelReady(again);
-    await expect(again.getByTestId('run-blocked')).toHaveText('Add a fact first.');
+    // Restored and written back: an example would be in the state by then.
+    await expect
+      .poll(async () => {
+        const value = stateParam(new URL(again.url()).hash);
+        return value ? (await decodeState(value)).facts.length : -1;
+      })
+      .toBe(0);
+    await expect(again.getByTestId('fact-list').locator('li.fact')).toHaveCount(0);
     await expect(again.getByTestId('example-banner')).toHaveCount(0);
     await expect(again.getByTestId('run-progress')).toHaveCount(0);
   });

@@ -54,7 +54,7 @@ export function ParaphraseControl({
         {mode.p !== PARAPHRASE_SHARE && (
           <button
             type="button"
-            className="link"
+            className="link-button"
             disabled={!mode.refined}
             onClick={() => onChange({ ...mode, p: PARAPHRASE_SHARE })}
           >

@@ -21,6 +21,7 @@ import { FactCheckTab, useFactCheck } from './FactCheckTab';
 import { LabTab, useLab } from './LabTab';
 import { OverlapTab, useOverlap } from './OverlapTab';
 import { FactPicker } from './parts';
+import { ViewHelp } from '../ViewHelp';
 import type { HeldMaps, TabBase } from './types';
 
 const TAB_LABELS: Record<Tab, string> = {
@@ -204,7 +205,10 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
         data-tab={tab}
       >
         {tab === 'map' ? (
-          panel()
+          <>
+            <ViewHelp view="map" />
+            {panel()}
+          </>
         ) : (
           <section className="panel" aria-labelledby="analysis-heading">
             <div className="row wrap analysis-head">
@@ -216,6 +220,7 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
               )}
             </div>
             <p className="note">{TAB_INTROS[tab]}</p>
+            <ViewHelp key={tab} view={tab} />
             {panel()}
           </section>
         )}
