@@ -300,6 +300,7 @@ test.describe('explorer (WASM)', () => {
   });
 
   test('facts from the bundled fact set come in both languages', async ({ page }) => {
+    test.setTimeout(240_000); // six prompts run, and a reload, on a shared machine
     await page.goto('/?backend=wasm');
     await page.getByTestId('more-factset').locator('summary').click();
     await page.getByTestId('factset-relation').selectOption('P36');
