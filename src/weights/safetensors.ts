@@ -433,7 +433,7 @@ class TensorSink {
 
   constructor(
     private readonly entry: TensorEntry,
-    private readonly precision?: Precision,
+    precision?: Precision,
   ) {
     const n = (entry.end - entry.begin) / ITEM_SIZE[entry.dtype];
     const dtype = entry.dtype;
