@@ -19,7 +19,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -163,6 +163,12 @@ function renderers(): number[] {
   });
 }
 
+/** A process's nice value (field 19 of /proc/<pid>/stat). */
+function niceOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
 /** VmRSS and VmHWM of a process, in bytes (0 once it has ended). */
 function memoryOf(pid: number): { rss: number; hwm: number } {
   try {
@@ -185,6 +191,8 @@ interface BrowserMeasured {
   rendererHwm: number;
   estimate: string;
   threads: string;
+  /** The renderers' nice value: Chromium sets its own, whatever this script's is. */
+  rendererNice: number;
 }
 
 async function browserSection(folder: string, prompt: string, object: string) {
@@ -254,6 +262,7 @@ async function browserSection(folder: string, prompt: string, object: string) {
     clearInterval(sampler);
     rendererPeak = Math.max(rendererPeak, sum());
     const rendererHwm = Math.max(...renderers().map((pid) => memoryOf(pid).hwm));
+    const rendererNice = Math.min(...renderers().map(niceOf));
     const timing = await page.evaluate(() =>
       ['kne:load', 'kne:map'].map((n) => performance.getEntriesByName(n).at(-1)?.duration ?? NaN),
     );
@@ -267,12 +276,46 @@ async function browserSection(folder: string, prompt: string, object: string) {
       rendererHwm,
       estimate: estimateText,
       threads,
+      rendererNice,
     } satisfies BrowserMeasured;
   } finally {
     clearInterval(sampler);
     await browser.close();
     preview.kill();
   }
+}
+
+/**
+ * The onnxruntime-node side in a process of its own, at the renderers' priority: Chromium gives
+ * its renderers its own nice value (0 here, under `nice npm run ...` too), and on a shared
+ * machine a lower priority for Node alone would skew the ratio.
+ */
+async function nodeChild(folder: string, prompt: string, object: string, nice: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--node-section',
+      '--folder',
+      folder,
+      '--prompt',
+      prompt,
+      '--object',
+      object,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    setPriority(child.pid!, nice);
+  } catch {
+    console.log(`# could not give the Node side the renderers' nice value ${nice} (not root?)`);
+  }
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  if (code !== 0) throw new Error('the onnxruntime-node run failed');
+  return JSON.parse(out.trim().split('\n').at(-1)!) as NodeMeasured;
 }
 
 async function main() {
@@ -322,26 +365,12 @@ async function main() {
     console.log(`# browser done (${new Date().toISOString()}, load average ${load()})`);
     let n: NodeMeasured | undefined;
     if (!args['no-node']) {
-      const child = spawnSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          fileURLToPath(import.meta.url),
-          '--node-section',
-          '--folder',
-          folder,
-          '--prompt',
-          prompt,
-          '--object',
-          object,
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      if (child.status !== 0) throw new Error('the onnxruntime-node run failed');
-      n = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as NodeMeasured;
+      n = await nodeChild(folder, prompt, object, b.rendererNice);
       console.log(`# node done (${new Date().toISOString()}, load average ${load()})`);
     }
-    console.log(`Chromium (WASM; ${b.threads}): the app's estimate before the run: ${b.estimate}`);
+    console.log(
+      `Chromium (WASM; ${b.threads}; renderers at nice ${b.rendererNice}): the app's estimate before the run: ${b.estimate}`,
+    );
     console.log(
       '| | load | time per map | peak tab memory (renderer VmRSS, summed) | largest renderer VmHWM |',
     );

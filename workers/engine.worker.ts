@@ -82,6 +82,18 @@ function watchDevice(rt: WebRuntime): void {
   });
 }
 
+/** What this page's backends allow, for the fit of a model before it is read. */
+function pageBackends(rt: WebRuntime) {
+  const deviceMemory = (navigator as { deviceMemory?: number }).deviceMemory;
+  return backendsOf({
+    backend: rt.info.backend,
+    limits: rt.limits,
+    threads: rt.info.threads ?? 1,
+    wasmHeapBytes: WASM_HEAP_BYTES,
+    ...(deviceMemory ? { deviceMemoryGiB: deviceMemory } : {}),
+  });
+}
+
 function theEngine(): Engine {
   if (!engine) throw new Error('the engine is not initialised: call init() first');
   return engine;
@@ -155,7 +167,7 @@ const api: EngineApi = {
       testHooks = !!options.testHooks;
       const requestAdapter = options.testHooks?.noAdapter ? noAdapter : undefined;
       const pending = createWebRuntime({ ...options, requestAdapter }).then((rt) => {
-        engine = new Engine(rt, sources);
+        engine = new Engine(rt, sources, { backends: pageBackends(rt) });
         // Analysis results live in IndexedDB, so dataset runs resume after a reload.
         analyses = new AnalysisEngine(engine, () => IdbResultStore.open());
         watchDevice(rt);
@@ -216,15 +228,7 @@ const api: EngineApi = {
         appUrl: new URL(import.meta.env.BASE_URL, self.location.origin).href,
         openCache: cached ? modelCache : undefined,
       });
-      const deviceMemory = (navigator as { deviceMemory?: number }).deviceMemory;
-      const backends = backendsOf({
-        backend: rt.info.backend,
-        limits: rt.limits,
-        threads: rt.info.threads ?? 1,
-        wasmHeapBytes: WASM_HEAP_BYTES,
-        ...(deviceMemory ? { deviceMemoryGiB: deviceMemory } : {}),
-      });
-      return await assessSource(source, backends, { float32As16: request.float32As16 });
+      return await assessSource(source, pageBackends(rt), { float32As16: request.float32As16 });
     } catch (e) {
       throw toUserError(e, { doing: 'reading the model’s size' });
     }
