@@ -146,11 +146,13 @@ export class Engine implements Serves<EngineCall> {
     signal.throwIfAborted();
     // A Hub model is assessed before its download on request; a folder from disk, which the
     // user could not assess first, is checked here, from config.json and the files' sizes.
+    // A folder the check cannot read (no config.json, no safetensors) gets loadModel's own
+    // message, which says how to convert or complete it.
     if (request.kind === 'files' && this.backends) {
       const assessment = await assessSource(source, this.backends, {
         float32As16: !!request.float32As16,
-      });
-      refuseUnfit(assessment, this.runtime.info.backend);
+      }).catch(() => undefined);
+      if (assessment) refuseUnfit(assessment, this.runtime.info.backend);
       signal.throwIfAborted();
     }
     const identity = await prefetch(source);
