@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     object: { type: 'string', default: 'Paris' },
     'no-node': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    /** The app's WASM threads (`?threads=`); default: the app's choice (up to 4, the cores). */
+    threads: { type: 'string' },
     /** Minutes to wait for the load and for the map, each. */
     'timeout-min': { type: 'string', default: '30' },
     /** Internal: the onnxruntime-node side, in this process; prints one JSON line. */
@@ -206,14 +208,19 @@ async function browserSection(folder: string, prompt: string, object: string) {
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(timeoutMs);
-    await page.goto(`http://127.0.0.1:${port}/?backend=wasm`);
+    await page.goto(
+      `http://127.0.0.1:${port}/?backend=wasm${args.threads ? `&threads=${args.threads}` : ''}`,
+    );
     const status = page.getByTestId('model-status');
     // The bundled model loads first: wait for it, so that its load is not measured.
     await page.waitForSelector('[data-testid=model-status][data-phase=ready]');
-    const threads = await page.evaluate(
-      () =>
-        `crossOriginIsolated ${globalThis.crossOriginIsolated}, ${navigator.hardwareConcurrency} cores`,
-    );
+    // The engine's worker decides its WASM threads from its own navigator.
+    const worker = page.workers()[0];
+    const threads =
+      (await (worker ?? page).evaluate(
+        () =>
+          `crossOriginIsolated ${globalThis.crossOriginIsolated}, ${navigator.hardwareConcurrency} cores`,
+      )) + `, ?threads=${args.threads ?? 'not given'}`;
     const sum = () => renderers().reduce((s, pid) => s + memoryOf(pid).rss, 0);
     const rendererBefore = sum();
     let rendererPeak = rendererBefore;

@@ -45,6 +45,7 @@ function optionsKey(o: InitOptions): string {
     o.backend ?? 'auto',
     o.engine ?? 'native',
     o.logLevel ?? 'error',
+    o.threads ?? null,
     o.testHooks ?? null,
   ]);
 }
