@@ -19,7 +19,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type WeightSpec, architectures } from '../src/arch';
-import { type AttributionResult, attribute } from '../src/attribution/attribute';
+import {
+  type AttributionResult,
+  attribute,
+  attributeMany,
+  promptsPerPass,
+} from '../src/attribution/attribute';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
 import { encodePrompt } from '../src/attribution/prompt';
 import { type Model, loadModel } from '../src/model';
@@ -265,7 +270,39 @@ async function benchFolder(
       `staggered ${mib(over('staggered'))} = ${(over('staggered') / w).toFixed(2)}x the weights, ` +
       `per-layer ${mib(over('per-layer'))} = ${(over('per-layer') / w).toFixed(2)}x`,
   );
+  await benchBatch(model, prompt, object);
   await model.release();
+}
+
+/** Prompts of the dataset-run comparison: one batch of this many against one at a time. */
+const BATCH_PROMPTS = 4;
+
+/**
+ * A dataset run's throughput: BATCH_PROMPTS prompts attributed one at a time and together in one
+ * attributeMany call (the same prompt each time: the work is real, the engine shares nothing
+ * between equal prompts), once each, in one run; and the batch size dataset runs choose here.
+ */
+async function benchBatch(model: Model, prompt: string, object: string) {
+  const inputs = Array.from({ length: BATCH_PROMPTS }, () => ({ prompt, object }));
+  let t0 = performance.now();
+  const alone: AttributionResult[] = [];
+  for (const p of inputs) alone.push(await attribute(model, p.prompt, p.object, { steps }));
+  const aloneSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const together = await attributeMany(model, inputs, { steps });
+  const togetherSeconds = (performance.now() - t0) / 1000;
+  const worst = Math.max(
+    ...together.map((r, i) => maxRelativeDifference(alone[i].scores, r.scores)),
+  );
+  const rate = (s: number) => (BATCH_PROMPTS / s).toFixed(3);
+  const chosen = promptsPerPass(model.config, model.arch.causal, { steps });
+  console.log(
+    `dataset runs: ${BATCH_PROMPTS} prompts one at a time ${aloneSeconds.toFixed(2)} s ` +
+      `(${rate(aloneSeconds)} prompts/s), in one batch ${togetherSeconds.toFixed(2)} s ` +
+      `(${rate(togetherSeconds)} prompts/s): ${(aloneSeconds / togetherSeconds).toFixed(2)}x; ` +
+      `scores agree to ${worst.toExponential(1)}; dataset runs here batch ${chosen} ` +
+      `prompt${chosen === 1 ? '' : 's'} per pass`,
+  );
 }
 
 /** PyTorch's per-repeat times, and how far its scores are from the engine's. */

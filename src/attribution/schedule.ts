@@ -138,7 +138,7 @@ export function defaultMaxRows(
 }
 
 /** The most prompts a dataset run attributes together: what a stop loses at most. */
-export const MAX_PROMPTS_PER_PASS = 8;
+export const MAX_PROMPTS_PER_PASS = 4;
 
 /**
  * Prompts a dataset run attributes together (attributeMany). A causal model's prompts share
