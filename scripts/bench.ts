@@ -25,6 +25,8 @@ import {
   attributeMany,
   promptsPerPass,
 } from '../src/attribution/attribute';
+import { MAX_PROMPTS_PER_PASS } from '../src/attribution/schedule';
+import { defaultPromptsPerPass } from '../src/analysis/dataset';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
 import { encodePrompt } from '../src/attribution/prompt';
 import { type Model, loadModel } from '../src/model';
@@ -270,38 +272,51 @@ async function benchFolder(
       `staggered ${mib(over('staggered'))} = ${(over('staggered') / w).toFixed(2)}x the weights, ` +
       `per-layer ${mib(over('per-layer'))} = ${(over('per-layer') / w).toFixed(2)}x`,
   );
-  await benchBatch(model, prompt, object);
+  // Small models: more prompts, so that the comparison is not lost in timing noise.
+  const batchPrompts = cfg.hiddenSize < 512 ? 16 : MAX_PROMPTS_PER_PASS;
+  await benchBatch(model, prompt, object, batchPrompts, estimate('staggered'));
   await model.release();
 }
 
-/** Prompts of the dataset-run comparison: one batch of this many against one at a time. */
-const BATCH_PROMPTS = 4;
-
 /**
- * A dataset run's throughput: BATCH_PROMPTS prompts attributed one at a time and together in one
- * attributeMany call (the same prompt each time: the work is real, the engine shares nothing
- * between equal prompts), once each, in one run; and the batch size dataset runs choose here.
+ * A dataset run's throughput: the same prompt attributed `count` times one at a time, and in
+ * attributeMany calls of MAX_PROMPTS_PER_PASS (the work is real: the engine shares nothing
+ * between equal prompts), once each, in one run; with the probe's estimate of the one-at-a-time
+ * run and the batch size dataset runs choose on this model.
  */
-async function benchBatch(model: Model, prompt: string, object: string) {
-  const inputs = Array.from({ length: BATCH_PROMPTS }, () => ({ prompt, object }));
+async function benchBatch(
+  model: Model,
+  prompt: string,
+  object: string,
+  count: number,
+  estimateOne: number,
+) {
+  const inputs = Array.from({ length: count }, () => ({ prompt, object }));
   let t0 = performance.now();
   const alone: AttributionResult[] = [];
   for (const p of inputs) alone.push(await attribute(model, p.prompt, p.object, { steps }));
   const aloneSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const together = await attributeMany(model, inputs, { steps });
+  const together: AttributionResult[] = [];
+  for (let i = 0; i < count; i += MAX_PROMPTS_PER_PASS)
+    together.push(
+      ...(await attributeMany(model, inputs.slice(i, i + MAX_PROMPTS_PER_PASS), { steps })),
+    );
   const togetherSeconds = (performance.now() - t0) / 1000;
   const worst = Math.max(
     ...together.map((r, i) => maxRelativeDifference(alone[i].scores, r.scores)),
   );
-  const rate = (s: number) => (BATCH_PROMPTS / s).toFixed(3);
-  const chosen = promptsPerPass(model.config, model.arch.causal, { steps });
+  const rate = (s: number) => (count / s).toFixed(3);
+  const chosen = defaultPromptsPerPass(model, { steps });
+  const gpu = promptsPerPass(model.config, model.arch.causal, { steps });
   console.log(
-    `dataset runs: ${BATCH_PROMPTS} prompts one at a time ${aloneSeconds.toFixed(2)} s ` +
-      `(${rate(aloneSeconds)} prompts/s), in one batch ${togetherSeconds.toFixed(2)} s ` +
-      `(${rate(togetherSeconds)} prompts/s): ${(aloneSeconds / togetherSeconds).toFixed(2)}x; ` +
-      `scores agree to ${worst.toExponential(1)}; dataset runs here batch ${chosen} ` +
-      `prompt${chosen === 1 ? '' : 's'} per pass`,
+    `dataset runs: ${count} prompts one at a time ${aloneSeconds.toFixed(2)} s ` +
+      `(${rate(aloneSeconds)} prompts/s; estimate ${(count * estimateOne).toFixed(2)} s, ` +
+      `${((count * estimateOne) / aloneSeconds).toFixed(2)}x), in batches of ${MAX_PROMPTS_PER_PASS} ` +
+      `${togetherSeconds.toFixed(2)} s (${rate(togetherSeconds)} prompts/s): ` +
+      `${(aloneSeconds / togetherSeconds).toFixed(2)}x the one-at-a-time rate; scores agree to ` +
+      `${worst.toExponential(1)}; dataset runs here batch ${chosen} prompt${chosen === 1 ? '' : 's'} ` +
+      `per pass (on WebGPU ${gpu})`,
   );
 }
 

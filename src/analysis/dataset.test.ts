@@ -21,6 +21,7 @@ import {
   type KnRecord,
   MemoryResultStore,
   type PromptOutcome,
+  defaultPromptsPerPass,
   type PromptResults,
   aggregateDataset,
   digest,
@@ -441,9 +442,11 @@ describe('runDataset in batches (causal model: prompts share passes)', () => {
     },
   ];
 
-  it('batches where that pays: several prompts on a small causal model, one on a masked LM', () => {
+  it('batch sizes: several prompts for a small causal model on a GPU, one on a masked LM or the CPU', () => {
     expect(promptsPerPass(model.config, true, attribution)).toBeGreaterThan(1);
     expect(promptsPerPass(tinyBert().config, false, attribution)).toBe(1);
+    // On the CPU batches measured slower: one prompt at a time unless asked.
+    expect(defaultPromptsPerPass(model, attribution)).toBe(1);
   });
 
   it('gives the records of a one-at-a-time run, across items, with the prompt rate', async () => {

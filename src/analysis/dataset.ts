@@ -226,7 +226,7 @@ export interface DatasetOptions {
   store?: ResultStore;
   /** Where each prompt's attribution is kept and found again (default: the store). */
   prompts?: PromptResults;
-  /** Prompts attributed together (default: promptsPerPass, what pays on this model). */
+  /** Prompts attributed together (default: defaultPromptsPerPass). */
   promptsPerPass?: number;
   signal?: AbortSignal;
   /** Seconds, for the prompt rate (default: performance.now). */
@@ -349,6 +349,20 @@ export async function planDataset(
       .length,
     blocks: items.reduce((s, it) => s + it.estimate.attribution + it.estimate.degenerate, 0),
   };
+}
+
+/**
+ * Prompts a run attributes together by default. On WebGPU, what promptsPerPass allows: a GPU
+ * call's fixed cost (dispatch, read-back) is what a batch shares. On the CPU (onnxruntime-node,
+ * WASM) one: batches measured slower there, on the demo GPT-2 and on GPT-2 small shapes (npm run
+ * bench, docs/benchmarks.md), the larger calls costing more than the calls saved.
+ */
+export function defaultPromptsPerPass(
+  model: Model,
+  settings: Partial<AttributionSettings> = {},
+): number {
+  if (model.runtime.info.backend !== 'webgpu') return 1;
+  return promptsPerPass(model.config, model.arch.causal, settings);
 }
 
 /** PromptResults in a ResultStore: one record per prompt, under the KN record's settings. */
@@ -527,11 +541,7 @@ class PromptBatcher {
   ) {
     this.open = items.map((it) => it.estimate.attribution > 0);
     this.prompts.total = items.reduce((n, it, i) => n + (this.open[i] ? it.prompts.length : 0), 0);
-    this.size = Math.max(
-      1,
-      opts.promptsPerPass ??
-        promptsPerPass(model.config, model.arch.causal, opts.attribution ?? {}),
-    );
+    this.size = Math.max(1, opts.promptsPerPass ?? defaultPromptsPerPass(model, opts.attribution));
   }
 
   /** Opens an item counted as stored (its record is stale); returns its estimated blocks. */

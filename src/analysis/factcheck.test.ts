@@ -221,7 +221,8 @@ describe('fact checking end to end on a planted model', () => {
     const store = new MemoryResultStore();
     const calls = vi.mocked(attributeMany);
     calls.mockClear();
-    const report = await factCheck(model, facts, { language: 'en', store });
+    // Two prompts per pass (a GPU's default; the CPU's is one): the batches are checked below.
+    const report = await factCheck(model, facts, { language: 'en', store, promptsPerPass: 2 });
 
     // 'opposite' has one fact and so no wrong object: not eligible.
     expect(report.relations.map((r) => r.relation)).toEqual(['capital', 'color']);
@@ -287,7 +288,7 @@ describe('fact checking end to end on a planted model', () => {
     expect(report.overall.withDkn.confusion).toEqual(byRelation.color.withDkn!.confusion);
     expect(report.overall.baseline.confusion).toEqual(byRelation.color.baseline.confusion);
     // Prompts attributed: every train fact (one prompt each), then two statements per color
-    // test; in batches (a small causal model), a test fact's two statements together.
+    // test; in batches of two, a test fact's two statements together.
     const trainFacts = report.relations.reduce((s, r) => s + r.train.length, 0);
     const batches = calls.mock.calls.map((c) => c[1].map((p) => `${p.prompt}/${p.object}`));
     expect(batches.flat()).toHaveLength(trainFacts + 2 * n);

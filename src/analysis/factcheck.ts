@@ -13,7 +13,7 @@
  * and FN a true statement judged wrong. The reference code computes the same confusion matrix
  * but prints recall under the name precision and precision under the name recall.
  */
-import { attributeMany, estimateCounts, layoutOf, promptsPerPass } from '../attribution/attribute';
+import { attributeMany, estimateCounts, layoutOf } from '../attribution/attribute';
 import type { Model } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { PromptError, encodePrompt } from '../attribution/prompt';
@@ -26,6 +26,7 @@ import {
   MemoryResultStore,
   type ResultStore,
   type RunFailure,
+  defaultPromptsPerPass,
   keyPrefix,
   resultKey,
   runDataset,
@@ -231,7 +232,7 @@ export interface FactCheckOptions {
   selection?: KnowledgeNeuronOptions;
   degenerate?: DegenerateSettings;
   store?: ResultStore;
-  /** Prompts attributed together (default: promptsPerPass, what pays on this model). */
+  /** Prompts attributed together (default: defaultPromptsPerPass). */
   promptsPerPass?: number;
   signal?: AbortSignal;
   /** Seconds, for the prompt rate (default: performance.now). */
@@ -418,7 +419,7 @@ async function checkStatements(
   }
 
   const now = opts.now ?? (() => performance.now() / 1000);
-  const together = opts.promptsPerPass ?? promptsPerPass(model.config, model.arch.causal, a);
+  const together = opts.promptsPerPass ?? defaultPromptsPerPass(model, a);
   const progress: FactCheckProgress = {
     phase: 'test',
     done: 0,
@@ -464,7 +465,7 @@ async function checkStatements(
         progress.blocks.done += L;
         report(current);
       }
-      // Both statements' maps in one attribution run where that pays (promptsPerPass).
+      // Both statements' maps in one attribution run where that pays (defaultPromptsPerPass).
       const scores: (number | null)[] = [null, null];
       for (let k = 0; job.dkn.length && k < objects.length; k += together) {
         const base = progress.blocks.done;
