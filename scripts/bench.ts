@@ -188,6 +188,12 @@ async function benchFolder(
   const loadSeconds = (await torch?.attribute({ ...request, method: 'grad-x-act' }))?.loadSeconds;
   // What the app would estimate before the run: its device probe, priced by the engine's plan.
   const probe = await benchmarkModel(model);
+  const ms = (x: number) => (x * 1000).toFixed(3);
+  console.log(
+    `device probe: forward ${ms(probe.forward.call)} ms a call + ${ms(probe.forward.unit)} ms a ` +
+      `token-block, backward ${ms(probe.backward.call)} + ${ms(probe.backward.unit)}, head ` +
+      `${ms(probe.head.call)} ms a call + ${ms(probe.head.unit)} ms a row`,
+  );
   const estimate = (schedule: 'staggered' | 'per-layer') =>
     estimatePrompt(probe, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
   // Alternating repeats, median per schedule: load on the machine hits all alike.
