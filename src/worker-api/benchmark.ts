@@ -79,18 +79,8 @@ export async function benchmarkModel(
   const F = model.numUnits;
   const exec = await Executor.create(model);
   try {
-    const timed = async (step: () => Promise<void>) => {
-      await step(); // the first run compiles kernels (WebGPU shaders) and sizes buffers
-      const times: number[] = [];
-      for (let i = 0; i < REPEATS; i++) {
-        const t0 = now();
-        await step();
-        times.push(now() - t0);
-      }
-      return median(times) / 1000;
-    };
-    /** The three graphs' seconds per call at R rows of T positions. */
-    const probe = async (R: number) => {
+    /** The three graphs' steps at R rows of T positions, and what to free after. */
+    const steps = async (R: number) => {
       const ids = BigInt64Array.from({ length: R * T }, (_, i) =>
         BigInt(i % model.config.vocabSize),
       );
@@ -102,34 +92,60 @@ export async function benchmarkModel(
       const mul = exec.input(new Float32Array(R * F).fill(1), [R, F]);
       const add = exec.input(new Float32Array(R * F), [R, F]);
       const objects = exec.input(new BigInt64Array(R), [R]);
+      const target = exec.oneHot(Array<number>(R).fill(T - 1), T);
       // Each step reads its result back, as attribution does, so the time includes the GPU's.
-      const forward = await timed(async () => {
-        const out = await exec.block(0, h, ctx, mul, add);
-        await exec.read(out.found);
-        exec.free(out.h, out.found);
-      });
-      const backward = await timed(async () => {
-        const out = await exec.blockVjp(0, h, ctx, mul, add, h);
-        await exec.read(out.gTap);
-        exec.free(out.gH, out.gTap);
-      });
-      const head = await timed(async () => {
-        const out = await exec.headVjp(h, exec.oneHot(Array<number>(R).fill(T - 1), T), objects);
-        await exec.read(out.prob);
-        exec.free(out.prob, out.gH);
-      });
-      exec.free(h);
-      return { forward, backward, head };
+      return {
+        h,
+        forward: async () => {
+          const out = await exec.block(0, h, ctx, mul, add);
+          await exec.read(out.found);
+          exec.free(out.h, out.found);
+        },
+        backward: async () => {
+          const out = await exec.blockVjp(0, h, ctx, mul, add, h);
+          await exec.read(out.gTap);
+          exec.free(out.gH, out.gTap);
+        },
+        head: async () => {
+          const out = await exec.headVjp(h, target, objects);
+          await exec.read(out.prob);
+          exec.free(out.prob, out.gH);
+        },
+      };
     };
-    const one = await probe(1);
-    const many = await probe(ROWS);
-    const fit = (k: 'forward' | 'backward' | 'head', perRow: number) =>
-      fitCost({ units: perRow, seconds: one[k] }, { units: ROWS * perRow, seconds: many[k] });
+    const one = await steps(1);
+    const many = await steps(ROWS);
+    /**
+     * A graph's cost: both sizes warmed up (the first run compiles kernels and sizes buffers),
+     * then timed in turn, so that a change in the machine's load reaches both alike.
+     */
+    const fit = async (k: 'forward' | 'backward' | 'head', perRow: number): Promise<CallCost> => {
+      await one[k]();
+      await many[k]();
+      const small: number[] = [];
+      const large: number[] = [];
+      for (let i = 0; i < REPEATS; i++) {
+        let t0 = now();
+        await one[k]();
+        small.push(now() - t0);
+        t0 = now();
+        await many[k]();
+        large.push(now() - t0);
+      }
+      return fitCost(
+        { units: perRow, seconds: median(small) / 1000 },
+        { units: ROWS * perRow, seconds: median(large) / 1000 },
+      );
+    };
+    const costs = {
+      forward: await fit('forward', T),
+      backward: await fit('backward', T),
+      head: await fit('head', 1),
+    };
+    exec.free(one.h, many.h);
     return {
       backend: model.runtime.info.backend,
-      forward: fit('forward', T),
-      backward: fit('backward', T),
-      head: fit('head', 1),
+      ...costs,
       rows: ROWS,
       tokens: T,
     };
