@@ -52,6 +52,10 @@ describe('the device probe and the estimates it prices', () => {
           head: { call: 13, unit: 17 },
         });
         const kinds = (graphs: string[]) => plan.calls.filter((x) => graphs.includes(x.graph));
+        const tokensOf = (graphs: string[]) => kinds(graphs).reduce((n, x) => n + x.tokens, 0);
+        // A path block's VJP recalls its forward's products: the probe's VJP less a forward.
+        const recalled = tokensOf(['pathBlockVjp']);
+        expect(recalled + tokensOf(['spawnVjp', 'blockVjp'])).toBe(c.backwardTokens);
         const forwardCalls = kinds(['embed', 'setup', 'spawn', 'pathBlock', 'block']).length;
         const backwardCalls = kinds(['spawnVjp', 'pathBlockVjp', 'blockVjp']).length;
         const headCalls = kinds(['head', 'headVjp']).length;
@@ -61,7 +65,8 @@ describe('the device probe and the estimates it prices', () => {
           3 * forwardCalls +
           5 * c.forwardTokens +
           7 * backwardCalls +
-          11 * c.backwardTokens +
+          11 * (c.backwardTokens - recalled) +
+          (11 - 5) * recalled +
           13 * headCalls +
           17 * headRows;
         const est = estimatePrompt(b, config, causal, prompt, settings, { schedule });
@@ -70,6 +75,12 @@ describe('the device probe and the estimates it prices', () => {
         expect(plan.calls.reduce((t, x) => t + callSeconds(b, x), 0)).toBe(expected);
       }
     });
+
+  it('a recalling VJP costs at least a forward', () => {
+    const b = bench({ forward: { call: 0, unit: 4 }, backward: { call: 1, unit: 6 } });
+    expect(callSeconds(b, { graph: 'pathBlockVjp', rows: 1, tokens: 10 })).toBe(1 + 10 * 4);
+    expect(callSeconds(b, { graph: 'blockVjp', rows: 1, tokens: 10 })).toBe(1 + 10 * 6);
+  });
 
   it('prices batched forward passes: L + 1 calls, L x rows x tokens positions, rows head rows', () => {
     const b = bench({ forward: { call: 2, unit: 3 }, head: { call: 5, unit: 7 } });

@@ -48,8 +48,13 @@ export function callSeconds(b: Benchmark, call: PlannedCall): number {
     case 'head':
     case 'headVjp':
       return b.head.call + call.rows * b.head.unit;
-    case 'spawnVjp':
     case 'pathBlockVjp':
+      // The probe's VJP recomputes its block's forward; a path block's recalls the products its
+      // forward saved, so it costs the VJP less a forward, and at least a forward's products.
+      return (
+        b.backward.call + call.tokens * Math.max(b.backward.unit - b.forward.unit, b.forward.unit)
+      );
+    case 'spawnVjp':
     case 'blockVjp':
       return b.backward.call + call.tokens * b.backward.unit;
     case 'embed':
