@@ -445,7 +445,7 @@ describe('runDataset in batches (causal model: prompts share passes)', () => {
   it('batch sizes: several prompts for a small causal model on a GPU, one on a masked LM or the CPU', () => {
     expect(promptsPerPass(model.config, true, attribution)).toBeGreaterThan(1);
     expect(promptsPerPass(tinyBert().config, false, attribution)).toBe(1);
-    // On the CPU batches measured slower: one prompt at a time unless asked.
+    // On the CPU batches measured no faster: one prompt at a time unless asked.
     expect(defaultPromptsPerPass(model, attribution)).toBe(1);
   });
 

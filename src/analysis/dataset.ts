@@ -354,8 +354,8 @@ export async function planDataset(
 /**
  * Prompts a run attributes together by default. On WebGPU, what promptsPerPass allows: a GPU
  * call's fixed cost (dispatch, read-back) is what a batch shares. On the CPU (onnxruntime-node,
- * WASM) one: batches measured slower there, on the demo GPT-2 and on GPT-2 small shapes (npm run
- * bench, docs/benchmarks.md), the larger calls costing more than the calls saved.
+ * WASM) one: batches were measured no faster there (the same CPU seconds on GPT-2 small shapes,
+ * docs/benchmarks.md), and one prompt at a time loses the least when a run stops.
  */
 export function defaultPromptsPerPass(
   model: Model,

@@ -141,11 +141,11 @@ export function defaultMaxRows(
 export const MAX_PROMPTS_PER_PASS = 4;
 
 /**
- * Prompts a dataset run attributes together (attributeMany). A causal model's prompts share
- * their setup and path passes, which pays while all the batch's path rows fit one pass: each
- * graph call then serves every prompt of the batch, so the calls' fixed cost is shared (measured
- * in npm run bench: docs/benchmarks.md). Once one prompt's path needs several passes, batching
- * only adds passes, so 1; a masked LM runs each prompt apart whatever the batch, so 1.
+ * Prompts a dataset run may attribute together (attributeMany). A causal model's prompts share
+ * their setup and path passes, so while all the batch's path rows fit one pass each graph call
+ * serves every prompt of the batch: what pays where a call's fixed cost is large (a GPU's
+ * dispatch and read-back). Once one prompt's path needs several passes, a batch only adds
+ * passes, so 1; a masked LM runs each prompt apart whatever the batch, so 1.
  */
 export function promptsPerPass(
   shape: ModelShape,
