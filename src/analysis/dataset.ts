@@ -67,7 +67,7 @@ export class MemoryResultStore implements ResultStore {
 
 /**
  * What a stored result is: KN of a fact x language, its degenerate pairs, a fact-check item, or
- * one prompt's outcome within a dataset run (kept until its fact x language is complete).
+ * one prompt's outcome within a dataset run (what a stopped run resumes from mid-item).
  */
 export type ResultKind = 'kn' | 'dkn' | 'check' | 'prompt';
 
