@@ -19,7 +19,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type WeightSpec, architectures } from '../src/arch';
-import { type AttributionResult, attribute } from '../src/attribution/attribute';
+import {
+  type AttributionResult,
+  attribute,
+  attributeMany,
+  promptsPerPass,
+} from '../src/attribution/attribute';
+import { MAX_PROMPTS_PER_PASS } from '../src/attribution/schedule';
+import { defaultPromptsPerPass } from '../src/analysis/dataset';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
 import { encodePrompt } from '../src/attribution/prompt';
 import { type Model, loadModel } from '../src/model';
@@ -181,6 +188,12 @@ async function benchFolder(
   const loadSeconds = (await torch?.attribute({ ...request, method: 'grad-x-act' }))?.loadSeconds;
   // What the app would estimate before the run: its device probe, priced by the engine's plan.
   const probe = await benchmarkModel(model);
+  const ms = (x: number) => (x * 1000).toFixed(3);
+  console.log(
+    `device probe: forward ${ms(probe.forward.call)} ms a call + ${ms(probe.forward.unit)} ms a ` +
+      `token-block, backward ${ms(probe.backward.call)} + ${ms(probe.backward.unit)}, head ` +
+      `${ms(probe.head.call)} ms a call + ${ms(probe.head.unit)} ms a row`,
+  );
   const estimate = (schedule: 'staggered' | 'per-layer') =>
     estimatePrompt(probe, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
   // Alternating repeats, median per schedule: load on the machine hits all alike.
@@ -265,7 +278,52 @@ async function benchFolder(
       `staggered ${mib(over('staggered'))} = ${(over('staggered') / w).toFixed(2)}x the weights, ` +
       `per-layer ${mib(over('per-layer'))} = ${(over('per-layer') / w).toFixed(2)}x`,
   );
+  // Small models: more prompts, so that the comparison is not lost in timing noise.
+  const batchPrompts = cfg.hiddenSize < 512 ? 16 : MAX_PROMPTS_PER_PASS;
+  await benchBatch(model, prompt, object, batchPrompts, estimate('staggered'));
   await model.release();
+}
+
+/**
+ * A dataset run's throughput: the same prompt attributed `count` times one at a time, and in
+ * attributeMany calls of MAX_PROMPTS_PER_PASS (the work is real: the engine shares nothing
+ * between equal prompts), once each, in one run; with the probe's estimate of the one-at-a-time
+ * run and the batch size dataset runs choose on this model.
+ */
+async function benchBatch(
+  model: Model,
+  prompt: string,
+  object: string,
+  count: number,
+  estimateOne: number,
+) {
+  const inputs = Array.from({ length: count }, () => ({ prompt, object }));
+  let t0 = performance.now();
+  const alone: AttributionResult[] = [];
+  for (const p of inputs) alone.push(await attribute(model, p.prompt, p.object, { steps }));
+  const aloneSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const together: AttributionResult[] = [];
+  for (let i = 0; i < count; i += MAX_PROMPTS_PER_PASS)
+    together.push(
+      ...(await attributeMany(model, inputs.slice(i, i + MAX_PROMPTS_PER_PASS), { steps })),
+    );
+  const togetherSeconds = (performance.now() - t0) / 1000;
+  const worst = Math.max(
+    ...together.map((r, i) => maxRelativeDifference(alone[i].scores, r.scores)),
+  );
+  const rate = (s: number) => (count / s).toFixed(3);
+  const chosen = defaultPromptsPerPass(model, { steps });
+  const gpu = promptsPerPass(model.config, model.arch.causal, { steps });
+  console.log(
+    `dataset runs: ${count} prompts one at a time ${aloneSeconds.toFixed(2)} s ` +
+      `(${rate(aloneSeconds)} prompts/s; estimate ${(count * estimateOne).toFixed(2)} s, ` +
+      `${((count * estimateOne) / aloneSeconds).toFixed(2)}x), in batches of ${MAX_PROMPTS_PER_PASS} ` +
+      `${togetherSeconds.toFixed(2)} s (${rate(togetherSeconds)} prompts/s): ` +
+      `${(aloneSeconds / togetherSeconds).toFixed(2)}x the one-at-a-time rate; scores agree to ` +
+      `${worst.toExponential(1)}; dataset runs here batch ${chosen} prompt${chosen === 1 ? '' : 's'} ` +
+      `per pass (on WebGPU ${gpu})`,
+  );
 }
 
 /** PyTorch's per-repeat times, and how far its scores are from the engine's. */

@@ -8,7 +8,7 @@ import {
   plantedFacts,
   plantedModel,
 } from '../../tests/planted/planted';
-import { attribute } from '../attribution/attribute';
+import { attributeMany, promptsPerPass } from '../attribution/attribute';
 import { loadModel, noCounts } from '../model';
 import { predict } from '../attribution/predict';
 import type { Fact } from '../facts/types';
@@ -21,18 +21,23 @@ import {
   type KnRecord,
   MemoryResultStore,
   type PromptOutcome,
+  defaultPromptsPerPass,
   type PromptResults,
   aggregateDataset,
   digest,
   keyPrefix,
+  promptRate,
   resultKey,
   runDataset,
 } from './dataset';
 
+/** The prompts each attribution run of the engine took, run by run. */
+const batches = () => vi.mocked(attributeMany).mock.calls.map((c) => c[1].map((p) => p.prompt));
+
 // Count the engine's attribution and prediction calls while running the real code.
 vi.mock('../attribution/attribute', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/attribute')>();
-  return { ...real, attribute: vi.fn(real.attribute) };
+  return { ...real, attributeMany: vi.fn(real.attributeMany) };
 });
 vi.mock('../attribution/predict', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/predict')>();
@@ -286,7 +291,7 @@ describe('runDataset on a tiny model', () => {
   it('a run stopped midway and restarted does no work twice', async () => {
     const model = tinyBert();
     const store = new MemoryResultStore();
-    const calls = vi.mocked(attribute);
+    const calls = vi.mocked(attributeMany);
     const searches = vi.mocked(predict);
     calls.mockClear();
     const stop = new AbortController();
@@ -316,10 +321,10 @@ describe('runDataset on a tiny model', () => {
       onProgress: (p) => seen.push(p),
     });
     // Only berlin/en, france/en and france/zh: one prompt each.
-    expect(calls.mock.calls.map((c) => c[1])).toEqual([
-      'The capital of Germany is [MASK] .',
-      'Paris is the capital of [MASK] .',
-      '巴黎是[MASK]的首都',
+    expect(batches()).toEqual([
+      ['The capital of Germany is [MASK] .'],
+      ['Paris is the capital of [MASK] .'],
+      ['巴黎是[MASK]的首都'],
     ]);
     expect(seen.at(-1)).toMatchObject({ done: 5, total: 5, reused: 2 });
     expect(resumed.records).toHaveLength(5);
@@ -376,7 +381,7 @@ describe('runDataset with per-prompt results', () => {
 
   it('hands over each prompt as it finishes and a stop loses at most the prompt in flight', async () => {
     const model = tinyBert();
-    const calls = vi.mocked(attribute);
+    const calls = vi.mocked(attributeMany);
     const prompts = new PromptMemory();
     const stop = new AbortController();
     calls.mockClear();
@@ -396,7 +401,7 @@ describe('runDataset with per-prompt results', () => {
     // A fresh store (no item finished), the same prompts: the first paraphrase is not redone.
     calls.mockClear();
     const resumed = await runDataset(model, facts, { attribution, prompts });
-    expect(calls.mock.calls.map((c) => c[1])).not.toContain('The capital of France is [MASK] .');
+    expect(batches().flat()).not.toContain('The capital of France is [MASK] .');
     expect(calls).toHaveBeenCalledTimes(5);
     expect(prompts.kept.size).toBe(6);
 
@@ -410,6 +415,139 @@ describe('runDataset with per-prompt results', () => {
     const again = await runDataset(model, facts, { attribution, prompts });
     expect(calls).not.toHaveBeenCalled();
     expect(again.records).toEqual(fresh.records);
+  });
+});
+
+describe('runDataset in batches (causal model: prompts share passes)', () => {
+  const attribution = { steps: 2 };
+  const model = tinyModel('gpt2', { seed: 3 }).model;
+  const causalFacts: Fact[] = [
+    {
+      id: 'paris',
+      relation: 'P36',
+      prompts: [
+        { language: 'en', text: 'The capital of France is [MASK]', object: 'Paris' },
+        { language: 'en', text: 'The capital is [MASK] .', object: 'Paris' },
+      ],
+    },
+    {
+      id: 'france',
+      relation: 'P1376',
+      prompts: [{ language: 'en', text: 'Paris is the capital of [MASK]', object: 'France' }],
+    },
+    {
+      id: 'parisian',
+      relation: 'P36',
+      prompts: [{ language: 'en', text: 'The capital of France is [MASK]', object: ' Parisian' }],
+    },
+  ];
+
+  it('batch sizes: several prompts for a small causal model on a GPU, one on a masked LM or the CPU', () => {
+    expect(promptsPerPass(model.config, true, attribution)).toBeGreaterThan(1);
+    expect(promptsPerPass(tinyBert().config, false, attribution)).toBe(1);
+    // On the CPU batches measured no faster: one prompt at a time unless asked.
+    expect(defaultPromptsPerPass(model, attribution)).toBe(1);
+  });
+
+  it('gives the records of a one-at-a-time run, across items, with the prompt rate', async () => {
+    const calls = vi.mocked(attributeMany);
+    calls.mockClear();
+    let t = 0;
+    const seen: DatasetProgress[] = [];
+    const batched = await runDataset(model, causalFacts, {
+      attribution,
+      promptsPerPass: 3,
+      now: () => (t += 0.5),
+      onProgress: (p) => seen.push(p),
+    });
+    expect(batches()).toEqual([
+      [
+        'The capital of France is [MASK]',
+        'The capital is [MASK] .',
+        'Paris is the capital of [MASK]',
+      ],
+      ['The capital of France is [MASK]'],
+    ]);
+    // Two batches of 0.5 s each (the clock advances by 0.5 at each reading): 4 prompts in 1 s.
+    expect(seen.at(-1)!.prompts).toEqual({ done: 4, total: 4, seconds: 1 });
+    expect(promptRate(seen.at(-1)!)).toBe('4.0 prompts/s');
+    expect(promptRate(seen[0])).toBe('');
+    const last = seen.at(-1)!;
+    expect(last.blocks.done).toBe(last.blocks.total);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i].blocks.done).toBeGreaterThanOrEqual(seen[i - 1].blocks.done);
+
+    calls.mockClear();
+    const single = await runDataset(model, causalFacts, { attribution, promptsPerPass: 1 });
+    expect(batches()).toHaveLength(4);
+    expect(batched.records.length).toBe(3);
+    for (const [i, r] of single.records.entries()) {
+      const b = batched.records[i];
+      expect(b.neurons.map((n) => [n.layer, n.unit, n.count])).toEqual(
+        r.neurons.map((n) => [n.layer, n.unit, n.count]),
+      );
+      b.neurons.forEach((n, k) => expect(n.score).toBeCloseTo(r.neurons[k].score, 5));
+      b.probabilities.forEach((p, k) => expect(p).toBeCloseTo(r.probabilities[k], 7));
+      expect(b.counts.backward).toBe(r.counts.backward);
+    }
+  });
+
+  it('stores each prompt when its batch finishes: a stop loses at most the batch in flight', async () => {
+    const calls = vi.mocked(attributeMany);
+    const prompts = new PromptMemory();
+    const store = new MemoryResultStore();
+    const stop = new AbortController();
+    calls.mockClear();
+    await expect(
+      runDataset(model, causalFacts, {
+        attribution,
+        promptsPerPass: 3,
+        prompts,
+        store,
+        signal: stop.signal,
+        // Stop during the second batch.
+        onProgress: () => {
+          if (calls.mock.calls.length === 2) stop.abort(new Error('killed'));
+        },
+      }),
+    ).rejects.toThrow('killed');
+    // The first batch's three prompts are handed over; paris and france are stored.
+    expect(prompts.maps).toHaveLength(3);
+    expect(await store.keys(keyPrefix('kn', model.id))).toHaveLength(2);
+
+    // The same prompts, a fresh store: only the batch in flight is attributed again.
+    calls.mockClear();
+    const resumed = await runDataset(model, causalFacts, {
+      attribution,
+      promptsPerPass: 3,
+      prompts,
+    });
+    expect(batches()).toEqual([['The capital of France is [MASK]']]);
+    expect(calls.mock.calls[0][1][0].object).toBe(' Parisian');
+    const fresh = await runDataset(model, causalFacts, { attribution, promptsPerPass: 3 });
+    expect(resumed.records).toEqual(fresh.records);
+
+    // Without per-prompt results, the run's store keeps each prompt: a stop mid-item loses
+    // only the batch in flight there too.
+    const own = new MemoryResultStore();
+    const halt = new AbortController();
+    calls.mockClear();
+    await expect(
+      runDataset(model, causalFacts, {
+        attribution,
+        promptsPerPass: 1,
+        store: own,
+        signal: halt.signal,
+        onProgress: () => {
+          if (calls.mock.calls.length === 2) halt.abort(new Error('killed'));
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(await own.keys(keyPrefix('prompt', model.id))).toHaveLength(1);
+    expect(await own.keys(keyPrefix('kn', model.id))).toHaveLength(0);
+    calls.mockClear();
+    await runDataset(model, causalFacts, { attribution, promptsPerPass: 1, store: own });
+    expect(batches().flat()).toHaveLength(3);
   });
 });
 

@@ -6,9 +6,10 @@
  */
 import {
   type AttributionResult,
-  attribute,
+  attributeMany,
   estimateCounts,
   layoutOf,
+  promptsPerPass,
 } from '../attribution/attribute';
 import { type BlockCounts, type Model, addCounts, noCounts } from '../model';
 import { PromptError, encodePrompt } from '../attribution/prompt';
@@ -64,8 +65,11 @@ export class MemoryResultStore implements ResultStore {
   }
 }
 
-/** What a stored result is: KN of a fact x language, its degenerate pairs, a fact-check item. */
-export type ResultKind = 'kn' | 'dkn' | 'check';
+/**
+ * What a stored result is: KN of a fact x language, its degenerate pairs, a fact-check item, or
+ * one prompt's outcome within a dataset run (what a stopped run resumes from mid-item).
+ */
+export type ResultKind = 'kn' | 'dkn' | 'check' | 'prompt';
 
 /** Bumped when a stored record's shape or meaning changes, so old records are not reused. */
 const FORMAT = 'v1';
@@ -165,7 +169,20 @@ export interface DatasetProgress {
    * the pair search's largest size; corrected as each search's real size becomes known.
    */
   blocks: { done: number; total: number };
+  /**
+   * Prompts attributed by this run, still to attribute (corrected as stored ones are found),
+   * and the seconds this run has spent attributing them: the rate is done / seconds.
+   */
+  prompts: { done: number; total: number; seconds: number };
   current?: { factId: string; language: string; step: 'attribution' | 'degenerate' };
+}
+
+/** "3.2 prompts/s" from a run's progress, or '' before the first batch finished. */
+export function promptRate(p: Pick<DatasetProgress, 'prompts'>): string {
+  const { done, seconds } = p.prompts;
+  if (done === 0 || seconds <= 0) return '';
+  const rate = done / seconds;
+  return `${rate >= 10 ? rate.toFixed(0) : rate >= 1 ? rate.toFixed(1) : rate.toFixed(2)} prompts/s`;
 }
 
 /** One prompt of a dataset item: its place among the item's prompts, and what it asks. */
@@ -189,9 +206,9 @@ export interface PromptOutcome {
 }
 
 /**
- * Per-prompt results kept outside the store (the command line's result folders): a prompt found
- * here is not attributed again, and each new attribution is handed over as soon as it finishes,
- * so a run stopped in the middle of a fact's paraphrases loses at most the prompt in flight.
+ * Per-prompt results: a prompt found here is not attributed again, and each new attribution is
+ * handed over as soon as its batch finishes, so a stopped run loses at most the batch in flight.
+ * The command line keeps them in its result folders; by default they go to the run's store.
  */
 export interface PromptResults {
   get(prompt: DatasetPrompt): Promise<PromptOutcome | undefined>;
@@ -207,9 +224,13 @@ export interface DatasetOptions {
   degenerate?: DegenerateSettings | boolean;
   /** Where results are kept and found again (default: a fresh in-memory store). */
   store?: ResultStore;
-  /** Where each prompt's attribution is kept and found again (default: nowhere). */
+  /** Where each prompt's attribution is kept and found again (default: the store). */
   prompts?: PromptResults;
+  /** Prompts attributed together (default: defaultPromptsPerPass). */
+  promptsPerPass?: number;
   signal?: AbortSignal;
+  /** Seconds, for the prompt rate (default: performance.now). */
+  now?: () => number;
   onProgress?: (p: DatasetProgress) => void;
 }
 
@@ -331,9 +352,44 @@ export async function planDataset(
 }
 
 /**
+ * Prompts a run attributes together by default. On WebGPU, what promptsPerPass allows: a GPU
+ * call's fixed cost (dispatch, read-back) is what a batch shares. On the CPU (onnxruntime-node,
+ * WASM) one: batches were measured no faster there (the same CPU seconds on GPT-2 small shapes,
+ * docs/benchmarks.md), and one prompt at a time loses the least when a run stops.
+ */
+export function defaultPromptsPerPass(
+  model: Model,
+  settings: Partial<AttributionSettings> = {},
+): number {
+  if (model.runtime.info.backend !== 'webgpu') return 1;
+  return promptsPerPass(model.config, model.arch.causal, settings);
+}
+
+/** PromptResults in a ResultStore: one record per prompt, under the KN record's settings. */
+function storedPromptResults(
+  store: ResultStore,
+  modelId: string,
+  opts: DatasetOptions,
+): PromptResults {
+  const key = (p: DatasetPrompt) =>
+    resultKey('prompt', modelId, p.factId, p.language, {
+      ...knSettings(opts, p.language),
+      index: p.index,
+      text: p.text,
+      object: p.object,
+    });
+  return {
+    get: async (p) => (await store.get(key(p))) as PromptOutcome | undefined,
+    put: (p, _result, outcome) => store.put(key(p), outcome),
+  };
+}
+
+/**
  * Runs attribution and KN selection (and, if asked, the degenerate-pair search) for every fact x
- * language, skipping what the store already holds. Rejects with the signal's reason when
- * aborted; everything finished before that stays stored, so the same call resumes.
+ * language, skipping what the store already holds. Prompts are attributed several at a time
+ * (promptsPerPass), across items, and each prompt's outcome is stored as soon as its batch
+ * finishes. Rejects with the signal's reason when aborted; everything finished before that stays
+ * stored, so the same call resumes.
  */
 export async function runDataset(
   model: Model,
@@ -344,6 +400,13 @@ export async function runDataset(
   const dkn = dknSettings(opts);
   const L = model.numLayers;
   const { items, failures, reused, blocks } = await planDataset(model, facts, { ...opts, store });
+  const now = opts.now ?? (() => performance.now() / 1000);
+  const batcher = new PromptBatcher(
+    model,
+    items,
+    { ...opts, prompts: opts.prompts ?? storedPromptResults(store, model.id, opts) },
+    now,
+  );
 
   const records: KnRecord[] = [];
   const degenerate: DknRecord[] = [];
@@ -352,25 +415,34 @@ export async function runDataset(
     total: items.length,
     reused,
     blocks: { done: 0, total: blocks },
+    prompts: batcher.prompts,
   };
   const report = (current?: DatasetProgress['current']) =>
-    opts.onProgress?.({ ...progress, blocks: { ...progress.blocks }, current });
+    opts.onProgress?.({
+      ...progress,
+      blocks: { ...progress.blocks },
+      prompts: { ...progress.prompts },
+      current,
+    });
+  batcher.onWork = (work, item) => {
+    progress.blocks.done += work.done;
+    progress.blocks.total += work.done - work.estimated;
+    report({ factId: item.fact.id, language: item.language, step: 'attribution' });
+  };
   // Before any work: how much of the run a resume reuses.
   report();
 
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     opts.signal?.throwIfAborted();
     const { fact, language } = item;
     let record = (await store.get(item.knKey)) as KnRecord | undefined;
     if (!record || !samePrompts(record, item)) {
-      const base = progress.blocks.done;
-      record = await computeKn(model, item, opts, (blocks) => {
-        progress.blocks.done = base + blocks;
-        report({ factId: fact.id, language, step: 'attribution' });
-      });
-      // Correct the total by what the item took (the estimate is exact unless a stored record
-      // turned out stale, i.e. counted as done up front).
-      progress.blocks.total += progress.blocks.done - base - item.estimate.attribution;
+      // A stale record was counted as done up front: its prompts come on top.
+      if (item.estimate.attribution === 0) {
+        const added = batcher.reopen(index);
+        progress.blocks.total += added;
+      }
+      record = knRecord(item, opts, await batcher.outcomes(index));
       await store.put(item.knKey, record);
     }
     records.push(record);
@@ -416,24 +488,195 @@ export async function runDataset(
   return { records, degenerate, failures };
 }
 
+/** Block evaluations one prompt's attribution takes alone (the plan's count, exact). */
+function promptEstimate(
+  model: Model,
+  p: { text: string; object: string },
+  opts: DatasetOptions,
+): number {
+  const enc = encodePrompt(
+    model.config,
+    model.tokenizer,
+    p.text,
+    p.object,
+    opts.attribution?.multiToken,
+  );
+  const c = estimateCounts(model.config, model.arch.causal, layoutOf(enc), opts.attribution);
+  return c.forward + c.backward;
+}
+
 function attributionEstimate(
   model: Model,
   prompts: readonly { text: string; object: string }[],
   opts: DatasetOptions,
 ): number {
-  let total = 0;
-  for (const p of prompts) {
-    const enc = encodePrompt(
-      model.config,
-      model.tokenizer,
-      p.text,
-      p.object,
-      opts.attribution?.multiToken,
-    );
-    const c = estimateCounts(model.config, model.arch.causal, layoutOf(enc), opts.attribution);
-    total += c.forward + c.backward;
+  return prompts.reduce((n, p) => n + promptEstimate(model, p, opts), 0);
+}
+
+/** A prompt of the run: its item, and its place in it. */
+interface PendingPrompt {
+  item: number;
+  prompt: DatasetPrompt;
+}
+
+/**
+ * The prompts of a run's items, attributed in batches: asked for an item's outcomes, it runs
+ * the item's missing prompts together with the next items' (up to the batch size), stores each
+ * outcome as its batch finishes, and keeps the outcomes of items not reached yet.
+ */
+class PromptBatcher {
+  private readonly kept = new Map<string, PromptOutcome>();
+  /** Items whose prompts the run attributes (those the store lacks, and stale ones reopened). */
+  private readonly open: boolean[];
+  private readonly size: number;
+  /** Progress of the run in prompts (DatasetProgress.prompts), updated in place. */
+  readonly prompts = { done: 0, total: 0, seconds: 0 };
+  onWork: (work: { done: number; estimated: number }, item: DatasetItem) => void = () => {};
+
+  constructor(
+    private readonly model: Model,
+    private readonly items: readonly DatasetItem[],
+    private readonly opts: DatasetOptions & { prompts: PromptResults },
+    private readonly now: () => number,
+  ) {
+    this.open = items.map((it) => it.estimate.attribution > 0);
+    this.prompts.total = items.reduce((n, it, i) => n + (this.open[i] ? it.prompts.length : 0), 0);
+    this.size = Math.max(1, opts.promptsPerPass ?? defaultPromptsPerPass(model, opts.attribution));
   }
-  return total;
+
+  /** Opens an item counted as stored (its record is stale); returns its estimated blocks. */
+  reopen(index: number): number {
+    this.open[index] = true;
+    const item = this.items[index];
+    this.prompts.total += item.prompts.length;
+    return attributionEstimate(this.model, item.prompts, this.opts);
+  }
+
+  private promptsOf(index: number): DatasetPrompt[] {
+    const item = this.items[index];
+    return item.prompts.map((p, i) => ({
+      factId: item.fact.id,
+      language: item.language,
+      index: i,
+      ...p,
+    }));
+  }
+
+  private keyOf(p: DatasetPrompt): string {
+    return `${p.factId}\u0000${p.language}\u0000${p.index}`;
+  }
+
+  /** The outcome of a prompt found without attributing it (kept, or stored by an earlier run). */
+  private async found(index: number, p: DatasetPrompt): Promise<PromptOutcome | undefined> {
+    const key = this.keyOf(p);
+    let outcome = this.kept.get(key);
+    if (!outcome) {
+      outcome = await this.opts.prompts.get(p);
+      if (outcome) {
+        this.kept.set(key, outcome);
+        // Stored by an earlier run: not this run's work after all.
+        this.prompts.total--;
+        this.onWork(
+          { done: 0, estimated: promptEstimate(this.model, p, this.opts) },
+          this.items[index],
+        );
+      }
+    }
+    return outcome;
+  }
+
+  /** The outcomes of item `index`'s prompts, in order, attributing what is missing. */
+  async outcomes(index: number): Promise<PromptOutcome[]> {
+    const out: PromptOutcome[] = [];
+    for (const p of this.promptsOf(index)) {
+      let outcome = await this.found(index, p);
+      if (!outcome) {
+        await this.runBatch(await this.batchFrom(index, p));
+        outcome = this.kept.get(this.keyOf(p))!;
+      }
+      out.push(outcome);
+    }
+    // Once the item's record is stored, the run does not need its prompts again.
+    for (const p of this.promptsOf(index)) this.kept.delete(this.keyOf(p));
+    return out;
+  }
+
+  /** `first` and the next missing prompts, of this item and the open items after it. */
+  private async batchFrom(index: number, first: DatasetPrompt): Promise<PendingPrompt[]> {
+    const batch: PendingPrompt[] = [{ item: index, prompt: first }];
+    for (let i = index; i < this.items.length && batch.length < this.size; i++) {
+      if (!this.open[i]) continue;
+      for (const p of this.promptsOf(i)) {
+        if (batch.length >= this.size) break;
+        if (i === index && p.index <= first.index) continue;
+        if (!(await this.found(i, p))) batch.push({ item: i, prompt: p });
+      }
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: PendingPrompt[]): Promise<void> {
+    const { model, opts } = this;
+    const t0 = this.now();
+    const lead = this.items[batch[0].item];
+    let reported = 0;
+    const results = await attributeMany(
+      model,
+      batch.map(({ prompt }) => ({ prompt: prompt.text, object: prompt.object })),
+      opts.attribution,
+      {
+        signal: opts.signal,
+        onProgress: ({ done }) => {
+          this.onWork({ done: done - reported, estimated: 0 }, lead);
+          reported = done;
+        },
+      },
+    );
+    // What the batch took against what the plan counted for its prompts one at a time.
+    const estimated = batch.reduce((n, b) => n + promptEstimate(model, b.prompt, opts), 0);
+    this.onWork({ done: 0, estimated }, lead);
+    for (const [k, { prompt }] of batch.entries()) {
+      const r = results[k];
+      const tau = defaultTau(prompt.language, opts.selection?.tau);
+      const outcome: PromptOutcome = {
+        probability: r.probability,
+        counts: r.counts,
+        warnings: r.warnings,
+        selected: selectNeurons(r.scores, model.numLayers, model.numUnits, { tau }),
+      };
+      await opts.prompts.put(prompt, r, outcome);
+      this.kept.set(this.keyOf(prompt), outcome);
+      this.prompts.done++;
+    }
+    this.prompts.seconds += this.now() - t0;
+  }
+}
+
+/** An item's KN record from its prompts' outcomes. */
+function knRecord(
+  item: DatasetItem,
+  opts: DatasetOptions,
+  outcomes: readonly PromptOutcome[],
+): KnRecord {
+  const counts = noCounts();
+  for (const o of outcomes) addCounts(counts, o.counts);
+  // As knowledgeNeuronsByLanguage: each prompt's set at the language's tau, refined across them.
+  return {
+    factId: item.fact.id,
+    relation: item.fact.relation ?? null,
+    language: item.language,
+    prompts: item.prompts.map((p) => p.text),
+    object: item.prompts[0].object,
+    probabilities: outcomes.map((o) => o.probability),
+    tau: defaultTau(item.language, opts.selection?.tau),
+    p: opts.selection?.p ?? DEFAULT_SHARE,
+    neurons: refineAcrossPrompts(
+      outcomes.map((o) => o.selected),
+      opts.selection?.p,
+    ),
+    counts,
+    warnings: outcomes.flatMap((o) => o.warnings),
+  };
 }
 
 /** A stored record is reused only for the same prompts and object (the fact set may change). */
@@ -443,56 +686,6 @@ function samePrompts(record: KnRecord, item: DatasetItem): boolean {
     record.prompts.every((t, i) => t === item.prompts[i].text) &&
     record.object === item.prompts[0].object
   );
-}
-
-async function computeKn(
-  model: Model,
-  item: DatasetItem,
-  opts: DatasetOptions,
-  onBlocks: (done: number) => void,
-): Promise<KnRecord> {
-  const counts = noCounts();
-  const probabilities: number[] = [];
-  const warnings: string[] = [];
-  const sets: ScoredNeuron[][] = [];
-  const tau = defaultTau(item.language, opts.selection?.tau);
-  for (const [index, p] of item.prompts.entries()) {
-    const prompt = { factId: item.fact.id, language: item.language, index, ...p };
-    let outcome = await opts.prompts?.get(prompt);
-    if (!outcome) {
-      const before = counts.forward + counts.backward;
-      const r = await attribute(model, p.text, p.object, opts.attribution, {
-        signal: opts.signal,
-        onProgress: ({ done }) => onBlocks(before + done),
-      });
-      outcome = {
-        probability: r.probability,
-        counts: r.counts,
-        warnings: r.warnings,
-        selected: selectNeurons(r.scores, model.numLayers, model.numUnits, { tau }),
-      };
-      await opts.prompts?.put(prompt, r, outcome);
-    }
-    addCounts(counts, outcome.counts);
-    onBlocks(counts.forward + counts.backward);
-    probabilities.push(outcome.probability);
-    warnings.push(...outcome.warnings);
-    sets.push(outcome.selected);
-  }
-  // As knowledgeNeuronsByLanguage: each prompt's set at the language's tau, refined across them.
-  return {
-    factId: item.fact.id,
-    relation: item.fact.relation ?? null,
-    language: item.language,
-    prompts: item.prompts.map((p) => p.text),
-    object: item.prompts[0].object,
-    probabilities,
-    tau,
-    p: opts.selection?.p ?? DEFAULT_SHARE,
-    neurons: refineAcrossPrompts(sets, opts.selection?.p),
-    counts,
-    warnings,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

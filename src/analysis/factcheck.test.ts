@@ -6,7 +6,7 @@ import {
   plantedFacts,
   plantedModel,
 } from '../../tests/planted/planted';
-import { attribute } from '../attribution/attribute';
+import { attributeMany } from '../attribution/attribute';
 import { loadModel } from '../model';
 import { createNodeRuntime } from '../runtime/node';
 import { MemorySource } from '../weights/memory-source';
@@ -24,7 +24,7 @@ import {
 // Count the engine's attribution calls while running the real code.
 vi.mock('../attribution/attribute', async (importOriginal) => {
   const real = await importOriginal<typeof import('../attribution/attribute')>();
-  return { ...real, attribute: vi.fn(real.attribute) };
+  return { ...real, attributeMany: vi.fn(real.attributeMany) };
 });
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `fact-${i}` }));
@@ -219,9 +219,10 @@ describe('fact checking end to end on a planted model', () => {
     const model = await loadModel(new MemorySource('planted-gpt2', planted.files), runtime);
     const facts = plantedFacts(truth, { wrongObjects: true });
     const store = new MemoryResultStore();
-    const calls = vi.mocked(attribute);
+    const calls = vi.mocked(attributeMany);
     calls.mockClear();
-    const report = await factCheck(model, facts, { language: 'en', store });
+    // Two prompts per pass (a GPU's default; the CPU's is one): the batches are checked below.
+    const report = await factCheck(model, facts, { language: 'en', store, promptsPerPass: 2 });
 
     // 'opposite' has one fact and so no wrong object: not eligible.
     expect(report.relations.map((r) => r.relation)).toEqual(['capital', 'color']);
@@ -286,9 +287,13 @@ describe('fact checking end to end on a planted model', () => {
     // Overall: only relations DKN could judge, both methods on the same statements.
     expect(report.overall.withDkn.confusion).toEqual(byRelation.color.withDkn!.confusion);
     expect(report.overall.baseline.confusion).toEqual(byRelation.color.baseline.confusion);
-    // Attribution calls: every train fact (one prompt each), then two statements per color test.
+    // Prompts attributed: every train fact (one prompt each), then two statements per color
+    // test; in batches of two, a test fact's two statements together.
     const trainFacts = report.relations.reduce((s, r) => s + r.train.length, 0);
-    expect(calls).toHaveBeenCalledTimes(trainFacts + 2 * n);
+    const batches = calls.mock.calls.map((c) => c[1].map((p) => `${p.prompt}/${p.object}`));
+    expect(batches.flat()).toHaveLength(trainFacts + 2 * n);
+    expect(batches.length).toBeLessThan(trainFacts + 2 * n);
+    expect(batches.at(-1)).toHaveLength(2);
 
     // Same store: nothing recomputed. A new threshold needs no new attribution either, and with
     // a threshold below every score, every statement is judged true.

@@ -13,9 +13,9 @@
  * and FN a true statement judged wrong. The reference code computes the same confusion matrix
  * but prints recall under the name precision and precision under the name recall.
  */
-import { attribute, estimateCounts, layoutOf } from '../attribution/attribute';
+import { attributeMany, estimateCounts, layoutOf } from '../attribution/attribute';
 import type { Model } from '../model';
-import { predict } from '../attribution/predict';
+import { type Prediction, predict } from '../attribution/predict';
 import { PromptError, encodePrompt } from '../attribution/prompt';
 import { type AttributionSettings, settingsKey } from '../attribution/settings';
 import type { Fact } from '../facts/types';
@@ -26,6 +26,7 @@ import {
   MemoryResultStore,
   type ResultStore,
   type RunFailure,
+  defaultPromptsPerPass,
   keyPrefix,
   resultKey,
   runDataset,
@@ -231,7 +232,11 @@ export interface FactCheckOptions {
   selection?: KnowledgeNeuronOptions;
   degenerate?: DegenerateSettings;
   store?: ResultStore;
+  /** Prompts attributed together (default: defaultPromptsPerPass). */
+  promptsPerPass?: number;
   signal?: AbortSignal;
+  /** Seconds, for the prompt rate (default: performance.now). */
+  now?: () => number;
   onProgress?: (p: FactCheckProgress) => void;
 }
 
@@ -323,7 +328,9 @@ export async function factCheck(
       selection: opts.selection,
       degenerate: opts.degenerate ?? true,
       store,
+      promptsPerPass: opts.promptsPerPass,
       signal: opts.signal,
+      now: opts.now,
       onProgress: (p) => opts.onProgress?.({ ...p, phase: 'train' }),
     },
   );
@@ -411,15 +418,27 @@ async function checkStatements(
     }
   }
 
+  const now = opts.now ?? (() => performance.now() / 1000);
+  const together = opts.promptsPerPass ?? defaultPromptsPerPass(model, a);
   const progress: FactCheckProgress = {
     phase: 'test',
     done: 0,
     total: jobs.length,
     reused: jobs.filter((j) => j.estimate === 0).length,
     blocks: { done: 0, total: jobs.reduce((s, j) => s + j.estimate, 0) },
+    prompts: {
+      done: 0,
+      total: jobs.filter((j) => j.estimate > 0 && j.dkn.length > 0).length * 2,
+      seconds: 0,
+    },
   };
   const report = (current?: FactCheckProgress['current']) =>
-    opts.onProgress?.({ ...progress, blocks: { ...progress.blocks }, current });
+    opts.onProgress?.({
+      ...progress,
+      blocks: { ...progress.blocks },
+      prompts: { ...progress.prompts },
+      current,
+    });
 
   const items: CheckItem[] = [];
   for (const job of jobs) {
@@ -427,7 +446,9 @@ async function checkStatements(
     let item = (await store.get(job.key)) as CheckItem | undefined;
     if (!item) {
       const current = { factId: job.fact.id, language, step: 'check' as const };
-      const statement = async (object: string): Promise<Statement> => {
+      const objects = [job.prompt.object, job.wrong];
+      const predictions: Prediction[] = [];
+      for (const object of objects) {
         const enc = encodePrompt(
           model.config,
           model.tokenizer,
@@ -440,32 +461,44 @@ async function checkStatements(
           tapMode: a.tapMode,
           signal: opts.signal,
         });
+        predictions.push(pred);
         progress.blocks.done += L;
         report(current);
-        let score: number | null = null;
-        if (job.dkn.length) {
-          const base = progress.blocks.done;
-          const r = await attribute(model, job.prompt.text, object, a, {
+      }
+      // Both statements' maps in one attribution run where that pays (defaultPromptsPerPass).
+      const scores: (number | null)[] = [null, null];
+      for (let k = 0; job.dkn.length && k < objects.length; k += together) {
+        const base = progress.blocks.done;
+        const t0 = now();
+        const maps = await attributeMany(
+          model,
+          objects.slice(k, k + together).map((object) => ({ prompt: job.prompt.text, object })),
+          a,
+          {
             signal: opts.signal,
             onProgress: ({ done }) => {
               progress.blocks.done = base + done;
               report(current);
             },
-          });
-          score = meanAttribution(r.scores, model.numUnits, job.dkn);
-        }
-        return {
-          object,
-          score,
-          topMatches: pred.slots.every((s) => s.top[0].id === s.tokenId),
-          probability: pred.probability,
-        };
-      };
+          },
+        );
+        progress.prompts.done += maps.length;
+        progress.prompts.seconds += now() - t0;
+        maps.forEach(
+          (r, i) => (scores[k + i] = meanAttribution(r.scores, model.numUnits, job.dkn)),
+        );
+      }
+      const statement = (k: number): Statement => ({
+        object: objects[k],
+        score: scores[k],
+        topMatches: predictions[k].slots.every((s) => s.top[0].id === s.tokenId),
+        probability: predictions[k].probability,
+      });
       item = {
         factId: job.fact.id,
         prompt: job.prompt.text,
-        true: await statement(job.prompt.object),
-        wrong: await statement(job.wrong),
+        true: statement(0),
+        wrong: statement(1),
       };
       await store.put(job.key, item);
     }

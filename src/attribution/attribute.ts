@@ -33,6 +33,7 @@ export {
   estimateCounts,
   layoutOf,
   pathRowBytes,
+  promptsPerPass,
 } from './schedule';
 
 /** Block evaluations done and planned (forward and backward together). */

@@ -137,6 +137,34 @@ export function defaultMaxRows(
   return Math.max(L, Math.min(anchors * L * steps, fit));
 }
 
+/** The most prompts a dataset run attributes together: what a stop loses at most. */
+export const MAX_PROMPTS_PER_PASS = 4;
+
+/**
+ * Prompts a dataset run may attribute together (attributeMany). A causal model's prompts share
+ * their setup and path passes, so while all the batch's path rows fit one pass each graph call
+ * serves every prompt of the batch: what pays where a call's fixed cost is large (a GPU's
+ * dispatch and read-back). Once one prompt's path needs several passes, a batch only adds
+ * passes, so 1; a masked LM runs each prompt apart whatever the batch, so 1.
+ */
+export function promptsPerPass(
+  shape: ModelShape,
+  causal: boolean,
+  settings: Partial<AttributionSettings>,
+  opts: ScheduleOptions = {},
+): number {
+  const s = resolveSettings(settings);
+  if (!causal || !takesSteps(s.method) || (opts.schedule ?? 'staggered') !== 'staggered') return 1;
+  const rowsPerPrompt = shape.numLayers * s.steps;
+  let n = 1;
+  while (
+    n < MAX_PROMPTS_PER_PASS &&
+    (n + 1) * rowsPerPrompt <= (opts.maxRows ?? defaultMaxRows(shape, 1, s.steps, n + 1))
+  )
+    n++;
+  return n;
+}
+
 /** Positions one packed setup call may hold: its [heads, N, N] attention fits the budget. */
 function maxSetupPositions(shape: ModelShape): number {
   const { hiddenSize: H, intermediateSize: F, numHeads: heads } = shape;

@@ -7,7 +7,7 @@ import { DEFAULT_SHARE, defaultTau } from '../analysis/selection';
 import { type ResultsManifest, RESULTS_FORMAT, RESULTS_VERSION } from '../analysis/results';
 import { runDatasetService } from '../analysis/services';
 import { resolveSettings, type AttributionMethod } from '../attribution/settings';
-import { languagesOf } from '../analysis/dataset';
+import { languagesOf, promptRate } from '../analysis/dataset';
 import { UsageError } from './errors';
 import { chooseFacts } from './facts';
 import { RunFolder } from './folder';
@@ -91,6 +91,8 @@ export async function attributeCommand(p: Parsed, io: CommandIo): Promise<void> 
     if (kept)
       io.log(`${out}: ${kept} records of an earlier run found; they are not computed again`);
     const progress = new Progress(io.stderr, 'items');
+    // The attribution rate of this process, for the summary ('' when it attributed nothing).
+    let rate = '';
     try {
       const run = await runDatasetService(
         opened.model,
@@ -105,14 +107,17 @@ export async function attributeCommand(p: Parsed, io: CommandIo): Promise<void> 
         {
           store: folder.store,
           signal: io.signal,
-          onProgress: (d) =>
+          onProgress: (d) => {
+            rate = promptRate(d);
             progress.update({
               done: d.done,
               total: d.total,
               reused: d.reused,
               blocks: d.blocks,
+              prompts: d.prompts,
               current: d.current && `${d.current.factId} (${d.current.language})`,
-            }),
+            });
+          },
         },
       );
       progress.end();
@@ -122,7 +127,7 @@ export async function attributeCommand(p: Parsed, io: CommandIo): Promise<void> 
       const count = (type: string) => records.filter((r) => r.type === type).length;
       io.log(
         `done: ${count('prompt')} prompts, ${count('kn')} fact x language items ` +
-          `(${folder.written} prompts computed now)` +
+          `(${folder.written} prompts computed now${rate && `, ${rate}`})` +
           `${count('dkn') ? `, ${count('dkn')} degenerate-pair searches` : ''}` +
           `${run.failures.length ? `, ${run.failures.length} could not run` : ''} -> ${out}`,
       );

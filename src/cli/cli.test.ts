@@ -106,7 +106,9 @@ describe('kne, the command line', () => {
   it('writes the same results in one process as in shards merged, and resumes a killed run', async () => {
     const single = at('single');
     const one = await kne(['attribute', '--model', DEMO, ...RUN, '--maps', '--out', single]);
-    expect(one.err).toMatch(/done: 6 prompts, 6 fact x language items \(6 prompts computed now\)/);
+    expect(one.err).toMatch(
+      /done: 6 prompts, 6 fact x language items \(6 prompts computed now, [\d.]+ prompts\/s\)/,
+    );
     expect(one.code).toBe(EXIT.ok);
     const manifest = JSON.parse(read(single, MANIFEST_FILE));
     expect(manifest).toMatchObject({
@@ -180,7 +182,9 @@ describe('kne, the command line', () => {
     expect(resumed.err).toMatch(/2 records of an earlier run found/);
     const kept = readRecordLines(lines.slice(0, 2).join('\n')).items;
     const computed = 6 - kept.filter((r) => r.type === 'prompt').length;
-    expect(resumed.err).toMatch(new RegExp(`\\(${computed} prompts computed now\\)`));
+    expect(resumed.err).toMatch(
+      new RegExp(`\\(${computed} prompts computed now, [\\d.]+ prompts/s\\)`),
+    );
     expect(read(killed, RECORDS_FILE)).toBe(read(single, RECORDS_FILE));
     // A rerun of a finished folder computes nothing.
     const again = await kne(['attribute', '--model', DEMO, ...RUN, '--maps', '--out', killed]);
@@ -419,11 +423,16 @@ describe('progress', () => {
     now = 12;
     p.update(state(4, 20));
     now = 13;
-    p.update({ ...state(10, 80), current: 'f1 (en)' });
+    // The attribution rate: prompts attributed over the seconds spent attributing them.
+    p.update({
+      ...state(10, 80),
+      prompts: { done: 16, total: 16, seconds: 8 },
+      current: 'f1 (en)',
+    });
     expect(lines).toEqual([
       'progress: 2/10 items · 2 reused · 0.00 items/s · elapsed 0:00 · ETA ?\n',
       'progress: 4/10 items · 2 reused · 0.17 items/s · elapsed 0:12 · ETA 0:36\n',
-      'progress: 10/10 items · 2 reused · 0.62 items/s · elapsed 0:13 · done\n',
+      'progress: 10/10 items · 2 reused · 0.62 items/s · 2.0 prompts/s · elapsed 0:13 · done\n',
     ]);
     expect([formatDuration(3909), formatDuration(249), formatDuration(Infinity)]).toEqual([
       '1:05:09',

@@ -4,6 +4,7 @@
  * come from block evaluations, the engine's unit of work, so prompts of different lengths count
  * for what they cost.
  */
+import { promptRate } from '../analysis/dataset';
 
 export interface ProgressSink {
   write(text: string): void;
@@ -20,6 +21,8 @@ export interface ProgressState {
   reused: number;
   /** Work done by this process and still to do, in block evaluations. */
   blocks: { done: number; total: number };
+  /** Prompts attributed by this process, and the seconds spent attributing them. */
+  prompts?: { done: number; total: number; seconds: number };
   /** What is being computed, for the line. */
   current?: string;
 }
@@ -43,6 +46,9 @@ export function progressText(p: ProgressState, elapsed: number, unit: string): s
     `${p.done}/${p.total} ${unit}`,
     ...(p.reused ? [`${p.reused} reused`] : []),
     `${rate >= 10 ? rate.toFixed(0) : rate.toFixed(2)} ${unit}/s`,
+    ...(p.prompts && promptRate({ prompts: p.prompts })
+      ? [promptRate({ prompts: p.prompts })]
+      : []),
     `elapsed ${formatDuration(elapsed)}`,
     p.done === p.total ? 'done' : `ETA ${formatDuration(left)}`,
   ];

@@ -54,7 +54,7 @@ import type {
   OverlapProgress,
   ServiceProgress,
 } from './api';
-import { estimatePrompt } from './benchmark';
+import { estimatePrompt, forwardSeconds } from './benchmark';
 import type { Engine } from './engine';
 import type { AnalysisCall, Serves } from './queued-calls';
 import { PROGRESS_MS, throttle } from './runs';
@@ -352,6 +352,7 @@ export class AnalysisEngine implements Serves<AnalysisCall> {
       stored: items,
       complete: true,
       blocks: 0,
+      tokenBlocks: 0,
       seconds: 0,
       failures: [],
       persistent,
@@ -441,9 +442,16 @@ export class AnalysisEngine implements Serves<AnalysisCall> {
   }
 }
 
-/** Block evaluations and seconds, added up prompt by prompt from this device's benchmark. */
+/** Variants one forward pass of an intervention or pair search carries (degenerate.ts's default). */
+const VARIANTS_PER_PASS = 64;
+
+/**
+ * Block evaluations, token-block evaluations and seconds, added up prompt by prompt from this
+ * device's benchmark (each call priced by its fixed cost and its work).
+ */
 class Cost {
   private blocks = 0;
+  private tokenBlocks = 0;
   private seconds = 0;
 
   constructor(
@@ -490,17 +498,19 @@ class Cost {
       settings,
     );
     this.blocks += est.counts.forward + est.counts.backward;
+    this.tokenBlocks += est.counts.forwardTokens + est.counts.backwardTokens;
     this.seconds += est.seconds;
   }
 
-  /** `rows` forward passes of the prompt through every block and the head. */
+  /** `rows` forward passes of the prompt through every block and the head, batched. */
   forward(text: string, object: string, settings: AttributionSettings, rows: number): void {
     const tokens = this.tokens(text, object, settings);
     if (!tokens) return;
-    const blocks = rows * this.model.numLayers;
-    this.blocks += blocks;
-    this.seconds +=
-      (tokens / this.b.tokens) * blocks * this.b.forwardSeconds + rows * this.b.headSeconds;
+    const L = this.model.numLayers;
+    this.blocks += rows * L;
+    this.tokenBlocks += rows * L * tokens;
+    for (let left = rows; left > 0; left -= VARIANTS_PER_PASS)
+      this.seconds += forwardSeconds(this.b, L, Math.min(left, VARIANTS_PER_PASS), tokens);
   }
 
   /** What a dataset run's items still need: attributions, and pair searches (forward only). */
@@ -508,12 +518,9 @@ class Cost {
     for (const item of items) {
       if (item.estimate.attribution > 0)
         for (const p of item.prompts) this.attribution(p.text, p.object, settings);
-      const { degenerate } = item.estimate;
-      const tokens =
-        degenerate && this.tokens(item.prompts[0].text, item.prompts[0].object, settings);
-      if (!tokens) continue;
-      this.blocks += degenerate;
-      this.seconds += (tokens / this.b.tokens) * degenerate * this.b.forwardSeconds;
+      // The search's estimate is in block evaluations: sets through every block.
+      const sets = item.estimate.degenerate / this.model.numLayers;
+      if (sets > 0) this.forward(item.prompts[0].text, item.prompts[0].object, settings, sets);
     }
   }
 
@@ -528,6 +535,7 @@ class Cost {
       stored,
       complete: false,
       blocks: this.blocks,
+      tokenBlocks: this.tokenBlocks,
       seconds: this.seconds,
       failures,
       persistent,

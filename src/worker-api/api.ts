@@ -187,13 +187,25 @@ export type PromptEstimate =
     }
   | { ok: false; error: string };
 
-/** Seconds per sample through one block (and per row through the head) on this device. */
+/**
+ * What one kind of graph call costs on this device: a fixed part per call (running a session,
+ * moving its inputs and outputs) and a part per unit of work, fitted from a probe at two sizes.
+ */
+export interface CallCost {
+  /** Seconds per call. */
+  call: number;
+  /** Seconds per position through a block (block graphs), or per row (the head). */
+  unit: number;
+}
+
+/** This device's timings on the loaded model (src/worker-api/benchmark.ts). */
 export interface Benchmark {
   backend: 'webgpu' | 'wasm' | 'node';
-  forwardSeconds: number;
-  backwardSeconds: number;
-  headSeconds: number;
-  /** Batch rows and tokens the timings were taken at. */
+  /** A block forward, a block's VJP, and the head's VJP. */
+  forward: CallCost;
+  backward: CallCost;
+  head: CallCost;
+  /** The probe's largest batch: rows of `tokens` positions. */
   rows: number;
   tokens: number;
 }
@@ -355,7 +367,9 @@ export interface AnalysisEstimate {
    * counts them); an upper bound where the work depends on what earlier steps find.
    */
   blocks: number;
-  /** The blocks timed by this device's benchmark of the model (see Estimate). */
+  /** Token-block evaluations (one position through one block) among them. */
+  tokenBlocks: number;
+  /** The work timed by this device's benchmark of the model (see Estimate). */
   seconds: number;
   /** Fact x language items that cannot run, and why. */
   failures: RunFailure[];

@@ -8,6 +8,7 @@
  */
 import { proxy } from 'comlink';
 import { type DragEvent, useMemo, useState } from 'react';
+import { promptRate } from '../../analysis/dataset';
 import { keyDigest } from '../../analysis/results';
 import type { DatasetRun } from '../../analysis/services';
 import type { Fact } from '../../facts';
@@ -204,6 +205,7 @@ export function DatasetTab(props: DatasetTabProps) {
                 <span data-testid="dataset-progress" data-reused={p.reused}>
                   {formatCount(p.done)} of {formatCount(p.total)} items
                   {p.reused > 0 && `, ${formatCount(p.reused)} reused from an earlier run`}
+                  {promptRate(p) && ` · ${promptRate(p)}`}
                   {p.current &&
                     ` · now ${p.current.factId} (${p.current.language}): ${STEPS[p.current.step]}`}
                 </span>

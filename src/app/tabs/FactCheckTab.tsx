@@ -6,6 +6,7 @@
  * run's, so it resumes.
  */
 import { useMemo } from 'react';
+import { promptRate } from '../../analysis/dataset';
 import { FactCheckView } from '../../views/analysis';
 import { relationLabel } from '../../views/analysis/controls';
 import type {
@@ -155,7 +156,7 @@ export function FactCheckTab(props: TabBase & { data: DatasetFacts; control: Fac
           total: p.total,
           text: `${PHASES[p.phase]}: ${formatCount(p.done)} of ${formatCount(p.total)}${
             p.reused ? ` (${formatCount(p.reused)} stored)` : ''
-          }`,
+          }${promptRate(p) ? ` · ${promptRate(p)}` : ''}`,
         })}
       />
       {report && (

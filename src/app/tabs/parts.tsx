@@ -68,13 +68,14 @@ function EstimateNote({
       data-items={e.items}
       data-stored={e.stored}
       data-complete={e.complete}
+      data-token-blocks={e.tokenBlocks}
     >
       {e.complete ? (
         'Stored from an earlier run: shown without computing.'
       ) : (
         <>
-          About {formatCount(e.blocks)} block evaluations,{' '}
-          <strong>{formatSeconds(e.seconds)}</strong> on {backend} here
+          About {formatCount(e.blocks)} block evaluations ({formatCount(e.tokenBlocks)}{' '}
+          token-block), <strong>{formatSeconds(e.seconds)}</strong> on {backend} here
           {unit && `, for ${formatCount(e.items)} ${unit}`}
           {e.stored > 0 && `; ${formatCount(e.stored)} stored from an earlier run are reused`}.
         </>
