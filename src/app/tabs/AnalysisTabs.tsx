@@ -33,6 +33,17 @@ const TAB_LABELS: Record<Tab, string> = {
   factcheck: 'Fact check',
 };
 
+/** The tabs' visible labels where the main area is narrow (the name stays the long label). */
+const TAB_SHORT_LABELS: Record<Tab, string> = {
+  map: 'Neuron map',
+  overlap: 'Overlap',
+  degenerate: 'Degenerate',
+  lab: 'Lab',
+  edits: 'Edits',
+  dataset: 'Datasets',
+  factcheck: 'Fact check',
+};
+
 /** What each tab is for, under its heading. */
 const TAB_INTROS: Record<Exclude<Tab, 'map'>, string> = {
   overlap:
@@ -109,7 +120,7 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
 
   const panel = () => {
     if (tab === 'map') return props.children;
-    if (!client || !info) return <p className="note">Load a model first (step 1).</p>;
+    if (!client || !info) return <p className="note">Load a model first (Model, on the left).</p>;
     const base: TabBase = {
       ...ctx,
       client,
@@ -120,7 +131,7 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
     if (onFact && !fact)
       return (
         <p className="note" data-testid="needs-fact">
-          Add a fact first (the Neuron map tab, step 2): this view is about one fact.
+          Add a fact first (Facts, on the left): this view is about one fact.
         </p>
       );
     switch (tab) {
@@ -191,8 +202,10 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
               document.getElementById(`tab-${next}`)?.focus();
             }}
             data-testid={`tab-${t}`}
+            aria-label={TAB_LABELS[t]}
           >
-            {TAB_LABELS[t]}
+            <span className="tab-label-long">{TAB_LABELS[t]}</span>
+            <span className="tab-label-short">{TAB_SHORT_LABELS[t]}</span>
           </button>
         ))}
       </div>

@@ -410,7 +410,7 @@ function SourcePicker({
           checked={source.kind === 'explorer'}
           onChange={() => onChange({ kind: 'explorer' })}
         />{' '}
-        the facts of step 2 ({formatCount(explorerFacts)})
+        your facts ({formatCount(explorerFacts)})
       </label>
       <label className="kn-choice">
         <input

@@ -167,7 +167,7 @@ export function LabTab(props: LabTabProps) {
         <>
           {state.target === 'fact' && plan.facts.length < 2 && (
             <p className="note" data-testid="lab-no-unrelated">
-              The fact is the only one in step 2: add another to measure unrelated prompts too.
+              The fact is the only one of your facts: add another to measure unrelated prompts too.
             </p>
           )}
           {state.target === 'dataset' && (
