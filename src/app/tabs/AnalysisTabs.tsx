@@ -22,6 +22,7 @@ import { LabTab, useLab } from './LabTab';
 import { OverlapTab, useOverlap } from './OverlapTab';
 import { FactPicker } from './parts';
 import type { HeldMaps, TabBase } from './types';
+import { useContainerWidth } from '../../views/useContainerWidth';
 
 const TAB_LABELS: Record<Tab, string> = {
   map: 'Neuron map',
@@ -58,6 +59,9 @@ const TAB_INTROS: Record<Exclude<Tab, 'map'>, string> = {
   factcheck:
     'Judge statements true or false with the relation’s degenerate neurons, against the model’s top prediction.',
 };
+
+/** Wider, a chart of a few bars or circles only spreads out. */
+const MAX_CHART_WIDTH = 1100;
 
 const FACT_TABS = new Set<Tab>(['overlap', 'degenerate', 'edits']);
 
@@ -117,6 +121,9 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
   const factcheck = useFactCheck(ctx, data, tab === 'factcheck');
   // An edit's report outlives the edit: its key is the model's id, not its (edited) key.
   const edit = useLongCall<EditAnswer, ServiceProgress>(client, info?.id);
+  // The charts take the main area's width, up to where they stop gaining from it.
+  const [body, bodyWidth] = useContainerWidth<HTMLDivElement>(720);
+  const chartWidth = Math.min(bodyWidth, MAX_CHART_WIDTH);
 
   const panel = () => {
     if (tab === 'map') return props.children;
@@ -127,6 +134,7 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
       info,
       selected: props.selected,
       onSelectNeuron: props.onSelectNeuron,
+      chartWidth,
     };
     if (onFact && !fact)
       return (
@@ -229,7 +237,7 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
               )}
             </div>
             <p className="note">{TAB_INTROS[tab]}</p>
-            {panel()}
+            <div ref={body}>{panel()}</div>
           </section>
         )}
       </div>

@@ -131,6 +131,7 @@ export function DatasetTab(props: DatasetTabProps) {
     update,
     selected: props.selected,
     onSelectNeuron: props.onSelectNeuron,
+    chartWidth: props.chartWidth,
   };
   return (
     <div
@@ -273,7 +274,7 @@ function ResultsFolderPicker({
   );
 }
 
-type ViewProps = Pick<TabBase, 'info' | 'selected' | 'onSelectNeuron'> & {
+type ViewProps = Pick<TabBase, 'info' | 'selected' | 'onSelectNeuron' | 'chartWidth'> & {
   state: AnalysisState['dataset'];
   update: (u: Partial<AnalysisState>) => void;
 };
@@ -338,6 +339,7 @@ function DatasetViews({
   update,
   selected,
   onSelectNeuron,
+  chartWidth,
 }: Omit<ViewProps, 'onSelectNeuron' | 'info'> & {
   run: DatasetRun;
   label: string;
@@ -368,6 +370,7 @@ function DatasetViews({
         languages={run.languages}
         context={context}
         degenerateSearched={run.degenerate.length > 0}
+        width={chartWidth}
         state={state.layers}
         onStateChange={(layers) => update({ dataset: { ...state, layers } })}
       />
@@ -377,6 +380,7 @@ function DatasetViews({
         layers={run.layers}
         units={run.units}
         context={context}
+        width={chartWidth}
         selected={selected}
         onSelectNeuron={onSelectNeuron}
         state={state.frequency}

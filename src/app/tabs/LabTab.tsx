@@ -193,6 +193,7 @@ export function LabTab(props: LabTabProps) {
             layers={info.config.numLayers}
             units={info.config.intermediateSize}
             context={{ model: info.label, subject }}
+            width={props.chartWidth}
             result={call.state.phase === 'done' ? call.state.result : null}
             factId={plan.shown}
             factLabel={labelOf}
