@@ -65,7 +65,8 @@ export function MapOverlay({
         `shared: ${formatCount(shared.length)}`,
       ]
     : [undefined];
-  const keys = knKeys.flatMap((k) => sharedKeys.map((sk) => [k, sk] as const));
+  // The shared neurons' key is shortened last: it is the one a reader of stacked maps looks for.
+  const keys = sharedKeys.flatMap((sk) => knKeys.map((k) => [k, sk] as const));
   const [key, sharedKey] =
     keys.find(([k, sk]) => textWidth(k, 11) + sharedRoom(sk) <= room) ?? keys[keys.length - 1];
   const keyText = fitText(key, room - sharedRoom(sharedKey), 11);
