@@ -52,12 +52,16 @@ export function MapOverlay({
   // line left of the colour legend (whose tick labels reach down to it), shortened to fit.
   const room = legend.x - 12 - 24;
   const sharedRoom = (text: string | undefined) => (text ? textWidth(text, 11) + 28 : 0);
+  const n = formatCount(model.neurons.length);
+  const t = threshold === undefined ? '' : formatScore(threshold);
+  // Longest first; the threshold's value goes last (the legend's ▼ marks it too).
   const knKeys =
     threshold === undefined
       ? [`no positive score: no knowledge neurons at τ = ${tau}`]
       : [
-          `knowledge neurons, score > τ × max = ${formatScore(threshold)} (τ = ${tau}): ${formatCount(model.neurons.length)}`,
-          `knowledge neurons (τ = ${tau}): ${formatCount(model.neurons.length)}`,
+          `knowledge neurons, score > τ × max = ${t} (τ = ${tau}): ${n}`,
+          `knowledge neurons, score > ${t} (τ = ${tau}): ${n}`,
+          `knowledge neurons (τ = ${tau}): ${n}`,
         ];
   const sharedKeys: (string | undefined)[] = shared
     ? [
@@ -65,10 +69,13 @@ export function MapOverlay({
         `shared: ${formatCount(shared.length)}`,
       ]
     : [undefined];
-  // The shared neurons' key is shortened last: it is the one a reader of stacked maps looks for.
-  const keys = sharedKeys.flatMap((sk) => knKeys.map((k) => [k, sk] as const));
+  // The first pair that fits: the shared key's words go before the threshold's value does.
+  const pairs = [
+    ...knKeys.slice(0, 2).map((k) => [k, sharedKeys[0]] as const),
+    ...knKeys.map((k) => [k, sharedKeys[sharedKeys.length - 1]] as const),
+  ];
   const [key, sharedKey] =
-    keys.find(([k, sk]) => textWidth(k, 11) + sharedRoom(sk) <= room) ?? keys[keys.length - 1];
+    pairs.find(([k, sk]) => textWidth(k, 11) + sharedRoom(sk) <= room) ?? pairs[pairs.length - 1];
   const keyText = fitText(key, room - sharedRoom(sharedKey), 11);
   return (
     <>
