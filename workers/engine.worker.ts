@@ -45,6 +45,7 @@ function optionsKey(o: InitOptions): string {
     o.backend ?? 'auto',
     o.engine ?? 'native',
     o.logLevel ?? 'error',
+    o.threads ?? null,
     o.testHooks ?? null,
   ]);
 }
@@ -79,6 +80,18 @@ function watchDevice(rt: WebRuntime): void {
     deviceLost = [info.reason, info.message].filter(Boolean).join(': ') || 'no reason given';
     const event: EngineEvent = { type: 'device-lost', reason: deviceLost };
     for (const l of listeners) void Promise.resolve(l(event)).catch(() => {});
+  });
+}
+
+/** What this page's backends allow, for the fit of a model before it is read. */
+function pageBackends(rt: WebRuntime) {
+  const deviceMemory = (navigator as { deviceMemory?: number }).deviceMemory;
+  return backendsOf({
+    backend: rt.info.backend,
+    limits: rt.limits,
+    threads: rt.info.threads ?? 1,
+    wasmHeapBytes: WASM_HEAP_BYTES,
+    ...(deviceMemory ? { deviceMemoryGiB: deviceMemory } : {}),
   });
 }
 
@@ -155,7 +168,7 @@ const api: EngineApi = {
       testHooks = !!options.testHooks;
       const requestAdapter = options.testHooks?.noAdapter ? noAdapter : undefined;
       const pending = createWebRuntime({ ...options, requestAdapter }).then((rt) => {
-        engine = new Engine(rt, sources);
+        engine = new Engine(rt, sources, { backends: pageBackends(rt) });
         // Analysis results live in IndexedDB, so dataset runs resume after a reload.
         analyses = new AnalysisEngine(engine, () => IdbResultStore.open());
         watchDevice(rt);
@@ -216,15 +229,7 @@ const api: EngineApi = {
         appUrl: new URL(import.meta.env.BASE_URL, self.location.origin).href,
         openCache: cached ? modelCache : undefined,
       });
-      const deviceMemory = (navigator as { deviceMemory?: number }).deviceMemory;
-      const backends = backendsOf({
-        backend: rt.info.backend,
-        limits: rt.limits,
-        threads: rt.info.threads ?? 1,
-        wasmHeapBytes: WASM_HEAP_BYTES,
-        ...(deviceMemory ? { deviceMemoryGiB: deviceMemory } : {}),
-      });
-      return await assessSource(source, backends, { float32As16: request.float32As16 });
+      return await assessSource(source, pageBackends(rt), { float32As16: request.float32As16 });
     } catch (e) {
       throw toUserError(e, { doing: 'reading the model’s size' });
     }

@@ -53,7 +53,7 @@ export function useEngine(request: RuntimeRequest, testHooks = false): Engine {
   const [losses, setLosses] = useState(0);
   // Test hook: the next engine's adapter request fails.
   const noAdapter = useRef(false);
-  const { backend, engine, logLevel } = request;
+  const { backend, engine, logLevel, threads } = request;
 
   useEffect(() => {
     const c = createEngineClient();
@@ -75,6 +75,7 @@ export function useEngine(request: RuntimeRequest, testHooks = false): Engine {
           backend: losses >= GPU_RESTARTS ? 'wasm' : backend,
           engine,
           logLevel,
+          ...(threads ? { threads } : {}),
           ...(testHooks ? { testHooks: { noAdapter: noAdapter.current } } : {}),
         });
         if (!live) return;
@@ -92,7 +93,7 @@ export function useEngine(request: RuntimeRequest, testHooks = false): Engine {
       setClient(undefined);
       c.terminate();
     };
-  }, [backend, engine, logLevel, testHooks, losses]);
+  }, [backend, engine, logLevel, threads, testHooks, losses]);
 
   useEffect(() => {
     if (!testHooks) return;

@@ -13,6 +13,7 @@ import {
 import { errorText, isAbort } from './errors';
 import { readHubToken } from './hub-token';
 import type { PickedFolder } from './picked-files';
+import { measureSince } from './timing';
 
 export type ModelStatus =
   | { phase: 'none' }
@@ -90,6 +91,7 @@ export function useModel(client: EngineClient | undefined, float32As16 = false):
       if (folder) folderOf.current = { ref, folder };
       const mine = () => current.current?.runId === runId;
       setStatus({ phase: 'loading', ref });
+      const started = performance.now();
       const onProgress = proxy((progress: LoadEvent) => {
         if (mine()) setStatus({ phase: 'loading', ref, progress });
       });
@@ -97,6 +99,7 @@ export function useModel(client: EngineClient | undefined, float32As16 = false):
         (info) => {
           if (!mine()) return;
           current.current = undefined;
+          measureSince('kne:load', started, { model: info.id });
           setStatus({ phase: 'ready', ref, info });
           if (ref.kind === 'hub') void refreshCached();
         },

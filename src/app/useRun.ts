@@ -10,6 +10,7 @@ import {
 import { errorText, isAbort } from './errors';
 import { type ResultCache, resultKey } from './result-cache';
 import type { Job } from './state';
+import { measureSince } from './timing';
 
 export type ItemStatus =
   | { state: 'queued' }
@@ -126,10 +127,15 @@ export function useRun(
             const onProgress = proxy((p: BlockProgress) => {
               if (items[i].status.state === 'running') update(i, { state: 'running', ...p });
             });
+            const started = performance.now();
             const r = await client.attribute(
               { runId, prompt: job.prompt.text, object: job.prompt.object, settings },
               onProgress,
             );
+            measureSince('kne:map', started, {
+              prompt: job.prompt.text,
+              object: job.prompt.object,
+            });
             add(key, r);
             update(i, { state: 'done', from: 'run' });
             await cache?.put(key, r).catch(() => {}); // a full disk loses the cache, not the result

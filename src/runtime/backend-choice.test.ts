@@ -91,6 +91,20 @@ describe('wasmThreads', () => {
     expect(wasmThreads(true, undefined)).toBe(1);
     expect(wasmThreads(true, 0)).toBe(1);
   });
+  it('is what ?threads= asks for where the page is isolated', () => {
+    expect(wasmThreads(true, 2, 1)).toBe(1);
+    expect(wasmThreads(true, 2, 8)).toBe(8);
+    expect(wasmThreads(false, 2, 8)).toBe(1);
+    expect(parseRuntimeRequest('?threads=1').threads).toBe(1);
+    expect(parseRuntimeRequest('?threads=').threads).toBeUndefined();
+    for (const bad of ['0', '17', '1.5', 'two']) {
+      const request = parseRuntimeRequest(`?threads=${bad}`);
+      expect(request.threads).toBeUndefined();
+      expect(request.warnings).toEqual([
+        `ignored ?threads=${bad} (expected a whole number from 1 to 16)`,
+      ]);
+    }
+  });
 });
 
 describe('describeAdapter', () => {

@@ -18,6 +18,9 @@ export type OrtEngine = 'native' | 'jsep';
 /** onnxruntime's log level, `?ortlog=` (it logs to console.error at every level). */
 export type OrtLogLevel = 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
 
+/** The most WASM threads `?threads=` may ask for. */
+export const MAX_THREADS = 16;
+
 export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm'];
 export const ORT_ENGINES: readonly OrtEngine[] = ['native', 'jsep'];
 export const ORT_LOG_LEVELS: readonly OrtLogLevel[] = [
@@ -32,13 +35,16 @@ export interface RuntimeRequest {
   backend: BackendRequest;
   engine: OrtEngine;
   logLevel: OrtLogLevel;
+  /** `?threads=`: WASM threads asked for (1 to 16), else the default (wasmThreads). */
+  threads?: number;
   /** Parameters that were present but not understood, as messages for the status bar. */
   warnings: string[];
 }
 
 /**
- * Reads `?backend=auto|webgpu|wasm`, `?ort=native|jsep` and `?ortlog=verbose|...|fatal`
- * (case-insensitive; defaults auto, native, error).
+ * Reads `?backend=auto|webgpu|wasm`, `?ort=native|jsep`, `?ortlog=verbose|...|fatal`
+ * (case-insensitive; defaults auto, native, error) and `?threads=1..16` (WASM threads: on a
+ * machine whose cores other programs keep busy, fewer threads than cores can be faster).
  */
 export function parseRuntimeRequest(search: string): RuntimeRequest {
   const params = new URLSearchParams(search);
@@ -51,12 +57,22 @@ export function parseRuntimeRequest(search: string): RuntimeRequest {
     warnings.push(`ignored ?${name}=${raw} (expected ${allowed.join(', ')})`);
     return fallback;
   };
-  return {
+  const request: RuntimeRequest = {
     backend: pick('backend', BACKEND_REQUESTS, 'auto'),
     engine: pick('ort', ORT_ENGINES, 'native'),
     logLevel: pick('ortlog', ORT_LOG_LEVELS, 'error'),
     warnings,
   };
+  const threads = params.get('threads');
+  if (threads !== null && threads !== '') {
+    const n = Number(threads.trim());
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) request.threads = n;
+    else
+      warnings.push(
+        `ignored ?threads=${threads} (expected a whole number from 1 to ${MAX_THREADS})`,
+      );
+  }
+  return request;
 }
 
 /** What the browser offered when asked for a WebGPU adapter. */
@@ -94,14 +110,16 @@ export function decideBackend(request: BackendRequest, probe: AdapterProbe): Bac
 }
 
 /**
- * WASM threads: up to 4 where the page is cross-origin isolated (SharedArrayBuffer exists),
- * otherwise 1 (onnxruntime-web would silently drop to 1 anyway).
+ * WASM threads: where the page is cross-origin isolated (SharedArrayBuffer exists), the number
+ * `?threads=` asked for, else up to 4; otherwise 1 (onnxruntime-web would silently drop to 1).
  */
 export function wasmThreads(
   crossOriginIsolated: boolean,
   hardwareConcurrency: number | undefined,
+  requested?: number,
 ): number {
   if (!crossOriginIsolated) return 1;
+  if (requested !== undefined) return requested;
   const cores =
     Number.isFinite(hardwareConcurrency) && hardwareConcurrency! >= 1
       ? Math.floor(hardwareConcurrency!)

@@ -40,6 +40,8 @@ export interface WebRuntimeOptions {
   engine?: OrtEngine;
   /** onnxruntime's log level (it logs to console.error at every level). Default `error`. */
   logLevel?: OrtLogLevel;
+  /** WASM threads asked for (`?threads=`); default: wasmThreads's choice. */
+  threads?: number;
   /** How to ask for a WebGPU adapter (tests make it fail); default `navigator.gpu`'s. */
   requestAdapter?: (options: GPURequestAdapterOptions) => Promise<GPUAdapter | null>;
 }
@@ -115,7 +117,7 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
   const ort = await loadOrt(engine);
   ort.env.logLevel = options.logLevel ?? 'error';
   const isolated = globalThis.crossOriginIsolated === true;
-  const threads = wasmThreads(isolated, globalThis.navigator?.hardwareConcurrency);
+  const threads = wasmThreads(isolated, globalThis.navigator?.hardwareConcurrency, options.threads);
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // already off the main thread
 

@@ -165,8 +165,69 @@ export function roundToHalf(values: Float32Array): Half {
     const a = Math.abs(values[i]);
     if (a > max && a !== Infinity) max = a;
   }
-  const k = max === 0 ? 0 : MAX_EXP - HEADROOM - Math.floor(Math.log2(max));
+  const k = roundingExponent(max);
   return { bits: encodeHalf(values, pow2(-k)), scale: pow2(-k) };
+}
+
+/** The exponent k of roundToHalf's scale 2^-k for a tensor whose largest finite |value| is max. */
+const roundingExponent = (max: number) =>
+  max === 0 ? 0 : MAX_EXP - HEADROOM - Math.floor(Math.log2(max));
+
+/**
+ * roundToHalf over a tensor that arrives in pieces, holding only its 16-bit result: each piece
+ * is rounded at the scale of the largest value seen so far, and when a later piece raises that
+ * scale, what was rounded is divided by the power of two between the scales. That division is
+ * exact for normal float16 values; a value it makes subnormal is rounded a second time, which
+ * can differ from one rounding of the float32 value by one float16 subnormal step
+ * (2^-24 x scale, under 2^-36 of the tensor's largest value). A tensor whose largest value
+ * comes in the first piece is rounded exactly as roundToHalf rounds it.
+ */
+export class StreamingHalfRounder {
+  readonly bits: Uint16Array;
+  private filled = 0;
+  private max = 0;
+  private k = 0;
+
+  constructor(length: number) {
+    this.bits = new Uint16Array(length);
+  }
+
+  /** Rounds the next values of the tensor. */
+  push(values: Float32Array): void {
+    let max = this.max;
+    for (let i = 0; i < values.length; i++) {
+      const a = Math.abs(values[i]);
+      if (a > max && a !== Infinity) max = a;
+    }
+    if (max > this.max) {
+      const k = roundingExponent(max);
+      // Everything rounded so far is zero, infinite or NaN while max was 0: any scale holds it.
+      if (k !== this.k && this.max > 0) this.rescale(pow2(k - this.k));
+      this.k = k;
+      this.max = max;
+    }
+    const f = pow2(this.k);
+    const bits = this.bits;
+    let j = this.filled;
+    for (let i = 0; i < values.length; i++) bits[j++] = floatToHalfBits(values[i] * f);
+    this.filled = j;
+  }
+
+  /** The rounded tensor; every value must have been pushed. */
+  finish(): Half {
+    if (this.filled !== this.bits.length)
+      throw new Error(`StreamingHalfRounder: ${this.filled} of ${this.bits.length} values pushed`);
+    return { bits: this.bits, scale: pow2(-this.k) };
+  }
+
+  private rescale(f: number): void {
+    const table = halfTable();
+    const bits = this.bits;
+    for (let i = 0; i < this.filled; i++) {
+      U32[0] = table[bits[i]];
+      bits[i] = floatToHalfBits(F32[0] * f);
+    }
+  }
 }
 
 /** float32 values -> float16 bits of value / scale (scale a power of two), rounded to nearest. */

@@ -48,12 +48,7 @@ export {
   type CheckpointSummary,
   type CheckpointTensor,
 } from './checkpoint';
-export {
-  checkpointSizeFromIndex,
-  checkpointSizeFromListing,
-  configDtype,
-  type CheckpointSize,
-} from './checkpoint-size';
+export { checkpointSizeFromIndex, configDtype, type CheckpointSize } from './checkpoint-size';
 export { CONFIG_BOUNDS, SUPPORTED_MODEL_TYPES, parseConfig } from './config';
 export {
   loadTokenizer,

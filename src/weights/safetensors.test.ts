@@ -5,10 +5,19 @@ import {
   MAX_HEADER_BYTES,
   parseSafetensorsHeader,
   readSafetensors,
+  readSafetensorsHeader,
+  streamTensors,
   writeSafetensors,
   type ReadOptions,
 } from './safetensors';
-import type { HostTensor, LoadProgress, ModelFile } from './types';
+import { decodeHalf, roundToHalf } from './half';
+import {
+  type HalfTensor,
+  type HostTensor,
+  type LoadProgress,
+  type ModelFile,
+  isHalf,
+} from './types';
 
 const enc = new TextEncoder();
 
@@ -45,6 +54,23 @@ async function readAll(file: ModelFile, opts?: ReadOptions) {
     opts,
   );
   return { tensors, order, stats };
+}
+
+const header1 = (n: number) => ({ w: { dtype: 'F32', shape: [n], data_offsets: [0, 4 * n] } });
+
+/** Reads the one F32 tensor `w` with the "load float32 as 16-bit" setting. */
+async function readRounded(file: ModelFile) {
+  let tensor: HalfTensor | undefined;
+  const stats = await streamTensors(
+    file,
+    await readSafetensorsHeader(file),
+    (_, t) => {
+      if (!isHalf(t)) throw new Error('expected a 16-bit tensor');
+      tensor = t;
+    },
+    { precision: { keep16: true, round32: true } },
+  );
+  return { tensor: tensor!, stats };
 }
 
 function parse(bytes: Uint8Array, size = bytes.length) {
@@ -227,6 +253,53 @@ describe('readSafetensors', () => {
       const out = new Uint32Array(data.buffer);
       expect(Array.from(out.slice(patterns.length))).toEqual([0x7fc00000, 0x7f802000, 0xffc00000]);
     }
+  });
+
+  it('rounds float32 to 16 bits chunk by chunk, as roundToHalf rounds the whole tensor', async () => {
+    // Values in 1e-3..1 and, late in the tensor, larger ones that raise the scale twice: the
+    // values rounded before are rescaled, exactly (none becomes a float16 subnormal).
+    const n = 3001;
+    const values = new Float32Array(n);
+    let seed = 7;
+    for (let i = 0; i < n; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const u = seed / 2 ** 31;
+      values[i] = (i % 2 ? -1 : 1) * (1e-3 + u);
+    }
+    values[1500] = 9.75;
+    values[2990] = -300.3;
+    values[10] = 0;
+    const expected = roundToHalf(values);
+    const header = { w: { dtype: 'F32', shape: [n], data_offsets: [0, 4 * n] } };
+    const bytes = rawFile(header, new Uint8Array(values.buffer));
+    for (const chunk of [1, 3, 4096, 65536]) {
+      const { tensor, stats } = await readRounded(bytesFile('model.safetensors', bytes, chunk));
+      expect(tensor.scale).toBe(expected.scale);
+      expect(Array.from(tensor.half)).toEqual(Array.from(expected.bits));
+      // Only the 16-bit result and one chunk are held, never the float32 tensor.
+      expect(stats.peakBufferedBytes).toBeLessThanOrEqual(2 * n + chunk);
+    }
+  });
+
+  it('rounds float32 to 16 bits chunk by chunk within one float16 subnormal step of roundToHalf', async () => {
+    // Tiny values next to a large value that arrives last: rescaled, they become subnormal.
+    const n = 4096;
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = (i % 3 ? 1 : -1) * (1 + i) * 1.37e-9;
+    values[n - 1] = 4.1;
+    const expected = decodeHalf(roundToHalf(values));
+    const { tensor } = await readRounded(
+      bytesFile('model.safetensors', rawFile(header1(n), new Uint8Array(values.buffer)), 1000),
+    );
+    const got = decodeHalf({ bits: tensor.half, scale: tensor.scale });
+    const step = 2 ** -24 * tensor.scale;
+    let differing = 0;
+    for (let i = 0; i < n; i++) {
+      expect(Math.abs(got[i] - expected[i])).toBeLessThanOrEqual(step);
+      if (got[i] !== expected[i]) differing++;
+    }
+    expect(got[n - 1]).toBe(expected[n - 1]);
+    expect(differing).toBeLessThan(n / 10);
   });
 
   it('converts bfloat16 bit patterns exactly', async () => {

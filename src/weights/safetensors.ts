@@ -1,6 +1,12 @@
 import { quoted } from '../facts/text';
 import { SafetensorsError } from './errors';
-import { bf16ToHalf, floatToBf16Bits, floatToHalfBits, halfTable, roundToHalf } from './half';
+import {
+  StreamingHalfRounder,
+  bf16ToHalf,
+  floatToBf16Bits,
+  floatToHalfBits,
+  halfTable,
+} from './half';
 import type { HalfTensor, HostTensor, LoadProgress, ModelFile, StoredTensor } from './types';
 
 /**
@@ -409,26 +415,32 @@ export async function streamTensors(
 /**
  * Receives one tensor's bytes as they arrive, carrying a split element across chunks. Without a
  * precision, or for a tensor that becomes float32, 16-bit values are decoded straight into the
- * float32 result; a tensor kept at 16 bits (or an F32 one to be rounded) is read as it is stored
- * and converted once complete.
+ * float32 result; a tensor kept at 16 bits is read as it is stored and converted once complete;
+ * an F32 tensor to be rounded is rounded chunk by chunk, so no float32 copy of it is ever held.
  */
 class TensorSink {
   private readonly data: Float32Array | Uint16Array;
-  /** The stored bytes are copied as they are (F32 kept, or any tensor converted afterwards). */
+  /** The stored bytes are copied as they are (F32 kept, or 16-bit converted afterwards). */
   private readonly raw: boolean;
   private readonly bits: Uint32Array;
+  /** F32 rounded to 16 bits as it streams (the "load float32 as 16-bit" setting). */
+  private readonly rounder?: StreamingHalfRounder;
+  /** The first bytes of a float32 value split across chunks (rounded tensors). */
+  private readonly partial = new Uint8Array(4);
+  private partialBytes = 0;
   private filled = 0;
   private carry = -1;
 
   constructor(
     private readonly entry: TensorEntry,
-    private readonly precision?: Precision,
+    precision?: Precision,
   ) {
     const n = (entry.end - entry.begin) / ITEM_SIZE[entry.dtype];
     const dtype = entry.dtype;
     const keep16 = !!precision?.keep16 && (dtype === 'F16' || dtype === 'BF16');
+    if (dtype === 'F32' && precision?.round32) this.rounder = new StreamingHalfRounder(n);
     this.raw = dtype === 'F32' || keep16;
-    this.data = keep16 ? new Uint16Array(n) : new Float32Array(n);
+    this.data = this.rounder?.bits ?? (keep16 ? new Uint16Array(n) : new Float32Array(n));
     this.bits = this.data instanceof Float32Array ? new Uint32Array(this.data.buffer) : EMPTY_U32;
   }
 
@@ -437,6 +449,7 @@ class TensorSink {
   }
 
   write(chunk: Uint8Array, from: number, to: number): void {
+    if (this.rounder) return this.round(chunk, from, to);
     if (this.raw) {
       new Uint8Array(this.data.buffer).set(chunk.subarray(from, to), this.filled);
       this.filled += to - from;
@@ -460,20 +473,42 @@ class TensorSink {
     if (i < to) this.carry = chunk[i];
   }
 
+  /** Rounds the whole float32 values in chunk[from, to), keeping a split one for the next. */
+  private round(chunk: Uint8Array, from: number, to: number): void {
+    const rounder = this.rounder!;
+    let i = from;
+    if (this.partialBytes > 0) {
+      while (this.partialBytes < 4 && i < to) this.partial[this.partialBytes++] = chunk[i++];
+      if (this.partialBytes < 4) return;
+      rounder.push(new Float32Array(this.partial.buffer));
+      this.partialBytes = 0;
+    }
+    const whole = (to - i) & ~3;
+    if (whole > 0) {
+      const at = chunk.byteOffset + i;
+      // A Float32Array view needs 4-byte alignment; a misaligned run is copied (one chunk).
+      rounder.push(
+        at % 4 === 0
+          ? new Float32Array(chunk.buffer, at, whole / 4)
+          : new Float32Array(chunk.slice(i, i + whole).buffer),
+      );
+      i += whole;
+    }
+    while (i < to) this.partial[this.partialBytes++] = chunk[i++];
+  }
+
   private widen(h: number): number {
     return this.entry.dtype === 'BF16' ? h << 16 : halfTable()[h];
   }
 
   tensor(): StoredTensor {
     const dims = [...this.entry.shape];
-    const data = this.data;
-    if (data instanceof Float32Array) {
-      if (this.entry.dtype === 'F32' && this.precision?.round32) {
-        const h = roundToHalf(data);
-        return { dims, half: h.bits, scale: h.scale } satisfies HalfTensor;
-      }
-      return { dims, data };
+    if (this.rounder) {
+      const h = this.rounder.finish();
+      return { dims, half: h.bits, scale: h.scale } satisfies HalfTensor;
     }
+    const data = this.data;
+    if (data instanceof Float32Array) return { dims, data };
     if (this.entry.dtype === 'F16') return { dims, half: data, scale: 1 };
     const h = bf16ToHalf(data);
     if (h) return { dims, half: h.bits, scale: h.scale };

@@ -83,6 +83,8 @@ export interface InitOptions {
   engine?: OrtEngine;
   /** `?ortlog=`: onnxruntime's log level (default error); verbose shows op placement. */
   logLevel?: OrtLogLevel;
+  /** `?threads=`: WASM threads (default: up to 4, as many as the cores). */
+  threads?: number;
   /**
    * What the end-to-end tests may do to this worker (src/app/test-hooks.ts: only a test's own
    * script turns them on): `testHook` works only with it, and `noAdapter` makes the WebGPU

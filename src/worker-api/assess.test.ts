@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_PRESETS } from '../../scripts/lib/model-presets';
 import { MemorySource } from '../weights';
-import { assessSource, backendsOf } from './assess';
+import { OutOfMemoryError } from '../model/memory';
+import { assessSource, backendsOf, refuseUnfit } from './assess';
 
 const GiB = 2 ** 30;
 const page = {
@@ -64,6 +65,47 @@ describe('assessing a model before its download', () => {
     expect(a.checkpointBytes).toBe(2_835_193_856);
     expect(a.report.footprint.stored16).toBe(true);
     expect(a.report.fits.map((f) => f.backend)).toEqual(['wasm']);
+  });
+
+  it('adds the shards’ sizes when the index declares no total size', async () => {
+    const index = {
+      weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00002-of-00002.safetensors' },
+    };
+    const a = await assessSource(
+      sizedSource(MODEL_PRESETS['gpt2-small'], {
+        'model.safetensors.index.json': index,
+        'model-00001-of-00002.safetensors': 300_000_000,
+        'model-00002-of-00002.safetensors': 197_774_208,
+      }),
+      backendsOf(page),
+    );
+    expect(a.checkpointBytes).toBe(497_774_208);
+  });
+
+  it('refuses a model that does not fit the running backend, saying what to do', async () => {
+    const config = { ...MODEL_PRESETS.mgpt, torch_dtype: 'float32' };
+    const small = { ...page, backend: 'wasm' as const, deviceMemoryGiB: 4 };
+    const a = await assessSource(
+      sizedSource(config, { 'model.safetensors': 5_300_000_000 }),
+      backendsOf(small),
+    );
+    const refusal = (() => {
+      try {
+        refuseUnfit(a, 'wasm');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(OutOfMemoryError);
+    expect((refusal as Error).message).toMatch(
+      /^owner\/model cannot run on WASM here: weights and working memory take .+ GiB, more than the 4\.0 GiB this tab may use: load the float32 weights as 16-bit\. Nothing was read from its checkpoint\.$/,
+    );
+    // GPT-2 small as float32 fits.
+    const gpt2 = await assessSource(
+      sizedSource(MODEL_PRESETS['gpt2-small'], { 'model.safetensors': 497_774_208 }),
+      backendsOf(small),
+    );
+    expect(() => refuseUnfit(gpt2, 'wasm')).not.toThrow();
   });
 
   it('refuses a repository without safetensors, saying why', async () => {

@@ -11,6 +11,7 @@ import {
   flopPerSecond,
   memoryBudget,
 } from '../attribution/fit';
+import { OutOfMemoryError } from '../model/memory';
 import type { RuntimeLimits } from '../runtime/runtime';
 import { checkpointSizeFromIndex, configDtype } from '../weights/checkpoint-size';
 import { INDEX_FILE, SINGLE_FILE } from '../weights/checkpoint';
@@ -71,19 +72,49 @@ export async function assessSource(
   const raw = await readJsonFile(source, 'config.json');
   const config = parseConfig(raw);
   const dtype = configDtype(raw);
-  let checkpointBytes: number;
-  if (await source.has(SINGLE_FILE)) checkpointBytes = (await source.open(SINGLE_FILE)).size;
-  else if (await source.has(INDEX_FILE))
-    checkpointBytes = checkpointSizeFromIndex(await readJsonFile(source, INDEX_FILE)).bytes;
-  else
-    throw new Error(
-      `"${source.id}" has neither ${SINGLE_FILE} nor ${INDEX_FILE}: this app reads safetensors ` +
-        'checkpoints only',
-    );
+  const checkpointBytes = await checkpointBytesOf(source);
   const report = fitReport(config, backends, {
     dtype,
     checkpointBytes,
     float32As16: opts.float32As16,
   });
   return { id: source.id, config, ...(dtype ? { dtype } : {}), checkpointBytes, report };
+}
+
+/**
+ * The checkpoint's size: model.safetensors's, or the index's `metadata.total_size`, else (an
+ * index written without it) the sum of its shards' sizes.
+ */
+async function checkpointBytesOf(source: ModelSource): Promise<number> {
+  if (await source.has(SINGLE_FILE)) return (await source.open(SINGLE_FILE)).size;
+  if (!(await source.has(INDEX_FILE)))
+    throw new Error(
+      `"${source.id}" has neither ${SINGLE_FILE} nor ${INDEX_FILE}: this app reads safetensors ` +
+        'checkpoints only',
+    );
+  const index = await readJsonFile(source, INDEX_FILE);
+  const size = checkpointSizeFromIndex(index);
+  if (size.bytes !== undefined) return size.bytes;
+  let bytes = 0;
+  for (const name of size.files) bytes += (await source.open(name)).size;
+  return bytes;
+}
+
+const BACKEND_NAMES: Record<string, string> = { wasm: 'WASM', webgpu: 'WebGPU', node: 'Node' };
+
+/**
+ * Throws an OutOfMemoryError when the assessed model does not fit `backend`, the one the engine
+ * runs on: what takes too much and what to do, before any tensor data is read.
+ */
+export function refuseUnfit(a: ModelAssessment, backend: string): void {
+  const fit = a.report.fits.find((f) => f.backend === backend);
+  if (!fit || fit.fits) return;
+  const elsewhere = a.report.best
+    ? ` It fits ${BACKEND_NAMES[a.report.best.backend]}: add ?backend=${a.report.best.backend} ` +
+      'to the address.'
+    : '';
+  throw new OutOfMemoryError(
+    `${a.id} cannot run on ${BACKEND_NAMES[backend] ?? backend} here: ${fit.problems.join('; ')}. ` +
+      `Nothing was read from its checkpoint.${elsewhere}`,
+  );
 }

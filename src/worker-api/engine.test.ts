@@ -8,6 +8,9 @@ import { createNodeRuntime } from '../runtime/node';
 import { MemorySource, type ModelSource, writeSafetensors } from '../weights';
 import type { AttributionSettings } from '../attribution/settings';
 import type { LoadEvent, ModelRequest } from './api';
+import { OutOfMemoryError } from '../model/memory';
+import { MODEL_PRESETS } from '../../scripts/lib/model-presets';
+import { backendsOf } from './assess';
 import { Engine } from './engine';
 import { toUserError } from './errors';
 import { keepBodyErrors } from './model-cache';
@@ -123,6 +126,54 @@ describe('Engine', () => {
       signal(),
     );
     expect(map.model).toBe(half.label);
+  });
+
+  it('refuses a folder from disk that does not fit the backend before reading its tensors', async () => {
+    // mGPT's shapes as float32 on WASM in a tab that may use 4 GiB; its checkpoint unreadable.
+    const big = new MemorySource('local:mgpt', {
+      'config.json': JSON.stringify({ ...MODEL_PRESETS.mgpt, torch_dtype: 'float32' }),
+      'tokenizer.json': tokenizerJson,
+    });
+    const streamed: string[] = [];
+    const unreadable = (name: string, size: number) => ({
+      name,
+      size,
+      stream: () => {
+        streamed.push(name);
+        throw new Error('tensor data must not be read');
+      },
+      slice: async () => {
+        streamed.push(name);
+        throw new Error('tensor data must not be read');
+      },
+    });
+    const mgpt: ModelSource = {
+      id: 'local:mgpt',
+      has: async (n) => n === 'model.safetensors' || big.has(n),
+      open: async (n) => (n === 'model.safetensors' ? unreadable(n, 5_300_000_000) : big.open(n)),
+    };
+    const wasm: Runtime = { ...createNodeRuntime({ threads: 1 }), info: { backend: 'wasm' } };
+    const backends = backendsOf({
+      backend: 'wasm',
+      limits: wasm.limits,
+      threads: 1,
+      deviceMemoryGiB: 4,
+      wasmHeapBytes: 4 * 2 ** 30,
+    });
+    const sources: Record<string, ModelSource> = { mgpt, tiny: new MemorySource('a', files()) };
+    const engine = new Engine(wasm, async (req) => sources[(req as { label: string }).label], {
+      backends,
+    });
+    const refused = await engine.load({ kind: 'files', label: 'mgpt' }, signal()).catch((e) => e);
+    expect(refused).toBeInstanceOf(OutOfMemoryError);
+    expect(refused.message).toMatch(
+      /^local:mgpt cannot run on WASM here: .+ more than the 4\.0 GiB this tab may use: load the float32 weights as 16-bit\. Nothing was read/,
+    );
+    expect(streamed).toEqual([]);
+    expect(engine.info).toBeUndefined();
+    // A folder that fits loads as before.
+    const info = await engine.load({ kind: 'files', label: 'tiny' }, signal());
+    expect(info.weights.deviceBytes).toBeGreaterThan(0);
   });
 
   it('passes load errors through with messages that say what to do, and frees what it uploaded', async () => {

@@ -14,6 +14,7 @@ import { type Model, addCounts, loadModel, noCounts } from '../model';
 import { type Prediction, predict } from '../attribution/predict';
 import { encodePrompt } from '../attribution/prompt';
 import { type PromotedToken, ValueProjector } from '../analysis/projection';
+import type { BackendLimits } from '../attribution/fit';
 import type { Runtime } from '../runtime/runtime';
 import { type LoadProgress, MemorySource, type ModelSource } from '../weights';
 import { cyrb53 } from '../util/hash';
@@ -29,6 +30,7 @@ import type {
   PromptEstimate,
   ValueTokensRequest,
 } from './api';
+import { assessSource, refuseUnfit } from './assess';
 import { benchmarkModel, estimatePrompt } from './benchmark';
 import { EditRegistry, editedKey } from './edit-registry';
 import { EngineError } from './errors';
@@ -73,12 +75,18 @@ export class Engine implements Serves<EngineCall> {
 
   private readonly runtime: Runtime;
 
+  private readonly now: () => number;
+  /** What this page's backends allow: a folder from disk that does not fit is refused. */
+  private readonly backends?: BackendLimits[];
+
   constructor(
     runtime: Runtime,
     private readonly sources: SourceFactory,
-    private readonly now: () => number = () => performance.now(),
+    opts: { now?: () => number; backends?: BackendLimits[] } = {},
   ) {
     this.runtime = runtime;
+    this.now = opts.now ?? (() => performance.now());
+    this.backends = opts.backends;
   }
 
   /** The loaded model, with the weight edits in force and the key that says so. */
@@ -136,6 +144,17 @@ export class Engine implements Serves<EngineCall> {
       events.push({ phase: 'download', ...p }, p.loadedBytes === p.totalBytes),
     );
     signal.throwIfAborted();
+    // A Hub model is assessed before its download on request; a folder from disk, which the
+    // user could not assess first, is checked here, from config.json and the files' sizes.
+    // A folder the check cannot read (no config.json, no safetensors) gets loadModel's own
+    // message, which says how to convert or complete it.
+    if (request.kind === 'files' && this.backends) {
+      const assessment = await assessSource(source, this.backends, {
+        float32As16: !!request.float32As16,
+      }).catch(() => undefined);
+      if (assessment) refuseUnfit(assessment, this.runtime.info.backend);
+      signal.throwIfAborted();
+    }
     const identity = await prefetch(source);
     let checkpointBytes = 0;
     // loadModel frees what it uploaded when it fails; a model that loaded is released here.
