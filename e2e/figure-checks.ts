@@ -82,3 +82,73 @@ export async function csvOf(page: Page, menu: Locator) {
   expect(csv.name).toMatch(/\.csv$/);
   return csv.bytes.toString('utf8').trimEnd().split('\n');
 }
+
+/**
+ * What does not fit in the page's visible chart SVGs (all but small icons): every mark (rect,
+ * circle, line, path, text) must lie inside its SVG's box, no two text labels of a legend may
+ * overlap, and no chart text may be smaller than 11 px. One line per problem: none is a pass.
+ */
+export function chartProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    // Half a pixel for anti-aliased edges and rounding of boxes.
+    const SLACK = 0.5;
+    const problems: string[] = [];
+    const show = (r: DOMRect) =>
+      `[${Math.round(r.left)}, ${Math.round(r.top)}, ${Math.round(r.right)}, ${Math.round(r.bottom)}]`;
+    const name = (e: Element) => {
+      const text = e.localName === 'text' ? ` "${(e.textContent ?? '').slice(0, 40)}"` : '';
+      return `${e.localName}${text}`;
+    };
+    const charts = [...document.querySelectorAll('svg')].filter(
+      (svg) =>
+        !svg.parentElement?.closest('svg') &&
+        svg.checkVisibility() &&
+        svg.getBoundingClientRect().width >= 100,
+    );
+    for (const svg of charts) {
+      const box = svg.getBoundingClientRect();
+      const chart =
+        svg.getAttribute('aria-label') ??
+        svg.closest('[data-testid]')?.getAttribute('data-testid') ??
+        'an unnamed chart';
+      for (const mark of svg.querySelectorAll('rect, circle, line, path, text')) {
+        if (!mark.checkVisibility()) continue;
+        const r = mark.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        if (
+          r.left < box.left - SLACK ||
+          r.top < box.top - SLACK ||
+          r.right > box.right + SLACK ||
+          r.bottom > box.bottom + SLACK
+        )
+          problems.push(`${chart}: ${name(mark)} at ${show(r)} leaves the box ${show(box)}`);
+        if (mark.localName === 'text' && parseFloat(getComputedStyle(mark).fontSize) < 11)
+          problems.push(`${chart}: ${name(mark)} is set in ${getComputedStyle(mark).fontSize}`);
+      }
+      const labels = [...svg.querySelectorAll('[data-role="legend"] text')]
+        .filter((t) => t.checkVisibility() && (t.textContent ?? '').trim() !== '')
+        .map((t) => ({ t, r: t.getBoundingClientRect() }));
+      labels.forEach((a, i) =>
+        labels.slice(i + 1).forEach((b) => {
+          const across = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+          const down = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+          if (across > SLACK && down > SLACK)
+            problems.push(`${chart}: legend labels ${name(a.t)} and ${name(b.t)} overlap`);
+        }),
+      );
+    }
+    return problems;
+  });
+}
+
+/** How many chart SVGs chartProblems looks at: a check of no chart is no check. */
+export const visibleCharts = (page: Page): Promise<number> =>
+  page.evaluate(
+    () =>
+      [...document.querySelectorAll('svg')].filter(
+        (svg) =>
+          !svg.parentElement?.closest('svg') &&
+          svg.checkVisibility() &&
+          svg.getBoundingClientRect().width >= 100,
+      ).length,
+  );

@@ -58,7 +58,9 @@ test('the picker lists the supported models with size and time; a gated one down
   await page.goto('/?backend=wasm');
   await expectModelReady(page);
 
-  // The list: seven models, each with its parameters, download and time per map.
+  // The list (folded under the model panel): seven models, each with its parameters, download
+  // and time per map.
+  await page.getByTestId('more-hub-models').locator('summary').click();
   const list = page.getByTestId('hub-models');
   await expect(list.locator('tbody tr')).toHaveCount(7);
   for (const row of await list.locator('tbody tr').all()) {

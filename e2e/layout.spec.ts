@@ -1,9 +1,13 @@
 /**
  * The explorer's layout at the two screen sizes of issue #13 (1440 x 900 and 1024 x 700): the
- * page never scrolls sideways, whatever tab or disclosure is open, and the tabs stay on one line.
+ * page never scrolls sideways, whatever tab or disclosure is open, and the tabs stay on one line;
+ * after a real run every chart fits its box with legends that do not overlap; at 1440 x 900 the
+ * maps are read without scrolling and a clicked neuron opens in view beside them. Screenshots are
+ * kept under test-results for people to look at.
  */
-import type { Page } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
 import { expectModelReady, runAll } from './explorer-helpers';
+import { chartProblems, visibleCharts } from './figure-checks';
 import { expect, test } from './fixtures';
 
 test.skip(({ backend }) => backend !== 'wasm', 'the layout does not depend on the backend');
@@ -23,13 +27,34 @@ const tabRows = (page: Page) =>
       ).size,
   );
 
+/** Every visible chart fits its SVG box, its legend labels apart; at least one chart is shown. */
+async function expectChartsFit(page: Page, where: string) {
+  expect(await visibleCharts(page), where).toBeGreaterThan(0);
+  expect(await chartProblems(page), where).toEqual([]);
+}
+
+async function shot(page: Page, testInfo: TestInfo, name: string, top = true) {
+  if (top) await page.evaluate(() => window.scrollTo(0, 0));
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** How far the tab list reaches past its own box (0: every tab is in view without scrolling). */
+const tabsCut = (page: Page) =>
+  page.evaluate(() => {
+    const list = document.querySelector('[role=tablist]')!;
+    return list.scrollWidth - list.clientWidth;
+  });
+
 for (const viewport of [
   { width: 1440, height: 900 },
   { width: 1024, height: 700 },
 ]) {
-  test(`at ${viewport.width} x ${viewport.height} nothing scrolls sideways and the tabs keep one line`, async ({
+  test(`at ${viewport.width} x ${viewport.height} nothing scrolls sideways, the tabs keep one line, the charts fit`, async ({
     page,
-  }) => {
+  }, testInfo) => {
+    const size = `${viewport.width}x${viewport.height}`;
     // A model load and a short run on a shared machine: generous, never relied on.
     test.setTimeout(300_000);
     await page.setViewportSize(viewport);
@@ -52,12 +77,39 @@ for (const viewport of [
     await expect(page.getByTestId('shared-neurons')).toContainText('Shared by en and zh');
     expect(await sideways(page), 'the neuron map tab').toBe(0);
     expect(await tabRows(page)).toBe(1);
+    expect(await tabsCut(page)).toBe(0);
+    // The languages' maps are small multiples: as wide as each other, on one unit axis.
+    const mapBoxes = await Promise.all(
+      ['en', 'zh'].map(async (l) => (await page.getByTestId(`neuron-map-${l}`).boundingBox())!),
+    );
+    expect(mapBoxes[0].width).toBe(mapBoxes[1].width);
+    expect(mapBoxes[0].x).toBe(mapBoxes[1].x);
+    expect(mapBoxes[1].y).toBeGreaterThan(mapBoxes[0].y + mapBoxes[0].height - 1);
+    await shot(page, testInfo, `layout-${size}-map`);
+    await expectChartsFit(page, 'the neuron map tab');
+    if (viewport.width === 1440) {
+      // The first map, top to bottom, is on the first screen without scrolling.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const stage = page.getByTestId('neuron-map-en').getByTestId('map-stage');
+      await expect(stage).toBeInViewport({ ratio: 1 });
+      // A click on the map opens the neuron beside it, in view.
+      const box = (await stage.boundingBox())!;
+      await stage.click({ position: { x: box.width / 2, y: box.height - 50 } });
+      await expect(page.getByTestId('neuron-panel')).toBeInViewport();
+      await shot(page, testInfo, `layout-${size}-neuron`, false);
+    }
 
     for (const tab of ['overlap', 'degenerate', 'lab', 'edits', 'dataset', 'factcheck']) {
       await page.getByTestId(`tab-${tab}`).click();
       await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');
       expect(await sideways(page), `the ${tab} tab`).toBe(0);
       expect(await tabRows(page), `the ${tab} tab`).toBe(1);
+      if (tab === 'overlap') {
+        // With both maps held the overlap needs no run: its charts show at once.
+        await expect(page.getByTestId('overlap-maps')).toBeVisible();
+        await shot(page, testInfo, `layout-${size}-overlap`);
+        await expectChartsFit(page, 'the overlap tab');
+      }
     }
   });
 }

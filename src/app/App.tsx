@@ -240,71 +240,85 @@ export function App() {
             This browser does not let the page keep data: results last until the page closes.
           </p>
         )}
-        <ModelPanel
-          control={model}
-          bundled={bundled}
-          selected={state.model}
-          starting={!engine.client && engine.state.phase !== 'error'}
-          onLoad={pick}
-          float32As16={!!state.float32As16}
-          onFloat32As16={(on) => dispatch({ type: 'float32As16', on })}
-          threads={engine.state.phase === 'starting' ? undefined : engine.state.info?.threads}
-        />
-        {info && edited && (
-          <p className="banner note" role="status" data-testid="edit-banner">
-            A weight edit is in force ({info.edits.map((e) => `${e.kind} of ${e.label}`).join('; ')}
-            ): every result now is of the edited model, and none is kept.{' '}
-            <button
-              type="button"
-              onClick={() => dispatch({ type: 'analysis', update: { tab: 'edits' } })}
+        <div className="workspace">
+          {/* The facts, the run and the model in a compact column; the maps and analyses take the
+              rest. The facts come first: the demo model loads by itself. */}
+          <div className="workspace-side" data-testid="workspace-side">
+            <FactsPanel
+              facts={state.facts}
+              shown={shown?.id}
+              stateOf={stateOf}
+              dispatch={dispatch}
+            />
+            <RunPanel
+              settings={state.settings}
+              info={info}
+              facts={state.facts}
+              dispatch={dispatch}
+              estimate={estimate}
+              pending={pending.length}
+              runnable={runnable.length}
+              run={run.run}
+              onRun={() => run.start(runnable)}
+              onCancel={run.cancel}
+            />
+            <ModelPanel
+              control={model}
+              bundled={bundled}
+              selected={state.model}
+              starting={!engine.client && engine.state.phase !== 'error'}
+              onLoad={pick}
+              float32As16={!!state.float32As16}
+              onFloat32As16={(on) => dispatch({ type: 'float32As16', on })}
+              threads={engine.state.phase === 'starting' ? undefined : engine.state.info?.threads}
+            />
+            <SharePanel state={state} />
+            <details className="panel-details">
+              <summary>Engine self-check</summary>
+              <ProofPanel state={engine.state} />
+            </details>
+          </div>
+          <div className="workspace-main" data-testid="workspace-main">
+            {info && edited && (
+              <p className="banner note" role="status" data-testid="edit-banner">
+                A weight edit is in force (
+                {info.edits.map((e) => `${e.kind} of ${e.label}`).join('; ')}): every result now is
+                of the edited model, and none is kept.{' '}
+                <button
+                  type="button"
+                  onClick={() => dispatch({ type: 'analysis', update: { tab: 'edits' } })}
+                >
+                  Weight edits
+                </button>
+              </p>
+            )}
+            <AnalysisTabs
+              client={engine.client}
+              info={info}
+              state={state}
+              dispatch={dispatch}
+              fact={shown}
+              maps={maps}
+              selected={selected}
+              onSelectNeuron={openNeuron}
+              onModelInfo={model.updateInfo}
             >
-              Weight edits
-            </button>
-          </p>
-        )}
-        <AnalysisTabs
-          client={engine.client}
-          info={info}
-          state={state}
-          dispatch={dispatch}
-          fact={shown}
-          maps={maps}
-          selected={selected}
-          onSelectNeuron={openNeuron}
-          onModelInfo={model.updateInfo}
-        >
-          <FactsPanel facts={state.facts} shown={shown?.id} stateOf={stateOf} dispatch={dispatch} />
-          <RunPanel
-            settings={state.settings}
-            info={info}
-            facts={state.facts}
-            dispatch={dispatch}
-            estimate={estimate}
-            pending={pending.length}
-            runnable={runnable.length}
-            run={run.run}
-            onRun={() => run.start(runnable)}
-            onCancel={run.cancel}
-          />
-          <ResultsPanel
-            client={engine.client}
-            info={info}
-            fact={shown}
-            facts={state.facts}
-            settings={state.settings}
-            resultOf={resultOf}
-            tau={state.tau}
-            dispatch={dispatch}
-            selected={selected}
-            onSelect={setSelected}
-            paraphrases={state.analysis.paraphrases}
-          />
-        </AnalysisTabs>
-        <SharePanel state={state} />
-        <details className="panel-details">
-          <summary>Engine self-check</summary>
-          <ProofPanel state={engine.state} />
-        </details>
+              <ResultsPanel
+                client={engine.client}
+                info={info}
+                fact={shown}
+                facts={state.facts}
+                settings={state.settings}
+                resultOf={resultOf}
+                tau={state.tau}
+                dispatch={dispatch}
+                selected={selected}
+                onSelect={setSelected}
+                paraphrases={state.analysis.paraphrases}
+              />
+            </AnalysisTabs>
+          </div>
+        </div>
       </main>
       <StatusBar state={engine.state} request={request} />
     </div>

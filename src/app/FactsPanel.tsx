@@ -56,7 +56,7 @@ export function FactsPanel({
   const nextId = () => `fact-${facts.length + 1}`;
   return (
     <section className="panel" aria-labelledby="facts-heading" data-testid="facts-panel">
-      <h2 id="facts-heading">2 · Facts</h2>
+      <h2 id="facts-heading">Facts</h2>
       <div className="facts-layout">
         <div>
           <h3>Write a fact</h3>

@@ -309,7 +309,7 @@ export function ModelPanel({
   const [tokenKept, setTokenKept] = useState(() => !!readHubToken());
   return (
     <section className="panel" aria-labelledby="model-heading" data-testid="model-panel">
-      <h2 id="model-heading">1 · Model</h2>
+      <h2 id="model-heading">Model</h2>
       <div className="model-sources">
         <fieldset className="model-source">
           <legend>Demo models</legend>
@@ -343,11 +343,12 @@ export function ModelPanel({
         />
         <FolderPicker onFolder={(f) => onLoad({ kind: 'files', label: f.label }, f)} />
       </div>
-      <fieldset className="model-source hub-list">
-        <legend>Supported Hub models</legend>
+      {/* Folded: the list is a table wider and taller than the workspace's side column. */}
+      <details className="more hub-list" data-testid="more-hub-models">
+        <summary>Supported Hub models, with size and time per map; access token</summary>
         <HubModelList threads={threads} float32As16={float32As16} onChoose={setHubId} />
         <HubTokenField kept={tokenKept} onChange={setTokenKept} />
-      </fieldset>
+      </details>
       <PrecisionSetting on={float32As16} onChange={onFloat32As16} />
       <Status control={control} starting={starting} onLoad={onLoad} />
     </section>

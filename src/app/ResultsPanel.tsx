@@ -117,7 +117,7 @@ function SelectedNeuron({
   onClose: () => void;
 }) {
   const { layer, unit } = neuron;
-  // A neuron opened from an analysis view may be far down the page: bring it into view.
+  // A neuron opened from an analysis view, or below the maps on a narrow screen: bring it into view.
   const panel = useRef<HTMLDivElement>(null);
   useEffect(() => {
     panel.current?.scrollIntoView({ block: 'nearest' });
@@ -239,40 +239,52 @@ export function ResultsPanel({
       data-maps={maps.length}
     >
       <h2 id="results-heading">
-        4 · Neuron maps: <span className="fact-title">{factLabel(fact)}</span>
+        Neuron maps: <span className="fact-title">{factLabel(fact)}</span>
       </h2>
-      <ParaphraseControl views={views} mode={paraphrases} onChange={onParaphrases} />
-      {maps.length === 0 ? (
-        <p className="note">No map for this fact yet: run it (step 3).</p>
-      ) : (
-        <NeuronMaps
-          maps={maps}
-          onTauChange={onTau}
-          selected={selected}
-          onSelectNeuron={(layer, unit) => onSelect({ layer, unit })}
-        />
-      )}
-      {maps.length > 0 && missing.length > 0 && (
-        <p className="note">Not run yet in {missing.join(', ')}.</p>
-      )}
-      {client && info && (
-        // Keyed by the model: another model's predictions and tokens are asked anew.
-        <div className="results-detail" key={info.key}>
-          <Predictions client={client} fact={fact} settings={settings} />
-          {selected && (
-            <SelectedNeuron
-              client={client}
-              info={info}
-              neuron={selected}
-              facts={facts}
-              resultOf={resultOf}
-              tau={tau}
-              shown={{ fact, views }}
-              onClose={() => onSelect(null)}
+      <div className="results-layout">
+        <div className="results-maps">
+          <ParaphraseControl views={views} mode={paraphrases} onChange={onParaphrases} />
+          {maps.length === 0 ? (
+            <p className="note">No map for this fact yet: run it (Run, on the left).</p>
+          ) : (
+            <NeuronMaps
+              maps={maps}
+              onTauChange={onTau}
+              selected={selected}
+              onSelectNeuron={(layer, unit) => onSelect({ layer, unit })}
             />
           )}
+          {maps.length > 0 && missing.length > 0 && (
+            <p className="note">Not run yet in {missing.join(', ')}.</p>
+          )}
         </div>
-      )}
+        {client && info && (
+          // Beside the maps and in view while they scroll: a click on a neuron opens it here.
+          // Keyed by the model: another model's predictions and tokens are asked anew.
+          <aside className="results-side" key={info.key} aria-label="The selected neuron">
+            {selected ? (
+              <SelectedNeuron
+                client={client}
+                info={info}
+                neuron={selected}
+                facts={facts}
+                resultOf={resultOf}
+                tau={tau}
+                shown={{ fact, views }}
+                onClose={() => onSelect(null)}
+              />
+            ) : (
+              maps.length > 0 && (
+                <p className="note" data-testid="neuron-hint">
+                  Click a neuron on a map or in a list to see its scores and the tokens it promotes
+                  here.
+                </p>
+              )
+            )}
+            <Predictions client={client} fact={fact} settings={settings} />
+          </aside>
+        )}
+      </div>
     </section>
   );
 }

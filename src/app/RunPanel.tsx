@@ -267,7 +267,7 @@ export function RunPanel({
       : tapProblem(settings, info);
   return (
     <section className="panel" aria-labelledby="run-heading" data-testid="run-panel">
-      <h2 id="run-heading">3 · Run</h2>
+      <h2 id="run-heading">Run</h2>
       <Settings settings={settings} info={info} dispatch={dispatch} disabled={running} />
       {blocked ? (
         <p className="note" data-testid="run-blocked">

@@ -6,7 +6,14 @@
  * Keyboard: the map is one focus stop; arrows move a cursor cell, Enter selects, + and - zoom
  * around the cursor, 0 shows all units.
  */
-import { type KeyboardEvent, type MouseEvent, useId, useMemo, useState } from 'react';
+import {
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactNode,
+  useId,
+  useMemo,
+  useState,
+} from 'react';
 import { maxAbs, maxScore } from './color';
 import { formatCount, formatScore, neuronLabel, neuronSpoken } from './format';
 import {
@@ -44,6 +51,15 @@ export interface NeuronMapProps {
   onSelectNeuron?: (layer: number, unit: number) => void;
   /** Width in CSS pixels (720). */
   width?: number;
+  /** Knowledge neurons every language of the fact shares (small multiples), marked apart. */
+  shared?: readonly Neuron[];
+  /** Controls of the map's own (its exports), at the end of the row under the zoom strip. */
+  actions?: ReactNode;
+  /**
+   * Show the mouse and keyboard hint (true); small multiples show it under the last map only,
+   * the others keep it for screen readers.
+   */
+  hint?: boolean;
   /** A paraphrase-refined map's neurons: they replace the map's own at tau. */
   refined?: RefinedSelection;
 }
@@ -72,6 +88,9 @@ export function NeuronMap({
   selected,
   onSelectNeuron,
   width = 720,
+  shared,
+  actions,
+  hint = true,
   refined,
 }: NeuronMapProps) {
   const [rawRange, setRawRange] = useControllable(controlledRange, onRangeChange, () =>
@@ -259,6 +278,7 @@ export function NeuronMap({
             model={model}
             layout={layout}
             selected={selected}
+            shared={shared}
           />
           {probeBox && (
             <rect
@@ -299,13 +319,14 @@ export function NeuronMap({
           width={plot.w}
         />
         <div className="kn-map-zoom-row" style={{ marginLeft: plot.x }}>
-          <span id={helpId} className="kn-hint">
+          <span id={helpId} className={hint ? 'kn-hint' : 'kn-sr-only'}>
             Drag on the strip to zoom. Keys: arrows move, Shift+arrows by 10, Enter selects, + / −
             zoom, 0 shows all.
           </span>
           <button type="button" onClick={() => setRange(fullRange(map.units))} disabled={!zoomed}>
             Reset zoom
           </button>
+          {actions}
         </div>
       </div>
       <p className="kn-sr-only" aria-live="polite">

@@ -208,4 +208,36 @@ describe('NeuronMapsSvg', () => {
     const one = renderToStaticMarkup(<NeuronMapSvg map={map} language="en" tau={0.3} />);
     expect(height).toBe(2 * Number(/^<svg[^>]* height="(\d+)"/.exec(one)?.[1]) + 20);
   });
+
+  it('marks the neurons every language shares at the same x on every map, with a key', () => {
+    const zh = plantedMap(4, 32, [
+      [3, 5, 0.9],
+      [0, 20, 0.7],
+    ]);
+    const svg = renderToStaticMarkup(
+      <NeuronMapsSvg
+        maps={[
+          { map, language: 'en', tau: 0.3 },
+          { map: zh, language: 'zh', tau: 0.3 },
+        ]}
+        shared={[{ layer: 3, unit: 5 }]}
+      />,
+    );
+    expectWellFormed(svg);
+    // One dashed guide per map, at one x: the maps share their unit axis.
+    const guides = [
+      ...svg.matchAll(/data-role="shared-guides"><line x1="([\d.]+)" x2="([\d.]+)"/g),
+    ];
+    expect(guides).toHaveLength(2);
+    expect(new Set(guides.flatMap((g) => [g[1], g[2]])).size).toBe(1);
+    // Each map rings it in the shared colour (a halo and a stroke) and says how many there are.
+    const rings = [...svg.matchAll(/data-role="shared-markers">(.*?)<\/g><\/g>/g)];
+    expect(rings).toHaveLength(2);
+    for (const [, ring] of rings) expect(ring).toContain('stroke="#6a3d9a"');
+    expect(count(svg, /shared by every language: 1/g)).toBe(2);
+    // A single map has no shared marks or key.
+    const single = renderToStaticMarkup(<NeuronMapSvg map={map} language="en" tau={0.3} />);
+    expect(single).not.toContain('#6a3d9a');
+    expect(single).not.toContain('shared by');
+  });
 });

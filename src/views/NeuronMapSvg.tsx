@@ -32,6 +32,8 @@ export interface NeuronMapSvgProps {
   /** Visible units above this are binned (default 1024, about one column per pixel). */
   maxColumns?: number;
   selected?: Neuron | null;
+  /** Knowledge neurons every language of the fact shares, marked apart (see HeatmapMarks). */
+  shared?: readonly Neuron[];
   /** Leave out the caption (when a figure of several maps has one of its own). */
   caption?: boolean;
   /** A paraphrase-refined map's neurons (they replace the map's own at tau). */
@@ -102,7 +104,7 @@ const STACK_GAP = 20;
 /** Several languages' maps of one fact, stacked with aligned axes, as one SVG figure (at least one). */
 export function NeuronMapsSvg({
   maps,
-  ...shared
+  ...common
 }: Omit<NeuronMapSvgProps, 'map' | 'language' | 'tau' | 'domain' | 'refined'> & {
   maps: {
     map: NeuronMapData;
@@ -112,7 +114,7 @@ export function NeuronMapsSvg({
     refined?: RefinedSelection;
   }[];
 }) {
-  const prepared = maps.map((m) => prepareMap({ ...shared, ...m }));
+  const prepared = maps.map((m) => prepareMap({ ...common, ...m }));
   const width = Math.max(0, ...prepared.map((p) => p.layout.width));
   const offsets = prepared.map(
     (_, i) => prepared.slice(0, i).reduce((y, p) => y + p.layout.height, 0) + i * STACK_GAP,
@@ -129,7 +131,7 @@ export function NeuronMapsSvg({
           {i > 0 && (
             <line x1={8} x2={width - 8} y1={-STACK_GAP / 2} y2={-STACK_GAP / 2} stroke={RULE} />
           )}
-          <NeuronMapFigure {...shared} {...m} prepared={prepared[i]} />
+          <NeuronMapFigure {...common} {...m} prepared={prepared[i]} />
         </g>
       ))}
     </Figure>

@@ -1,8 +1,10 @@
 /**
- * Small multiples: one neuron map per language for the same fact, zoomed together, coloured by
- * each map's own maximum or by a common one, each with its threshold control, exports and list
- * of knowledge neurons; the neurons every language shares (language-independent) are listed
- * first. Maps wrap: side by side on wide screens, stacked on narrow ones.
+ * Small multiples: one neuron map per language for the same fact, one under the other at the
+ * width of their container, so that they share one unit axis (same x scale, zoomed together) and
+ * the same layer rows; coloured by each map's own maximum or by a common one, each with its
+ * threshold control and exports. The neurons every language shares (language-independent) are
+ * listed first and marked on every map with a guide that lines up across the maps; the lists of
+ * each language's knowledge neurons follow the maps, side by side.
  */
 import { useMemo } from 'react';
 import { languageIndependent } from '../analysis/overlap';
@@ -16,6 +18,7 @@ import { KnowledgeNeuronList } from './KnowledgeNeuronList';
 import { NeuronMap } from './NeuronMap';
 import { NeuronMapSvg, NeuronMapsSvg } from './NeuronMapSvg';
 import { TauControl } from './TauControl';
+import { useContainerWidth } from './useContainerWidth';
 import type { ColorTransform, LanguageMap, Neuron, ScaleMode, UnitRange } from './types';
 import { useControllable } from './useControllable';
 
@@ -32,7 +35,7 @@ export interface NeuronMapsProps {
   onTransformChange?: (transform: ColorTransform) => void;
   range?: UnitRange;
   onRangeChange?: (range: UnitRange) => void;
-  /** Width of each map (720). */
+  /** Width of each map; the container's width when left out. */
   mapWidth?: number;
 }
 
@@ -47,9 +50,11 @@ export function NeuronMaps({
   onTauChange,
   selected,
   onSelectNeuron,
-  mapWidth = 720,
+  mapWidth,
   ...controlled
 }: NeuronMapsProps) {
+  const [stack, measured] = useContainerWidth<HTMLDivElement>(720);
+  const width = mapWidth ?? measured;
   const units = maps[0]?.map.units ?? 1;
   const [scaleMode, setScaleMode] = useControllable(
     controlled.scaleMode,
@@ -150,6 +155,7 @@ export function NeuronMaps({
                 transform={transform}
                 range={range}
                 selected={selected}
+                shared={shared}
               />
             )}
           />
@@ -164,37 +170,51 @@ export function NeuronMaps({
           testId="shared-neurons"
         />
       )}
-      <div className="kn-maps-grid">
+      <div className="kn-maps-stack" ref={stack}>
         {maps.map((m, i) => {
           // What the map shows: the view and its export alike.
-          const shown = { ...m, domain: domains[i], transform, range, selected };
+          const shown = {
+            ...m,
+            domain: domains[i],
+            transform,
+            range,
+            selected,
+            shared: maps.length > 1 ? shared : undefined,
+          };
           return (
-            <div className="kn-maps-cell" key={m.language}>
-              <NeuronMap
-                {...shown}
-                onRangeChange={setRange}
-                onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
-                width={mapWidth}
-              />
-              <ExportMenu
-                label={`Export the ${m.language} map`}
-                basename={exportBasename(m.map, m.language)}
-                figure={() => <NeuronMapSvg {...shown} scaleMode={scaleMode} />}
-                csv={() => scoresCsv(m.map, m.tau)}
-                json={() => scoresJson(m.map, { language: m.language, tau: m.tau })}
-              />
-              <KnowledgeNeuronList
-                language={m.language}
-                neurons={perLanguage[i].neurons}
-                maxScore={perLanguage[i].max}
-                shared={maps.length > 1 ? sharedKeys : undefined}
-                paraphrases={m.refined?.paraphrases}
-                selected={selected}
-                onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
-              />
-            </div>
+            <NeuronMap
+              key={m.language}
+              {...shown}
+              onRangeChange={setRange}
+              onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+              width={width}
+              hint={i === maps.length - 1}
+              actions={
+                <ExportMenu
+                  label={`Export the ${m.language} map`}
+                  basename={exportBasename(m.map, m.language)}
+                  figure={() => <NeuronMapSvg {...shown} scaleMode={scaleMode} />}
+                  csv={() => scoresCsv(m.map, m.tau)}
+                  json={() => scoresJson(m.map, { language: m.language, tau: m.tau })}
+                />
+              }
+            />
           );
         })}
+      </div>
+      <div className="kn-maps-lists">
+        {maps.map((m, i) => (
+          <KnowledgeNeuronList
+            key={m.language}
+            language={m.language}
+            neurons={perLanguage[i].neurons}
+            maxScore={perLanguage[i].max}
+            shared={maps.length > 1 ? sharedKeys : undefined}
+            paraphrases={m.refined?.paraphrases}
+            selected={selected}
+            onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
+          />
+        ))}
       </div>
     </section>
   );

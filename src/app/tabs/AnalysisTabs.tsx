@@ -23,6 +23,7 @@ import { OverlapTab, useOverlap } from './OverlapTab';
 import { FactPicker } from './parts';
 import { ViewHelp } from '../ViewHelp';
 import type { HeldMaps, TabBase } from './types';
+import { useContainerWidth } from '../../views/useContainerWidth';
 
 const TAB_LABELS: Record<Tab, string> = {
   map: 'Neuron map',
@@ -31,6 +32,17 @@ const TAB_LABELS: Record<Tab, string> = {
   lab: 'Intervention lab',
   edits: 'Weight edits',
   dataset: 'Dataset runs',
+  factcheck: 'Fact check',
+};
+
+/** The tabs' visible labels where the main area is narrow (the name stays the long label). */
+const TAB_SHORT_LABELS: Record<Tab, string> = {
+  map: 'Neuron map',
+  overlap: 'Overlap',
+  degenerate: 'Degenerate',
+  lab: 'Lab',
+  edits: 'Edits',
+  dataset: 'Datasets',
   factcheck: 'Fact check',
 };
 
@@ -48,6 +60,9 @@ const TAB_INTROS: Record<Exclude<Tab, 'map'>, string> = {
   factcheck:
     'Judge statements true or false with the relation’s degenerate neurons, against the model’s top prediction.',
 };
+
+/** Wider, a chart of a few bars or circles only spreads out. */
+const MAX_CHART_WIDTH = 1100;
 
 const FACT_TABS = new Set<Tab>(['overlap', 'degenerate', 'edits']);
 
@@ -107,21 +122,25 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
   const factcheck = useFactCheck(ctx, data, tab === 'factcheck');
   // An edit's report outlives the edit: its key is the model's id, not its (edited) key.
   const edit = useLongCall<EditAnswer, ServiceProgress>(client, info?.id);
+  // The charts take the main area's width, up to where they stop gaining from it.
+  const [body, bodyWidth] = useContainerWidth<HTMLDivElement>(720);
+  const chartWidth = Math.min(bodyWidth, MAX_CHART_WIDTH);
 
   const panel = () => {
     if (tab === 'map') return props.children;
-    if (!client || !info) return <p className="note">Load a model first (step 1).</p>;
+    if (!client || !info) return <p className="note">Load a model first (Model, on the left).</p>;
     const base: TabBase = {
       ...ctx,
       client,
       info,
       selected: props.selected,
       onSelectNeuron: props.onSelectNeuron,
+      chartWidth,
     };
     if (onFact && !fact)
       return (
         <p className="note" data-testid="needs-fact">
-          Add a fact first (the Neuron map tab, step 2): this view is about one fact.
+          Add a fact first (Facts, on the left): this view is about one fact.
         </p>
       );
     switch (tab) {
@@ -192,8 +211,10 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
               document.getElementById(`tab-${next}`)?.focus();
             }}
             data-testid={`tab-${t}`}
+            aria-label={TAB_LABELS[t]}
           >
-            {TAB_LABELS[t]}
+            <span className="tab-label-long">{TAB_LABELS[t]}</span>
+            <span className="tab-label-short">{TAB_SHORT_LABELS[t]}</span>
           </button>
         ))}
       </div>
@@ -221,7 +242,7 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
             </div>
             <p className="note">{TAB_INTROS[tab]}</p>
             <ViewHelp key={tab} view={tab} />
-            {panel()}
+            <div ref={body}>{panel()}</div>
           </section>
         )}
       </div>

@@ -132,6 +132,7 @@ export function DatasetTab(props: DatasetTabProps) {
     update,
     selected: props.selected,
     onSelectNeuron: props.onSelectNeuron,
+    chartWidth: props.chartWidth,
   };
   return (
     <div
@@ -275,7 +276,7 @@ function ResultsFolderPicker({
   );
 }
 
-type ViewProps = Pick<TabBase, 'info' | 'selected' | 'onSelectNeuron'> & {
+type ViewProps = Pick<TabBase, 'info' | 'selected' | 'onSelectNeuron' | 'chartWidth'> & {
   state: AnalysisState['dataset'];
   update: (u: Partial<AnalysisState>) => void;
 };
@@ -340,6 +341,7 @@ function DatasetViews({
   update,
   selected,
   onSelectNeuron,
+  chartWidth,
 }: Omit<ViewProps, 'onSelectNeuron' | 'info'> & {
   run: DatasetRun;
   label: string;
@@ -370,6 +372,7 @@ function DatasetViews({
         languages={run.languages}
         context={context}
         degenerateSearched={run.degenerate.length > 0}
+        width={chartWidth}
         state={state.layers}
         onStateChange={(layers) => update({ dataset: { ...state, layers } })}
       />
@@ -379,6 +382,7 @@ function DatasetViews({
         layers={run.layers}
         units={run.units}
         context={context}
+        width={chartWidth}
         selected={selected}
         onSelectNeuron={onSelectNeuron}
         state={state.frequency}
@@ -412,7 +416,7 @@ function SourcePicker({
           checked={source.kind === 'explorer'}
           onChange={() => onChange({ kind: 'explorer' })}
         />{' '}
-        the facts of step 2 ({formatCount(explorerFacts)})
+        your facts ({formatCount(explorerFacts)})
       </label>
       <label className="kn-choice">
         <input

@@ -167,7 +167,7 @@ export function LabTab(props: LabTabProps) {
         <>
           {state.target === 'fact' && plan.facts.length < 2 && (
             <p className="note" data-testid="lab-no-unrelated">
-              The fact is the only one in step 2: add another to measure unrelated prompts too.
+              The fact is the only one of your facts: add another to measure unrelated prompts too.
             </p>
           )}
           {state.target === 'dataset' && (
@@ -193,6 +193,7 @@ export function LabTab(props: LabTabProps) {
             layers={info.config.numLayers}
             units={info.config.intermediateSize}
             context={{ model: info.label, subject }}
+            width={props.chartWidth}
             result={call.state.phase === 'done' ? call.state.result : null}
             factId={plan.shown}
             factLabel={labelOf}

@@ -133,6 +133,7 @@ export function OverlapTab(props: TabBase & { fact: Fact; control: OverlapContro
             overlap={result.overlap}
             context={{ model: info.label, subject: factSubject(fact) }}
             taus={Object.fromEntries(result.languages.map((l) => [l.language, l.tau]))}
+            width={props.chartWidth}
             selected={props.selected}
             onSelectNeuron={props.onSelectNeuron}
             state={props.analysis.overlap}

@@ -20,6 +20,8 @@ export interface TabBase {
   selected: Neuron | null;
   /** Opens the neuron in the neuron map. */
   onSelectNeuron: (layer: number, unit: number) => void;
+  /** The width the tab's charts may take: the main area's, in whole pixels. */
+  chartWidth: number;
 }
 
 /** The attribution maps the page holds (the neuron map's), and a way to keep new ones. */

@@ -25,6 +25,8 @@ export interface EffectBarsFigureProps {
   context: FigureContext;
   /** Width of one panel (320); panels of the measured languages sit side by side. */
   panelWidth?: number;
+  /** Width of the figure, shared by the panels; else one panelWidth per language. */
+  width?: number;
 }
 
 export const RELATED_COLOR = '#1d2330';
@@ -52,6 +54,7 @@ export function EffectBarsFigure({
   mode,
   context,
   panelWidth = 320,
+  width: givenWidth,
 }: EffectBarsFigureProps) {
   const rows = effectRows(effects, mode);
   const kinds = (['suppress', 'enhance'] as const).filter((k) => rows.some((r) => r.kind === k));
@@ -59,7 +62,7 @@ export function EffectBarsFigure({
   // '*' first, then the relations in the effects' order.
   const relations = [...new Set(rows.map((r) => r.relation))];
   const groups = relations.map((r) => (r === '*' ? 'all' : relationLabel(r || null)));
-  const width = Math.max(560, languages.length * panelWidth);
+  const width = Math.round(Math.max(560, givenWidth ?? languages.length * panelWidth));
   const w = width / Math.max(1, languages.length);
   const plotHeight = 130;
   const series = (kind: InterventionKind, language: string) => {

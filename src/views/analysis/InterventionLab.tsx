@@ -22,6 +22,8 @@ import { formatChange } from './scales';
 import { DEFAULT_INTERVENTION_LAB_STATE, type InterventionLabViewState } from './viewState';
 
 export interface InterventionLabViewProps {
+  /** Width of the effect bars' figure (one 320 px panel per language when left out). */
+  width?: number;
   /** The current fact's KN per language and degenerate groups. */
   sources: NeuronSetSources;
   layers: number;
@@ -116,6 +118,7 @@ export function InterventionLabView(props: InterventionLabViewProps) {
       name={r.name}
       mode={state.aggregation}
       context={context}
+      width={props.width}
     />
   );
   return (

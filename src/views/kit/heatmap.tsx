@@ -10,7 +10,7 @@ import { type BinnedMap, cellPixels, colorRuns, columnOf } from '../grid';
 import { type Box, type MapLayout, rowY } from '../layout';
 import type { ColorTransform, Neuron } from '../types';
 import { LayerAxis, UnitAxis } from './axes';
-import { INK } from './style';
+import { INK, SHARED } from './style';
 
 /** The box of the cell at (layer, column). */
 export function cellBox(layout: MapLayout, binned: BinnedMap, layer: number, column: number): Box {
@@ -215,6 +215,7 @@ export function HeatmapMarks({
   binned,
   units,
   rings,
+  shared = [],
   selected,
   values,
   domain,
@@ -225,6 +226,11 @@ export function HeatmapMarks({
   /** Units per layer (the axis says how many). */
   units: number;
   rings: readonly Neuron[];
+  /**
+   * Knowledge neurons every language shares: ringed in their own colour, with a dashed guide
+   * down the plot, so that in maps stacked on one unit axis the guides line up across languages.
+   */
+  shared?: readonly Neuron[];
   selected: Neuron | null | undefined;
   /** layers x units, row-major: what the cells show, for the selected box's fill. */
   values: ArrayLike<number>;
@@ -233,13 +239,41 @@ export function HeatmapMarks({
 }) {
   const { range } = binned;
   const inView = (n: Neuron) => n.unit >= range.start && n.unit < range.end;
+  const sharedMarks = ringMarks(layout, binned, shared);
+  const { plot } = layout;
   return (
     <>
       <LayerAxis layout={layout} layers={binned.layers} />
       <UnitAxis layout={layout} range={range} units={units} />
+      <g data-role="shared-guides">
+        {sharedMarks.map(({ neuron: n, cx }) => (
+          <line
+            key={`${n.layer}:${n.unit}`}
+            x1={cx}
+            x2={cx}
+            y1={plot.y}
+            y2={plot.y + plot.h}
+            stroke={SHARED}
+            strokeWidth={1}
+            strokeDasharray="3 2"
+          />
+        ))}
+      </g>
       <g data-role="markers">
         {ringMarks(layout, binned, rings).map(({ neuron: n, cx, cy, r }) => (
           <Ring key={`${n.layer}:${n.unit}`} cx={cx} cy={cy} r={r} opacity={stabilityOf(n)} />
+        ))}
+      </g>
+      <g data-role="shared-markers">
+        {sharedMarks.map(({ neuron: n, cx, cy, r }) => (
+          <Ring
+            key={`${n.layer}:${n.unit}`}
+            cx={cx}
+            cy={cy}
+            r={r}
+            stroke={SHARED}
+            strokeWidth={2}
+          />
         ))}
       </g>
       {selected && inView(selected) && (
@@ -264,11 +298,15 @@ export function Ring({
   cx,
   cy,
   r,
+  stroke = '#111111',
+  strokeWidth = 1.4,
   opacity,
 }: {
   cx: number;
   cy: number;
   r: number;
+  stroke?: string;
+  strokeWidth?: number;
   opacity?: number;
 }) {
   return (
@@ -277,7 +315,7 @@ export function Ring({
       data-stability={opacity}
     >
       <circle cx={cx} cy={cy} r={r} fill="none" stroke="#ffffff" strokeWidth={3} />
-      <circle cx={cx} cy={cy} r={r} fill="none" stroke="#111111" strokeWidth={1.4} />
+      <circle cx={cx} cy={cy} r={r} fill="none" stroke={stroke} strokeWidth={strokeWidth} />
     </g>
   );
 }

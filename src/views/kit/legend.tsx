@@ -79,7 +79,7 @@ export function ColorLegend({
   const barY = y + BAR_TOP;
   const step = w / COLOR_STEPS;
   return (
-    <g aria-hidden="true">
+    <g aria-hidden="true" data-role="legend">
       <text x={x} y={y + 8} fontSize={TEXT_SIZE} fill={INK}>
         {label}
       </text>
@@ -195,7 +195,7 @@ export function SwatchLegend({
   maxWidth: number;
 }) {
   return (
-    <g>
+    <g data-role="legend">
       {placeSwatches(items, maxWidth).map(({ item, dx, row }) => (
         <g key={item.label}>
           <Swatch x={x + dx} y={y + row * 16} item={item} />

@@ -11,6 +11,8 @@ export const GRID = '#e3e6eb';
 export const RULE = '#c5cad3';
 /** What the user picked: a region, a group. */
 export const HIGHLIGHT = '#ffd54f';
+/** Knowledge neurons every language shares: their rings and the guides that link the maps. */
+export const SHARED = '#6a3d9a';
 /** Chart text: ticks, labels and captions are never smaller than this (px). */
 export const TEXT_SIZE = 11;
 /** Figure titles (px). */
