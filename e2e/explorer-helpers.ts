@@ -3,7 +3,7 @@
  * page.route from a local model folder (the machines running the tests have no Hub), the
  * user's steps, and checks on downloaded figures.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Download, type Page, type Route, type TestInfo, expect } from '@playwright/test';
@@ -235,4 +235,24 @@ export async function keepPage(page: Page, testInfo: TestInfo, name: string): Pr
   await page.screenshot({ path, fullPage: true });
   if (size) await page.setViewportSize(size);
   await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/**
+ * A screenshot of the window as the README shows it: kept with the test's results and, when
+ * $KNE_SCREENSHOTS_DIR is set (`npm run screenshots`), copied there as `<name>.png`, so the
+ * README's pictures are made by the suite, never by hand.
+ */
+export async function readmeScreenshot(
+  page: Page,
+  testInfo: TestInfo,
+  name: string,
+): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+  const dir = process.env.KNE_SCREENSHOTS_DIR;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path, join(dir, `${name}.png`));
+  }
 }

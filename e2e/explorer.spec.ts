@@ -30,6 +30,7 @@ import {
   loadHubModel,
   modelSettled,
   pngFacts,
+  readmeScreenshot,
   runAll,
   svgFacts,
 } from './explorer-helpers';
@@ -171,20 +172,32 @@ test.describe('explorer (WASM)', () => {
   test('a first visit runs an example by itself; once the visitor has acted, it does not', async ({
     page,
     context,
-  }) => {
+  }, testInfo) => {
     test.setTimeout(240_000); // a run, a reload and a second page on a shared machine
+    // The README's screenshots come from this visit (`npm run screenshots` writes them to docs/).
+    await page.setViewportSize({ width: 1440, height: 900 });
     // The plain address, nothing kept: the example is added and run without a click.
     await page.goto('/');
     await expect(page.getByTestId('example-banner')).toBeVisible();
     for (const language of ['en', 'zh'])
       await expect(page.getByTestId(`neuron-map-${language}`)).toBeVisible();
     await expect(page.getByTestId('run-progress')).toHaveAttribute('data-phase', 'finished');
-    await expect(page.getByTestId('shared-neurons')).toBeVisible();
+    // The example was chosen for neurons its languages share: the map shows what "shared" means.
+    await expect(page.getByTestId('shared-neurons')).toContainText(/Shared by en and zh: [1-9]/);
+    await readmeScreenshot(page, testInfo, 'first-map');
     // A reload shows the maps from the cache, without running again.
     await page.reload();
     await expect(page.getByTestId('all-ready')).toBeVisible();
     await expect(page.getByTestId('neuron-map-en')).toBeVisible();
     await expect(page.getByTestId('run-progress')).toHaveCount(0);
+    // The strongest English knowledge neuron, from its list, opens beside the maps.
+    const strongest = page.getByTestId('kn-list-en').locator('tbody tr').first();
+    const name = (await strongest.locator('td').first().textContent())!.trim();
+    await strongest.getByRole('button').first().click();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await expect(page.getByTestId('neuron-panel')).toContainText(name);
+    await expect(page.getByTestId('neuron-panel')).toBeInViewport();
+    await readmeScreenshot(page, testInfo, 'neuron-panel');
     // What am I looking at: a sentence or two, and the method's section in place.
     const help = page.getByTestId('view-help-map');
     await help.locator('summary').click();
@@ -195,6 +208,7 @@ test.describe('explorer (WASM)', () => {
     const overlapHelp = page.getByTestId('view-help-overlap');
     await overlapHelp.locator('summary').click();
     await expect(overlapHelp).toContainText('language-independent neurons (LIKN)');
+    await readmeScreenshot(page, testInfo, 'overlap');
     await page.getByTestId('tab-map').click();
     // The visitor acts: the example goes, and a new visit starts from what they left.
     await page.getByRole('button', { name: 'Remove all facts' }).click();

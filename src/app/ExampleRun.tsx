@@ -111,9 +111,9 @@ export function ExampleBanner({
   if (!example.shown) return null;
   return (
     <p className="banner note" role="status" data-testid="example-banner">
-      An example to start with: where the demo model keeps “the capital of France is Paris”, in
+      An example to start with: where the demo model keeps “the capital of Germany is Berlin”, in
       English and Chinese. {running ? 'It is running by itself, this once.' : ''} The neurons both
-      languages share are listed above the maps. Add your own facts in step 2.{' '}
+      languages share are listed above the maps. Add your own facts on the left.{' '}
       <button type="button" onClick={example.stop} data-testid="example-stop">
         {running ? 'Stop the example' : 'Dismiss'}
       </button>

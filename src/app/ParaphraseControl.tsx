@@ -73,7 +73,7 @@ export function ParaphraseControl({
         <p className="note" data-testid="paraphrase-partial">
           Not every paraphrase has its map yet (
           {partial.map((v) => `${v.language}: ${v.results.length} of ${v.jobs.length}`).join(', ')}
-          ): the refinement uses the maps there are. Run the rest in step 3.
+          ): the refinement uses the maps there are. Run the rest with Run on the left.
         </p>
       )}
     </div>

@@ -11,18 +11,23 @@ import type { Fact } from '../facts';
 /** localStorage key: set when the example first ran in this browser. */
 export const EXAMPLE_KEY = 'kne-example-ran';
 
+/**
+ * A fact whose English and Chinese prompts share knowledge neurons on the bundled demo-bert at the
+ * default settings (2 of 12 and 14: `kne attribute --model public/models/demo-bert --facts
+ * factset --relations P36 --languages en,zh`), so the first map shows what "shared" means.
+ */
 export const EXAMPLE_FACT: Fact = {
-  id: 'example-france-capital',
+  id: 'example-germany-capital',
   relation: 'P36',
-  subject: 'France',
+  subject: 'Germany',
   prompts: [
     {
       language: 'en',
-      text: 'The capital of France is [MASK] .',
-      object: 'Paris',
-      subject: 'France',
+      text: 'The capital of Germany is [MASK] .',
+      object: 'Berlin',
+      subject: 'Germany',
     },
-    { language: 'zh', text: '法国的首都是[MASK]。', object: '巴黎', subject: '法国' },
+    { language: 'zh', text: '德国的首都是[MASK]。', object: '柏林', subject: '德国' },
   ],
 };
 
