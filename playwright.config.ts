@@ -1,27 +1,12 @@
-import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH as executablePath } from './e2e/chromium';
 import type { EngineTestOptions } from './e2e/fixtures';
 
 /**
  * End-to-end tests: the built app (`vite preview`, with the COOP/COEP headers) in a real
- * Chromium. The browser is $CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's
- * own (after `npx playwright install chromium`). `npm run test:e2e` builds first.
+ * Chromium (e2e/chromium.ts says which). `npm run test:e2e` builds first.
  */
-const DEBIAN_CHROMIUM = '/usr/bin/chromium';
-const executablePath =
-  process.env.CHROMIUM_PATH || (existsSync(DEBIAN_CHROMIUM) ? DEBIAN_CHROMIUM : undefined);
-
 const PORT = Number(process.env.E2E_PORT ?? 4317);
-
-/** Quiet on a closed network: no background traffic, no first-run UI, no sandbox (root, CI). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export default defineConfig<EngineTestOptions>({
   testDir: 'e2e',

@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Download, type Page, type Route, type TestInfo, expect } from '@playwright/test';
+import { keepScreenshot } from './fixtures';
 
 export const HUB = 'https://huggingface.co';
 export const DEMO_GPT2 = fileURLToPath(new URL('../public/models/demo-gpt2', import.meta.url));
@@ -247,9 +248,7 @@ export async function readmeScreenshot(
   testInfo: TestInfo,
   name: string,
 ): Promise<void> {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
+  const path = await keepScreenshot(page, testInfo, name);
   const dir = process.env.KNE_SCREENSHOTS_DIR;
   if (dir) {
     mkdirSync(dir, { recursive: true });

@@ -17,13 +17,14 @@
  *   npm run bench:browser -- --folder /path/to/model --prompt 'The capital of France is [MASK]' --object Paris
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium';
 import { attribute } from '../src/attribution/attribute';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
 import { loadModel } from '../src/model';
@@ -51,16 +52,6 @@ const { values: args } = parseArgs({
 });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DEBIAN_CHROMIUM = '/usr/bin/chromium';
-/** As playwright.config.ts: quiet on a closed network, no sandbox (root, containers). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const timeoutMs = Number(args['timeout-min']) * 60_000;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const load = () =>
@@ -201,7 +192,7 @@ async function browserSection(folder: string, prompt: string, object: string) {
   const port = await freePort();
   const preview = await startPreview(port);
   const browser = await chromium.launch({
-    executablePath: existsSync(DEBIAN_CHROMIUM) ? DEBIAN_CHROMIUM : undefined,
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
   });
   let sampler: NodeJS.Timeout | undefined;
