@@ -14,6 +14,7 @@
  *
  *   npm run bench:browser -- --preset mbert-base                 # random folder in /tmp, deleted after
  *   npm run bench:browser -- --preset qwen2.5-0.5b --dtype bfloat16 --no-node
+ *   npm run bench:browser -- --preset mgpt --as-16 --no-node       # float32 loaded as 16-bit
  *   npm run bench:browser -- --folder /path/to/model --prompt 'The capital of France is [MASK]' --object Paris
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -40,6 +41,8 @@ const { values: args } = parseArgs({
     folder: { type: 'string' },
     prompt: { type: 'string' },
     object: { type: 'string', default: 'Paris' },
+    /** Load a float32 folder as 16-bit (the app's "float32 weights as 16-bit" setting). */
+    'as-16': { type: 'boolean', default: false },
     'no-node': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     /** The app's WASM threads (`?threads=`); default: the app's choice (up to 4, the cores). */
@@ -205,6 +208,20 @@ async function browserSection(folder: string, prompt: string, object: string) {
     const status = page.getByTestId('model-status');
     // The bundled model loads first: wait for it, so that its load is not measured.
     await page.waitForSelector('[data-testid=model-status][data-phase=ready]');
+    if (args['as-16']) {
+      // The setting reloads the bundled model as 16-bit: wait for that too, so it is not measured.
+      await page.getByTestId('float32-as-16').getByRole('checkbox').check();
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-testid=model-status]')?.getAttribute('data-phase') ===
+            'ready' &&
+          /as 16-bit/.test(
+            document.querySelector('[data-testid=model-summary]')?.textContent ?? '',
+          ),
+        undefined,
+        { polling: 500 },
+      );
+    }
     // The engine's worker decides its WASM threads from its own navigator.
     const worker = page.workers()[0];
     const threads =
