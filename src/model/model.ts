@@ -5,7 +5,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import {
   type Architecture,
-  type GraphOptions,
   type TapMode,
   type WeightStorage,
   architectures,
@@ -14,13 +13,21 @@ import {
 import type { ModelGraphs } from '../arch';
 import { toOnnx } from '../graph';
 import type { Runtime } from '../runtime/runtime';
+import { type GraphSession, type ResidentSessions, residentSessions } from './resident';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
 
 export type { TapMode } from '../arch';
 
-/** Sessions of the graphs the model's family needs (see graphNames). */
-export type Sessions = { [K in keyof ModelGraphs]?: InferenceSession };
+/**
+ * Sessions of the graphs the model's family needs (see graphNames); where the runtime copies fed
+ * tensors at each run, the graphs reading the global weights are views of one session holding
+ * them (./resident).
+ */
+export type Sessions = { [K in keyof ModelGraphs]?: GraphSession };
+
+/** The graphs that read the global weights (the embedding tables). */
+const GLOBAL_GRAPHS: readonly string[] = ['embed', 'head', 'headVjp'];
 
 /**
  * Device tensors by graph input name: a weight stored at 16 bits or in row blocks is several
@@ -107,13 +114,32 @@ export class Model {
   sessions(mode: TapMode = 'post-activation'): Promise<Sessions> {
     let s = this.sessionCache.get(mode);
     if (!s) {
-      s = createSessions(this.runtime, this.arch, this.config, {
-        tapMode: mode,
-        storage: this.storage,
-      });
+      s = this.createSessions(mode);
       this.sessionCache.set(mode, s);
     }
     return s;
+  }
+
+  /** The global graphs' shared session, where there is one (the same for every tap mode). */
+  private resident: Promise<ResidentSessions | undefined> | undefined;
+
+  private async createSessions(mode: TapMode): Promise<Sessions> {
+    const graphs = buildModelGraphs(this.arch, this.config, {
+      tapMode: mode,
+      storage: this.storage,
+    });
+    const global = this.runtime.limits.copiesFeeds
+      ? Object.fromEntries(Object.entries(graphs).filter(([k]) => GLOBAL_GRAPHS.includes(k)))
+      : {};
+    if (Object.keys(global).length > 0)
+      this.resident ??= residentSessions(this.runtime, global, this.weights.global);
+    const shared = (await this.resident)?.views ?? {};
+    const entries = await Promise.all(
+      Object.entries(graphs).map(
+        async ([k, g]) => [k, shared[k] ?? (await this.runtime.createSession(toOnnx(g)))] as const,
+      ),
+    );
+    return Object.fromEntries(entries) as Sessions;
   }
 
   /** Frees the sessions and the device copies of the weights. */
@@ -123,6 +149,8 @@ export class Model {
       for (const session of Object.values(sessions ?? {})) await session.release();
     }
     this.sessionCache.clear();
+    await (await this.resident?.catch(() => undefined))?.release();
+    this.resident = undefined;
     for (const pending of this.auxiliary.values())
       await (await pending.catch(() => null))?.release();
     this.auxiliary.clear();
@@ -130,19 +158,4 @@ export class Model {
     for (const layer of this.weights.layers)
       for (const t of Object.values(layer)) this.runtime.dispose(t);
   }
-}
-
-async function createSessions(
-  runtime: Runtime,
-  arch: Architecture,
-  cfg: ModelConfig,
-  opts: GraphOptions,
-): Promise<Sessions> {
-  const graphs = buildModelGraphs(arch, cfg, opts);
-  const entries = await Promise.all(
-    Object.entries(graphs).map(
-      async ([k, g]) => [k, await runtime.createSession(toOnnx(g))] as const,
-    ),
-  );
-  return Object.fromEntries(entries) as Sessions;
 }

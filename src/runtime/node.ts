@@ -13,6 +13,8 @@ export interface NodeRuntimeOptions {
   maxTensorBytes?: number;
   /** Pretend float16 cannot be decoded (as on a GPU without shader-f16): weights widen. */
   noFloat16?: boolean;
+  /** Treat fed tensors as copied at each run (as onnxruntime-web's WASM backend does). */
+  copiesFeeds?: boolean;
 }
 
 export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
@@ -32,6 +34,7 @@ export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
     limits: {
       float16: !opts.noFloat16,
       maxTensorBytes: opts.maxTensorBytes ?? Number.POSITIVE_INFINITY,
+      ...(opts.copiesFeeds ? { copiesFeeds: true } : {}),
     },
     createSession: (model) =>
       ort.InferenceSession.create(model, sessionOptions) as unknown as Promise<InferenceSession>,

@@ -37,6 +37,12 @@ export interface RuntimeLimits {
   maxTensorBytes: number;
   /** All the memory the engine's tensors may use, where it is bounded: the WASM heap. */
   heapBytes?: number;
+  /**
+   * Whether sessions copy every CPU tensor they are fed at each run (onnxruntime-web's WASM
+   * backend copies them into its heap): then the model makes the weights its largest graphs
+   * read initializers of one session (src/graph/merge.ts), copied once instead of at each run.
+   */
+  copiesFeeds?: boolean;
 }
 
 /**

@@ -220,7 +220,12 @@ export class WebRuntime implements Runtime {
             device.limits.maxStorageBufferBindingSize,
           ),
         }
-      : { float16: true, maxTensorBytes: WASM_HEAP_BYTES, heapBytes: WASM_HEAP_BYTES };
+      : {
+          float16: true,
+          maxTensorBytes: WASM_HEAP_BYTES,
+          heapBytes: WASM_HEAP_BYTES,
+          copiesFeeds: true,
+        };
     // onnxruntime's own buffers: an allocation it makes without an error scope lands here.
     device?.addEventListener('uncapturederror', (e) => {
       if (isGpuOutOfMemory(e.error)) this.noteOutOfMemory(e.error);
