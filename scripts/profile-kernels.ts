@@ -56,8 +56,8 @@ async function capture(folder: string, wanted: Map<string, number>) {
       uploaded.add(t);
       return t;
     },
-    createSession: async (bytes) => {
-      const s = await rt.createSession(bytes);
+    createSession: async (bytes, externalData) => {
+      const s = await rt.createSession(bytes, externalData);
       const run = s.run.bind(s) as (f: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
       const proxy = Object.create(s) as InferenceSession;
       modelOf.set(proxy, bytes);

@@ -60,8 +60,8 @@ function instrument(rt: Runtime) {
     },
     read: (t) => rt.read(t),
     dispose: (t) => rt.dispose(t),
-    createSession: async (model) => {
-      const s = await rt.createSession(model);
+    createSession: async (model, externalData) => {
+      const s = await rt.createSession(model, externalData);
       const stats: GraphStats = { runs: 0, ms: 0, weightBytes: 0, inputBytes: 0, outputBytes: 0 };
       const run = s.run.bind(s) as (
         f: Record<string, Tensor>,

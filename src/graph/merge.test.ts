@@ -65,7 +65,7 @@ describe('mergeModels', () => {
       mergedOutputName('bwd', 'gx'),
       mergedOutputName('bwd', 'gx2'),
     ]);
-    const session = await rt.createSession(merged.model);
+    const session = await rt.createSession(merged.model, merged.externalData);
     expect([...session.inputNames].sort()).toEqual(['g', GRAPH_INDEX, 'x']);
     for (const [k, name] of ['fwd', 'bwd', 'sum'].entries()) {
       const alone = await runAlone(m[name as keyof typeof m], feeds, dims);
@@ -103,7 +103,7 @@ describe('mergeModels', () => {
     // 1, 2, ..., 12 are exact in float16.
     const w16 = Uint16Array.from({ length: 12 }, (_, i) => toHalfBits(i + 1));
     const merged = mergeModels({ half: toOnnx(half) }, [{ name: 'w16', dims: [3, 4], data: w16 }]);
-    const session = await rt.createSession(merged.model);
+    const session = await rt.createSession(merged.model, merged.externalData);
     const out = await session.run({
       x: rt.tensor(X, [2, 3]),
       [GRAPH_INDEX]: rt.tensor(BigInt64Array.of(0n), []),

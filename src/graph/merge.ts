@@ -28,8 +28,16 @@ export interface ResidentTensor {
   /** A Uint16Array holds float16 bits. */
 }
 
+/** An initializer's bytes outside the model (ONNX external data), by file name. */
+export interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
 export interface MergedModel {
   model: Uint8Array;
+  /** The weights' bytes, which the model refers to as external data files. */
+  externalData: ExternalData[];
   /** Each model's inputs other than the weights, as the caller feeds them. */
   inputs: Record<string, { name: string; elemType: number }[]>;
   /** Each model's outputs (their names in the merged model: `<model>/<output>`). */
@@ -148,14 +156,25 @@ export function mergeModels(
     ];
   };
 
-  const weightInit: proto.ITensorProto[] = resident.map((r) => ({
+  // The weights stay outside the model bytes (a view each, no copy): the runtime reads them
+  // straight into the session's initializers.
+  const externalData: ExternalData[] = resident.map((r, k) => ({
+    path: `weight${k}.bin`,
+    data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength),
+  }));
+  const weightInit: proto.ITensorProto[] = resident.map((r, k) => ({
     name: r.name,
     dims: [...r.dims],
     dataType:
       r.data instanceof Uint16Array
         ? onnx.TensorProto.DataType.FLOAT16
         : onnx.TensorProto.DataType.FLOAT,
-    rawData: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength),
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: 'location', value: externalData[k].path },
+      { key: 'offset', value: '0' },
+      { key: 'length', value: String(externalData[k].data.byteLength) },
+    ],
   }));
 
   const graphIndex: proto.IValueInfoProto = {
@@ -178,5 +197,27 @@ export function mergeModels(
         input: [...outerInputs, graphIndex],
         output: outTypes.map(({ name, elemType }) => ({ name, type: typeOf(elemType) })),
       };
-  return { model: onnx.ModelProto.encode({ ...decoded[0], graph }).finish(), inputs, outputs };
+  const model = onnx.ModelProto.encode({ ...decoded[0], graph }).finish();
+  return { model, externalData, inputs, outputs };
+}
+
+/**
+ * The model with its external data files' bytes put inside it (for runtimes that cannot be
+ * given external data from memory, as onnxruntime-node).
+ */
+export function inlineExternalData(model: Uint8Array, files: readonly ExternalData[]): Uint8Array {
+  const byPath = new Map(files.map((f) => [f.path, f.data]));
+  const m = onnx.ModelProto.decode(model);
+  for (const t of m.graph?.initializer ?? []) {
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
+    const field = (key: string) => t.externalData?.find((e) => e.key === key)?.value;
+    const data = byPath.get(field('location') ?? '');
+    if (!data) throw new Error(`inlineExternalData: no file ${field('location')} for ${t.name}`);
+    const offset = Number(field('offset') ?? 0);
+    const length = Number(field('length') ?? data.byteLength - offset);
+    t.rawData = data.subarray(offset, offset + length);
+    t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+    t.externalData = [];
+  }
+  return onnx.ModelProto.encode(m).finish();
 }

@@ -19,8 +19,8 @@ function countingFeeds(copiesFeeds: boolean) {
   const bytes = (t: Tensor) => (t.data as ArrayBufferView).byteLength;
   const runtime: Runtime = {
     ...inner,
-    createSession: async (bytesOfModel) => {
-      const s = await inner.createSession(bytesOfModel);
+    createSession: async (bytesOfModel, externalData) => {
+      const s = await inner.createSession(bytesOfModel, externalData);
       const run = s.run.bind(s) as (...a: unknown[]) => Promise<InferenceSession.ReturnType>;
       const counted = Object.create(s) as InferenceSession;
       (counted as unknown as { run: typeof run }).run = (...a) => {

@@ -60,7 +60,7 @@ export async function residentSessions(
   }
   if (bytes > MAX_RESIDENT_BYTES) return undefined;
   const merged = mergeModels(models, resident);
-  const session = await runtime.createSession(merged.model);
+  const session = await runtime.createSession(merged.model, merged.externalData);
   const index = Object.keys(models);
   const views: Record<string, GraphSession> = {};
   for (const [k, graph] of index.entries()) {

@@ -1,6 +1,7 @@
 /** The Runtime on onnxruntime-node (tests, benchmarks, the command line). CPU tensors throughout. */
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { inlineExternalData } from '../graph/merge';
 import type { Float16Bits, NumericArray, Runtime } from './runtime';
 
 export interface NodeRuntimeOptions {
@@ -36,8 +37,11 @@ export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
       maxTensorBytes: opts.maxTensorBytes ?? Number.POSITIVE_INFINITY,
       ...(opts.copiesFeeds ? { copiesFeeds: true } : {}),
     },
-    createSession: (model) =>
-      ort.InferenceSession.create(model, sessionOptions) as unknown as Promise<InferenceSession>,
+    createSession: (model, externalData) =>
+      ort.InferenceSession.create(
+        externalData?.length ? inlineExternalData(model, externalData) : model,
+        sessionOptions,
+      ) as unknown as Promise<InferenceSession>,
     upload: tensor,
     tensor,
     read: async (t) => t.data as NumericArray | Float16Bits,

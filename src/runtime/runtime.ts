@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { ExternalData } from '../graph/merge';
 
 export type BackendName = 'node' | 'wasm' | 'webgpu';
 
@@ -52,7 +53,14 @@ export interface RuntimeLimits {
 export interface Runtime {
   readonly info: BackendInfo;
   readonly limits: RuntimeLimits;
-  createSession(model: Uint8Array): Promise<InferenceSession>;
+  /**
+   * A session of an ONNX model; `externalData`: the files its initializers refer to as external
+   * data, given from memory (read into the session, not kept).
+   */
+  createSession(
+    model: Uint8Array,
+    externalData?: readonly ExternalData[],
+  ): Promise<InferenceSession>;
   /**
    * Makes a tensor that sessions read without further copies where the backend allows it: a
    * GPU buffer under WebGPU (uploaded once, e.g. weights), a CPU tensor otherwise.

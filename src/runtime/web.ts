@@ -10,6 +10,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type * as OrtModule from 'onnxruntime-web';
+import type { ExternalData } from '../graph/merge';
 import {
   decideBackend,
   describeAdapter,
@@ -248,20 +249,27 @@ export class WebRuntime implements Runtime {
    * onnxruntime-web's WebGPU EP refuses to create a session while another is being created, and
    * a model creates its graphs' sessions together: queue them.
    */
-  createSession(model: Uint8Array): Promise<InferenceSession> {
-    const next = this.sessionQueue.then(() => this.createSessionNow(model));
+  createSession(
+    model: Uint8Array,
+    externalData?: readonly ExternalData[],
+  ): Promise<InferenceSession> {
+    const next = this.sessionQueue.then(() => this.createSessionNow(model, externalData));
     this.sessionQueue = next.catch(() => {});
     return next;
   }
 
   private sessionQueue: Promise<unknown> = Promise.resolve();
 
-  private async createSessionNow(model: Uint8Array): Promise<InferenceSession> {
+  private async createSessionNow(
+    model: Uint8Array,
+    externalData?: readonly ExternalData[],
+  ): Promise<InferenceSession> {
     this.checkGpuMemory();
     const options: InferenceSession.SessionOptions = {
       executionProviders: [this.info.backend],
       graphOptimizationLevel: 'all',
     };
+    if (externalData?.length) options.externalData = externalData;
     if (this.device) options.preferredOutputLocation = 'gpu-buffer';
     const session = await this.ort.InferenceSession.create(model, options);
     if (this.device && (await this.ort.env.webgpu.device) !== this.device) {
