@@ -54,19 +54,38 @@ describe('the device probe and the estimates it prices', () => {
         const kinds = (graphs: string[]) => plan.calls.filter((x) => graphs.includes(x.graph));
         const tokensOf = (graphs: string[]) => kinds(graphs).reduce((n, x) => n + x.tokens, 0);
         // A path block's VJP recalls its forward's products: the probe's VJP less a forward.
-        const recalled = tokensOf(['pathBlockVjp']);
+        const recalled = tokensOf(['pathBlockVjp', 'pathBlockLastVjp']);
         expect(recalled + tokensOf(['spawnVjp', 'blockVjp'])).toBe(c.backwardTokens);
-        const forwardCalls = kinds(['embed', 'setup', 'spawn', 'pathBlock', 'block']).length;
-        const backwardCalls = kinds(['spawnVjp', 'pathBlockVjp', 'blockVjp']).length;
+        // A masked LM's last block also computes keys and values at the other positions.
+        const keyValues = (graph: string) =>
+          kinds([graph]).reduce((n, x) => n + (x.keyValueTokens ?? 0), 0);
+        const trimmed = keyValues('pathBlockLast');
+        expect(keyValues('pathBlockLastVjp')).toBe(trimmed);
+        if (!causal && schedule === 'staggered') expect(trimmed).toBeGreaterThan(0);
+        else expect(trimmed).toBe(0);
+        const forwardCalls = kinds([
+          'embed',
+          'setup',
+          'spawn',
+          'pathBlock',
+          'pathBlockLast',
+          'block',
+        ]).length;
+        const backwardCalls = kinds([
+          'spawnVjp',
+          'pathBlockVjp',
+          'pathBlockLastVjp',
+          'blockVjp',
+        ]).length;
         const headCalls = kinds(['head', 'headVjp']).length;
         expect(forwardCalls + backwardCalls + headCalls).toBe(plan.calls.length);
         // The plan's token-block counts are what the calls carry.
         const expected =
           3 * forwardCalls +
-          5 * c.forwardTokens +
+          5 * (c.forwardTokens + trimmed) +
           7 * backwardCalls +
           11 * (c.backwardTokens - recalled) +
-          (11 - 5) * recalled +
+          (11 - 5) * (recalled + trimmed) +
           13 * headCalls +
           17 * headRows;
         const est = estimatePrompt(b, config, causal, prompt, settings, { schedule });

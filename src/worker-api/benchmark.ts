@@ -49,10 +49,13 @@ export function callSeconds(b: Benchmark, call: PlannedCall): number {
     case 'headVjp':
       return b.head.call + call.rows * b.head.unit;
     case 'pathBlockVjp':
+    case 'pathBlockLastVjp':
       // The probe's VJP recomputes its block's forward; a path block's recalls the products its
       // forward saved, so it costs the VJP less a forward, and at least a forward's products.
       return (
-        b.backward.call + call.tokens * Math.max(b.backward.unit - b.forward.unit, b.forward.unit)
+        b.backward.call +
+        (call.tokens + (call.keyValueTokens ?? 0)) *
+          Math.max(b.backward.unit - b.forward.unit, b.forward.unit)
       );
     case 'spawnVjp':
     case 'blockVjp':
@@ -61,7 +64,7 @@ export function callSeconds(b: Benchmark, call: PlannedCall): number {
       // A lookup: its fixed cost only.
       return b.forward.call;
     default:
-      return b.forward.call + call.tokens * b.forward.unit;
+      return b.forward.call + (call.tokens + (call.keyValueTokens ?? 0)) * b.forward.unit;
   }
 }
 
