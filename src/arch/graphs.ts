@@ -13,7 +13,6 @@ import {
   type Weights,
   atPosition,
   editTap,
-  objectLogProb,
   readTap,
   replaceTap,
 } from './common';
@@ -589,9 +588,21 @@ export function buildModelGraphs(
       logits = logits.add(w.decoder_b);
       objectLogit = objectLogit.add(w.decoder_b.gather(objects));
     }
-    const prob = objectLogProb(logits, objectLogit).exp();
-    // Samples are independent, so the gradient of the sum is each sample's own gradient.
-    const [gH] = headVjp.graph.grad(prob.sum(), [h]);
+    // P = exp(logit_y - lse), and dP/dx = P (E[y] - sum_v softmax_v E[v]). The softmax-weighted
+    // decoder row is one product of the unnormalised exp(logits - max) [B, V] with E, divided by
+    // its sum: no [B, V] tensor is written for the backward pass (autograd wrote two).
+    const max = ops.stopGradient(ops.max(logits, [1], true));
+    const e = ops.stopGradient(logits.sub(max).exp());
+    const z = e.sum([1], true); // [B, 1]
+    const prob = objectLogit.sub(z.log().add(max).squeeze([1])).exp();
+    const expected = ops.stopGradient(e.matmul(decoder).div(z)); // [B, H]
+    // dP/dx as the gradient of P (logit_y - x . expected) with P and expected held: samples are
+    // independent, so the gradient of the sum is each sample's own gradient.
+    const surrogate = ops
+      .stopGradient(prob)
+      .mul(objectLogit.sub(x.mul(expected).sum([1])))
+      .sum();
+    const [gH] = headVjp.graph.grad(surrogate, [h]);
     headVjp.output('prob', prob);
     headVjp.output('g_h', gH);
   }
