@@ -232,7 +232,9 @@ async function benchFolder(
   console.log(
     `device probe: forward ${ms(probe.forward.call)} ms a call + ${ms(probe.forward.unit)} ms a ` +
       `token-block, backward ${ms(probe.backward.call)} + ${ms(probe.backward.unit)}, head ` +
-      `${ms(probe.head.call)} ms a call + ${ms(probe.head.unit)} ms a row`,
+      `${ms(probe.head.call)} ms a call + ${ms(probe.head.unit)} ms a row; path block ` +
+      `${ms(probe.path.call)} + ${ms(probe.path.unit)}, its VJP ${ms(probe.pathBackward.call)} + ` +
+      `${ms(probe.pathBackward.unit)} (probed at ${probe.pathRows} rows)`,
   );
   const estimate = (schedule: 'staggered' | 'per-layer') =>
     estimatePrompt(probe, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
