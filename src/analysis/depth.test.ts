@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compareDepths,
   comparisonBins,
   depthOverlap,
   depthProfile,
@@ -115,5 +116,52 @@ describe('meanProfile', () => {
       [0.5, 0.5],
     );
     expect(meanProfile([], 3)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('compareDepths', () => {
+  // Planted maps: a 2-layer model whose en knowledge neuron is in its top layer, a 4-layer model
+  // whose en knowledge neurons are in its top two layers; zh on the first model only.
+  const map = (layers: number, units: number, cells: Record<number, number>) => ({
+    layers,
+    units,
+    scores: Float32Array.from({ length: layers * units }, (_, i) => cells[i] ?? 0.01),
+  });
+  const shallow = map(2, 3, { 4: 1 }); // layer 1, unit 1
+  const deep = map(4, 3, { 7: 1, 11: 0.8 }); // layers 2 and 3
+  const zh = map(2, 3, { 0: 1 }); // layer 0
+
+  it('profiles each model at the language’s tau and overlaps them', () => {
+    const c = compareDepths(
+      [2, 4],
+      [
+        { language: 'en', tau: 0.5, maps: [shallow, deep] },
+        { language: 'zh', tau: 0.5, maps: [zh, undefined] },
+      ],
+    );
+    expect(c.bins).toBe(2);
+    const [en, zhSide] = c.languages;
+    expect(en.models[0]!.kn.map((n) => [n.layer, n.unit])).toEqual([[1, 1]]);
+    expect(en.models[1]!.kn.map((n) => [n.layer, n.unit])).toEqual([
+      [2, 1],
+      [3, 2],
+    ]);
+    close(en.models[0]!.profile, [0, 1]);
+    close(en.models[1]!.profile, [0, 1]);
+    expect(en.overlap!.overlap).toBeCloseTo(1, 6);
+    expect(en.overlap!.both).toEqual([1]);
+    // zh has no second map: no overlap, and the summary is over en alone.
+    expect(zhSide.models[1]).toBeNull();
+    expect(zhSide.overlap).toBeNull();
+    close(c.all!.profiles[0], [0, 1]);
+    expect(c.all!.overlap.overlap).toBeCloseTo(1, 6);
+  });
+
+  it('has no summary until both models have a map of some language', () => {
+    const c = compareDepths([2, 4], [{ language: 'en', tau: 0.5, maps: [shallow, undefined] }]);
+    expect(c.all).toBeNull();
+    expect(() =>
+      compareDepths([2, 4], [{ language: 'en', tau: 0.5, maps: [deep, undefined] }]),
+    ).toThrow(/not of the 2-layer model/);
   });
 });

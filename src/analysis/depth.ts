@@ -5,7 +5,7 @@
  * [l/L, (l+1)/L] and sits at (l + 0.5)/L. A model's knowledge neurons become a profile over depth
  * bins (the share of their score mass in each bin), and two profiles overlap where both put mass.
  */
-import type { ScoredNeuron } from './selection';
+import { type ScoredNeuron, selectNeurons } from './selection';
 
 function checkLayers(layers: number): void {
   if (!(Number.isInteger(layers) && layers >= 1))
@@ -103,4 +103,81 @@ export function meanProfile(profiles: readonly (readonly number[])[], bins: numb
   const out = new Array<number>(bins).fill(0);
   for (const p of withMass) p.forEach((x, i) => (out[i] += x / withMass.length));
   return out;
+}
+
+/** A map as the comparison needs it (an AttributionResult is one). */
+export interface DepthMap {
+  layers: number;
+  units: number;
+  /** layers x units, row-major. */
+  scores: ArrayLike<number>;
+}
+
+/** One model's side of a language: its knowledge neurons and their depth profile. */
+export interface ModelDepth {
+  kn: ScoredNeuron[];
+  profile: number[];
+}
+
+export interface LanguageDepth {
+  language: string;
+  tau: number;
+  /** Per model; null where its map is not there yet. */
+  models: [ModelDepth | null, ModelDepth | null];
+  /** Null until both maps are there. */
+  overlap: DepthOverlap | null;
+}
+
+export interface DepthComparison {
+  bins: number;
+  languages: LanguageDepth[];
+  /** Over the languages both models have maps of: each model's mean profile, and their overlap. */
+  all: { profiles: [number[], number[]]; overlap: DepthOverlap } | null;
+}
+
+/**
+ * The same fact's maps on two models, language by language: each map's knowledge neurons at its
+ * language's tau, their depth profile in `comparisonBins` bins, and the overlap of the two.
+ */
+export function compareDepths(
+  layers: [number, number],
+  languages: readonly {
+    language: string;
+    tau: number;
+    maps: readonly [DepthMap | undefined, DepthMap | undefined];
+  }[],
+): DepthComparison {
+  const bins = comparisonBins(layers[0], layers[1]);
+  const side = (map: DepthMap | undefined, i: number, tau: number): ModelDepth | null => {
+    if (!map) return null;
+    if (map.layers !== layers[i])
+      throw new RangeError(`a map of ${map.layers} layers is not of the ${layers[i]}-layer model`);
+    const kn = selectNeurons(map.scores, map.layers, map.units, { tau });
+    return { kn, profile: depthProfile(massPerLayer(kn, map.layers), bins) };
+  };
+  const out: LanguageDepth[] = languages.map(({ language, tau, maps }) => {
+    const models: [ModelDepth | null, ModelDepth | null] = [
+      side(maps[0], 0, tau),
+      side(maps[1], 1, tau),
+    ];
+    return {
+      language,
+      tau,
+      models,
+      overlap: models[0] && models[1] ? depthOverlap(models[0].profile, models[1].profile) : null,
+    };
+  });
+  const both = out.filter((l) => l.models[0] && l.models[1]);
+  if (!both.length) return { bins, languages: out, all: null };
+  const profiles: [number[], number[]] = [
+    meanProfile(
+      both.map((l) => l.models[0]!.profile),
+      bins,
+    ),
+    meanProfile(
+      both.map((l) => l.models[1]!.profile),
+      bins,
+    ),
+  ];
+  return { bins, languages: out, all: { profiles, overlap: depthOverlap(...profiles) } };
 }
