@@ -288,6 +288,15 @@ function RunBoth({
           )}
         </div>
       )}
+      {estimate.phase === 'ready' &&
+        estimate.jobs.map((job, i) => {
+          const e = estimate.estimate.items[i];
+          return e && !e.ok ? (
+            <p key={`${job.fact.id}:${job.index}`} className="error" data-testid="compare-refused">
+              {factLabel(job.fact)} · {job.prompt.language} cannot run on {second.label}: {e.error}
+            </p>
+          ) : null;
+        })}
       {failed.map((i) => (
         <p key={i.key} className="error">
           {factLabel(i.job.fact)} · {i.job.prompt.language}:{' '}
