@@ -74,6 +74,15 @@ export function useComparison(
     restore(ref);
   }, [engine.client, ref, model.cached, restore]);
 
+  // The 16-bit setting changed: the second model loads again with it, as the first does.
+  const precision = useRef(!!state.float32As16);
+  useEffect(() => {
+    if (precision.current === !!state.float32As16) return;
+    precision.current = !!state.float32As16;
+    const s = model.status;
+    if ((s.phase === 'ready' || s.phase === 'error') && s.ref.kind !== 'files') load(s.ref);
+  }, [state.float32As16, model.status, load]);
+
   const pick = useCallback(
     (next: ModelRef, folder?: PickedFolder) => {
       dispatch({ type: 'analysis', update: { compare: { model: next } } });
