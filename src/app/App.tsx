@@ -124,18 +124,15 @@ export function App() {
 
   // The same facts on a second model, in a worker of its own (the compare tab).
   const comparison = useComparison(request, state, dispatch, jobs, cache);
-  const compare = useMemo(
-    () => ({
-      comparison,
-      bundled,
-      resultOf,
-      firstRunnable: runnable,
-      firstRunning: running,
-      runFirst: () => run.start(runnable),
-      cancelFirst: run.cancel,
-    }),
-    [comparison, bundled, resultOf, runnable, running, run],
-  );
+  const compare = {
+    comparison,
+    bundled,
+    resultOf,
+    firstRunnable: runnable,
+    firstRunning: running,
+    runFirst: () => run.start(runnable),
+    cancelFirst: run.cancel,
+  };
 
   // A first visit runs an example by itself (./first-visit.ts).
   const example = useExampleRun({
