@@ -144,6 +144,31 @@ for (const viewport of [
       await expect(heads).toHaveCount(4, { timeout: 120_000 });
       await expect(aligned).not.toContainText('not run on this model yet');
       await expect(page.getByTestId('compare-run')).toHaveCount(0);
+    } else {
+      // A model before and after a weight edit: demo-bert with its English KN erased, against
+      // demo-bert as it is, in the second worker.
+      await page.getByTestId('tab-edits').click();
+      await page
+        .getByTestId('neuron-set-chooser')
+        .getByRole('radio', { name: /KN of/ })
+        .first()
+        .check();
+      await page.getByTestId('apply-edit').click();
+      await expect(page.getByTestId('edit-banner')).toBeVisible();
+      await page.getByTestId('tab-compare').click();
+      await page.getByTestId('compare-model').selectOption('demo-bert');
+      await expect(page.getByTestId('compare-summary')).toContainText('demo-bert:', {
+        timeout: 120_000,
+      });
+      // The unedited model's maps come from the result cache; the edited one's are run.
+      await page.getByTestId('compare-run').click();
+      const head = (edited: string) =>
+        aligned.locator('text').filter({
+          hasText: new RegExp(`^demo-bert${edited} · 4 × 512 · \\d+ KN$`),
+        });
+      await expect(head(' \\(edited\\)')).toHaveCount(2, { timeout: 120_000 });
+      await expect(head('')).toHaveCount(2);
+      await expectChartsFit(page, 'the compare tab, a weight edit');
     }
   });
 }

@@ -224,8 +224,11 @@ function RunBoth({
   second: ModelInfo;
 }) {
   const { comparison } = compare;
-  const run = comparison.run.run;
-  const running = run.phase === 'running' || compare.firstRunning;
+  // A run of an earlier second model (or other settings) is not this one's.
+  const latest = comparison.run.run;
+  const current = latest.items.some((i) => i.key === comparison.run.keyOf(i.job));
+  const run: RunState = current ? latest : { phase: 'idle', items: [] };
+  const running = latest.phase === 'running' || compare.firstRunning;
   const toRun = comparison.runnable.length + compare.firstRunnable.length;
   const estimate = comparison.estimate;
   const failed = run.items.filter((i) => i.status.state === 'error');
@@ -239,7 +242,7 @@ function RunBoth({
             data-testid="compare-run"
             onClick={() => {
               if (compare.firstRunnable.length) compare.runFirst();
-              comparison.run.start(comparison.runnable);
+              if (comparison.runnable.length) comparison.run.start(comparison.runnable);
             }}
           >
             Run on both models
