@@ -255,3 +255,21 @@ export async function readmeScreenshot(
     copyFileSync(path, join(dir, `${name}.png`));
   }
 }
+
+/**
+ * The maps of these languages lie whole on the first screen: scrolled to the top, each map from
+ * its title to its export buttons is inside the window and above the status bar that stays at
+ * its bottom.
+ */
+export async function expectMapsOnFirstScreen(page: Page, languages: string[]): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const bar = (await page.getByTestId('status-bar').boundingBox())!;
+  for (const language of languages) {
+    const map = page.getByTestId(`neuron-map-${language}`);
+    await expect(map).toBeInViewport({ ratio: 1 });
+    const box = (await map.boundingBox())!;
+    expect(box.y + box.height, `the ${language} map ends above the status bar`).toBeLessThanOrEqual(
+      bar.y,
+    );
+  }
+}

@@ -110,10 +110,10 @@ export function ExampleBanner({
 }) {
   if (!example.shown) return null;
   return (
-    <p className="banner note" role="status" data-testid="example-banner">
-      An example to start with: where the demo model keeps “the capital of Germany is Berlin”, in
-      English and Chinese. {running ? 'It is running by itself, this once.' : ''} The neurons both
-      languages share are listed above the maps. Add your own facts on the left.{' '}
+    <p className="banner note example-banner" role="status" data-testid="example-banner">
+      An example: where the demo model keeps “the capital of Germany is Berlin” in English and
+      Chinese{running ? ', running by itself this once' : ''}; the neurons both share are listed
+      above the maps. Add your own facts on the left.{' '}
       <button type="button" onClick={example.stop} data-testid="example-stop">
         {running ? 'Stop the example' : 'Dismiss'}
       </button>
