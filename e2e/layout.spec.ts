@@ -150,5 +150,64 @@ for (const viewport of [
     expect(await figureWidth(panel.getByTestId('factcheck-view'))).toBe(chartWidth);
     await shot(page, testInfo, `layout-${size}-factcheck`, false);
     await expectChartsFit(page, 'the fact check tab');
+
+    // Two models: the same fact on demo-gpt2, in a worker of its own, by relative depth.
+    await page.getByTestId('tab-compare').click();
+    expect(await tabRows(page), 'the compare tab').toBe(1);
+    expect(await tabsCut(page), 'the compare tab').toBe(0);
+    await page.getByTestId('compare-model').selectOption('demo-gpt2');
+    await expect(page.getByTestId('compare-summary')).toContainText('demo-gpt2', {
+      timeout: 120_000,
+    });
+    await page.getByTestId('compare-run').click();
+    await expect(page.getByTestId('compare-progress')).toHaveAttribute('data-phase', 'finished', {
+      timeout: 120_000,
+    });
+    const aligned = page.getByTestId('depth-aligned-maps');
+    // Each language's pair of maps, each headed by its model and its number of KN.
+    const heads = aligned
+      .locator('text')
+      .filter({ hasText: /^demo-(bert|gpt2) · 4 × 512 · \d+ KN$/ });
+    await expect(heads).toHaveCount(4);
+    await expect(aligned).not.toContainText('not run on this model yet');
+    await expect(aligned.locator('circle').first()).toBeVisible();
+    const depth = page.getByTestId('kn-depth-overlap');
+    for (const l of ['en', 'zh', 'All languages'])
+      await expect(depth).toContainText(new RegExp(`${l}[^·]*· overlap \\d+%`));
+    expect(await sideways(page), 'the compare tab').toBe(0);
+    await shot(page, testInfo, `layout-${size}-compare`);
+    await expectChartsFit(page, 'the compare tab');
+    if (viewport.width === 1440) {
+      // A reload shows both models' maps from the result cache, without running.
+      await page.reload();
+      await expect(heads).toHaveCount(4, { timeout: 120_000 });
+      await expect(aligned).not.toContainText('not run on this model yet');
+      await expect(page.getByTestId('compare-run')).toHaveCount(0);
+    } else {
+      // A model before and after a weight edit: demo-bert with its English KN erased, against
+      // demo-bert as it is, in the second worker.
+      await page.getByTestId('tab-edits').click();
+      await page
+        .getByTestId('neuron-set-chooser')
+        .getByRole('radio', { name: /KN of/ })
+        .first()
+        .check();
+      await page.getByTestId('apply-edit').click();
+      await expect(page.getByTestId('edit-banner')).toBeVisible();
+      await page.getByTestId('tab-compare').click();
+      await page.getByTestId('compare-model').selectOption('demo-bert');
+      await expect(page.getByTestId('compare-summary')).toContainText('demo-bert:', {
+        timeout: 120_000,
+      });
+      // The unedited model's maps come from the result cache; the edited one's are run.
+      await page.getByTestId('compare-run').click();
+      const head = (edited: string) =>
+        aligned.locator('text').filter({
+          hasText: new RegExp(`^demo-bert${edited} · 4 × 512 · \\d+ KN$`),
+        });
+      await expect(head(' \\(edited\\)')).toHaveCount(2, { timeout: 120_000 });
+      await expect(head('')).toHaveCount(2);
+      await expectChartsFit(page, 'the compare tab, a weight edit');
+    }
   });
 }
