@@ -5,8 +5,8 @@
  * maps are read without scrolling and a clicked neuron opens in view beside them. Screenshots are
  * kept under test-results for people to look at.
  */
-import type { Page, TestInfo } from '@playwright/test';
-import { expectModelReady, runAll } from './explorer-helpers';
+import type { Locator, Page, TestInfo } from '@playwright/test';
+import { expectMapsOnFirstScreen, expectModelReady, runAll } from './explorer-helpers';
 import { chartProblems, visibleCharts } from './figure-checks';
 import { expect, test } from './fixtures';
 
@@ -32,6 +32,10 @@ async function expectChartsFit(page: Page, where: string) {
   expect(await visibleCharts(page), where).toBeGreaterThan(0);
   expect(await chartProblems(page), where).toEqual([]);
 }
+
+/** The width of the first figure in a view. */
+const figureWidth = async (view: Locator) =>
+  Number(await view.locator('.kn-analysis-figure svg').first().getAttribute('width'));
 
 async function shot(page: Page, testInfo: TestInfo, name: string, top = true) {
   if (top) await page.evaluate(() => window.scrollTo(0, 0));
@@ -87,11 +91,13 @@ for (const viewport of [
     expect(mapBoxes[1].y).toBeGreaterThan(mapBoxes[0].y + mapBoxes[0].height - 1);
     await shot(page, testInfo, `layout-${size}-map`);
     await expectChartsFit(page, 'the neuron map tab');
+    // The first map on the first screen, at 1440 x 900 both languages' maps, without scrolling:
+    // the maps' toolbar is one row.
+    await expectMapsOnFirstScreen(page, viewport.width === 1440 ? ['en', 'zh'] : ['en']);
+    const toolbar = (await page.getByTestId('maps-toolbar').boundingBox())!;
+    expect(toolbar.height).toBeLessThan(60);
     if (viewport.width === 1440) {
-      // The first map, top to bottom, is on the first screen without scrolling.
-      await page.evaluate(() => window.scrollTo(0, 0));
       const stage = page.getByTestId('neuron-map-en').getByTestId('map-stage');
-      await expect(stage).toBeInViewport({ ratio: 1 });
       // A click on the map opens the neuron beside it, in view.
       const box = (await stage.boundingBox())!;
       await stage.click({ position: { x: box.width / 2, y: box.height - 50 } });
@@ -111,6 +117,39 @@ for (const viewport of [
         await expectChartsFit(page, 'the overlap tab');
       }
     }
+
+    // The figures drawn at the main area's width, as the overlap's is: the degenerate graph, a
+    // weight edit and the fact check, each after a short real run.
+    const panel = page.locator('#tab-panel');
+    await page.getByTestId('tab-overlap').click();
+    const chartWidth = await figureWidth(panel.getByTestId('overlap-view'));
+    if (viewport.width === 1440) expect(chartWidth).toBeGreaterThan(800);
+    await page.getByTestId('tab-degenerate').click();
+    await panel.getByTestId('run-degenerate').click();
+    await expect(panel.getByTestId('degenerate-graph')).toBeVisible();
+    expect(await figureWidth(panel.getByTestId('degenerate-view'))).toBe(chartWidth);
+    await shot(page, testInfo, `layout-${size}-degenerate`, false);
+    await expectChartsFit(page, 'the degenerate tab');
+
+    await page.getByTestId('tab-edits').click();
+    await panel.getByTestId('neuron-set-chooser').getByRole('radio', { name: /KN of/ }).check();
+    await panel.getByTestId('apply-edit').click();
+    await expect(panel.getByTestId('edit-view')).toBeVisible();
+    expect(await figureWidth(panel.getByTestId('edit-view'))).toBe(chartWidth);
+    await expectChartsFit(page, 'the weight edit tab');
+    // The fact check runs on the model as loaded.
+    await panel.getByTestId('active-edits').getByRole('button', { name: 'Revert' }).click();
+    await expect(panel.getByTestId('edit-restored')).toHaveAttribute('data-restored', 'yes');
+
+    await page.getByTestId('tab-dataset').click();
+    await panel.getByTestId('per-relation').fill('3');
+    await page.getByTestId('tab-factcheck').click();
+    await panel.getByTestId('factcheck-relation').selectOption({ label: 'P36 (3 facts)' });
+    await panel.getByTestId('run-factcheck').click();
+    await expect(panel.getByTestId('factcheck-view')).toBeVisible();
+    expect(await figureWidth(panel.getByTestId('factcheck-view'))).toBe(chartWidth);
+    await shot(page, testInfo, `layout-${size}-factcheck`, false);
+    await expectChartsFit(page, 'the fact check tab');
 
     // Two models: the same fact on demo-gpt2, in a worker of its own, by relative depth.
     await page.getByTestId('tab-compare').click();

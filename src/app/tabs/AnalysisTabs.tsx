@@ -236,7 +236,8 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
       >
         {tab === 'map' ? (
           <>
-            <ViewHelp view="map" />
+            {/* With a fact, the help sits in the maps' heading row. */}
+            {!fact && <ViewHelp view="map" />}
             {panel()}
           </>
         ) : (
