@@ -7,6 +7,8 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Download, type Page, type Route, type TestInfo, expect } from '@playwright/test';
+import { decodeState, stateParam } from '../src/app/share';
+import type { ExplorerState } from '../src/app/state';
 import { keepScreenshot } from './fixtures';
 
 export const HUB = 'https://huggingface.co';
@@ -254,4 +256,46 @@ export async function readmeScreenshot(
     mkdirSync(dir, { recursive: true });
     copyFileSync(path, join(dir, `${name}.png`));
   }
+}
+
+/**
+ * The maps of these languages lie whole on the first screen: scrolled to the top, each map from
+ * its title to its export buttons is inside the window and above the status bar that stays at
+ * its bottom.
+ */
+export async function expectMapsOnFirstScreen(page: Page, languages: string[]): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const bar = (await page.getByTestId('status-bar').boundingBox())!;
+  for (const language of languages) {
+    const map = page.getByTestId(`neuron-map-${language}`);
+    await expect(map).toBeInViewport({ ratio: 1 });
+    const box = (await map.boundingBox())!;
+    expect(box.y + box.height, `the ${language} map ends above the status bar`).toBeLessThanOrEqual(
+      bar.y,
+    );
+  }
+}
+
+/** The state the page last wrote to its address; undefined before it wrote one. */
+export async function addressState(page: Page): Promise<ExplorerState | undefined> {
+  const value = stateParam(new URL(page.url()).hash);
+  return value ? decodeState(value) : undefined;
+}
+
+/** Waits until the page has written a state with this many facts to its address. */
+export async function settled(page: Page, count: number): Promise<void> {
+  await expect.poll(async () => (await addressState(page))?.facts.length ?? -1).toBe(count);
+}
+
+/**
+ * Opens the explorer on WASM with one fact, the capital of France in English, and waits until
+ * the page has written it to its address: the start of the working-state tests.
+ */
+export async function openWithOneFact(page: Page): Promise<void> {
+  await page.goto('/?backend=wasm');
+  await addFact(page, [
+    { language: 'en', text: 'The capital of France is [MASK] .', object: 'Paris' },
+  ]);
+  await expect(page.getByTestId('fact-list').locator('li.fact')).toHaveCount(1);
+  await settled(page, 1);
 }

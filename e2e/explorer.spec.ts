@@ -22,6 +22,7 @@ import {
   addFact,
   canvasColors,
   downloaded,
+  expectMapsOnFirstScreen,
   expectModelReady,
   fakeHub,
   folderFiles,
@@ -185,6 +186,11 @@ test.describe('explorer (WASM)', () => {
     // The example was chosen for neurons its languages share: the map shows what "shared" means.
     await expect(page.getByTestId('shared-neurons')).toContainText(/Shared by en and zh: [1-9]/);
     await readmeScreenshot(page, testInfo, 'first-map');
+    // Both languages' maps are on the first screen at 1440 x 900, the first one at 1024 x 700.
+    await expectMapsOnFirstScreen(page, ['en', 'zh']);
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await expectMapsOnFirstScreen(page, ['en']);
+    await page.setViewportSize({ width: 1440, height: 900 });
     // A reload shows the maps from the cache, without running again.
     await page.reload();
     await expect(page.getByTestId('all-ready')).toBeVisible();

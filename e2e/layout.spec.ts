@@ -5,8 +5,8 @@
  * maps are read without scrolling and a clicked neuron opens in view beside them. Screenshots are
  * kept under test-results for people to look at.
  */
-import type { Page, TestInfo } from '@playwright/test';
-import { expectModelReady, runAll } from './explorer-helpers';
+import type { Locator, Page, TestInfo } from '@playwright/test';
+import { expectMapsOnFirstScreen, expectModelReady, runAll } from './explorer-helpers';
 import { chartProblems, visibleCharts } from './figure-checks';
 import { expect, test } from './fixtures';
 
@@ -32,6 +32,10 @@ async function expectChartsFit(page: Page, where: string) {
   expect(await visibleCharts(page), where).toBeGreaterThan(0);
   expect(await chartProblems(page), where).toEqual([]);
 }
+
+/** The width of the first figure in a view. */
+const figureWidth = async (view: Locator) =>
+  Number(await view.locator('.kn-analysis-figure svg').first().getAttribute('width'));
 
 async function shot(page: Page, testInfo: TestInfo, name: string, top = true) {
   if (top) await page.evaluate(() => window.scrollTo(0, 0));
@@ -87,11 +91,13 @@ for (const viewport of [
     expect(mapBoxes[1].y).toBeGreaterThan(mapBoxes[0].y + mapBoxes[0].height - 1);
     await shot(page, testInfo, `layout-${size}-map`);
     await expectChartsFit(page, 'the neuron map tab');
+    // The first map on the first screen, at 1440 x 900 both languages' maps, without scrolling:
+    // the maps' toolbar is one row.
+    await expectMapsOnFirstScreen(page, viewport.width === 1440 ? ['en', 'zh'] : ['en']);
+    const toolbar = (await page.getByTestId('maps-toolbar').boundingBox())!;
+    expect(toolbar.height).toBeLessThan(60);
     if (viewport.width === 1440) {
-      // The first map, top to bottom, is on the first screen without scrolling.
-      await page.evaluate(() => window.scrollTo(0, 0));
       const stage = page.getByTestId('neuron-map-en').getByTestId('map-stage');
-      await expect(stage).toBeInViewport({ ratio: 1 });
       // A click on the map opens the neuron beside it, in view.
       const box = (await stage.boundingBox())!;
       await stage.click({ position: { x: box.width / 2, y: box.height - 50 } });
@@ -110,6 +116,98 @@ for (const viewport of [
         await shot(page, testInfo, `layout-${size}-overlap`);
         await expectChartsFit(page, 'the overlap tab');
       }
+    }
+
+    // The figures drawn at the main area's width, as the overlap's is: the degenerate graph, a
+    // weight edit and the fact check, each after a short real run.
+    const panel = page.locator('#tab-panel');
+    await page.getByTestId('tab-overlap').click();
+    const chartWidth = await figureWidth(panel.getByTestId('overlap-view'));
+    if (viewport.width === 1440) expect(chartWidth).toBeGreaterThan(800);
+    await page.getByTestId('tab-degenerate').click();
+    await panel.getByTestId('run-degenerate').click();
+    await expect(panel.getByTestId('degenerate-graph')).toBeVisible();
+    expect(await figureWidth(panel.getByTestId('degenerate-view'))).toBe(chartWidth);
+    await shot(page, testInfo, `layout-${size}-degenerate`, false);
+    await expectChartsFit(page, 'the degenerate tab');
+
+    await page.getByTestId('tab-edits').click();
+    await panel.getByTestId('neuron-set-chooser').getByRole('radio', { name: /KN of/ }).check();
+    await panel.getByTestId('apply-edit').click();
+    await expect(panel.getByTestId('edit-view')).toBeVisible();
+    expect(await figureWidth(panel.getByTestId('edit-view'))).toBe(chartWidth);
+    await expectChartsFit(page, 'the weight edit tab');
+    // The fact check runs on the model as loaded.
+    await panel.getByTestId('active-edits').getByRole('button', { name: 'Revert' }).click();
+    await expect(panel.getByTestId('edit-restored')).toHaveAttribute('data-restored', 'yes');
+
+    await page.getByTestId('tab-dataset').click();
+    await panel.getByTestId('per-relation').fill('3');
+    await page.getByTestId('tab-factcheck').click();
+    await panel.getByTestId('factcheck-relation').selectOption({ label: 'P36 (3 facts)' });
+    await panel.getByTestId('run-factcheck').click();
+    await expect(panel.getByTestId('factcheck-view')).toBeVisible();
+    expect(await figureWidth(panel.getByTestId('factcheck-view'))).toBe(chartWidth);
+    await shot(page, testInfo, `layout-${size}-factcheck`, false);
+    await expectChartsFit(page, 'the fact check tab');
+
+    // Two models: the same fact on demo-gpt2, in a worker of its own, by relative depth.
+    await page.getByTestId('tab-compare').click();
+    expect(await tabRows(page), 'the compare tab').toBe(1);
+    expect(await tabsCut(page), 'the compare tab').toBe(0);
+    await page.getByTestId('compare-model').selectOption('demo-gpt2');
+    await expect(page.getByTestId('compare-summary')).toContainText('demo-gpt2', {
+      timeout: 120_000,
+    });
+    await page.getByTestId('compare-run').click();
+    await expect(page.getByTestId('compare-progress')).toHaveAttribute('data-phase', 'finished', {
+      timeout: 120_000,
+    });
+    const aligned = page.getByTestId('depth-aligned-maps');
+    // Each language's pair of maps, each headed by its model and its number of KN.
+    const heads = aligned
+      .locator('text')
+      .filter({ hasText: /^demo-(bert|gpt2) · 4 × 512 · \d+ KN$/ });
+    await expect(heads).toHaveCount(4);
+    await expect(aligned).not.toContainText('not run on this model yet');
+    await expect(aligned.locator('circle').first()).toBeVisible();
+    const depth = page.getByTestId('kn-depth-overlap');
+    for (const l of ['en', 'zh', 'All languages'])
+      await expect(depth).toContainText(new RegExp(`${l}[^·]*· overlap \\d+%`));
+    expect(await sideways(page), 'the compare tab').toBe(0);
+    await shot(page, testInfo, `layout-${size}-compare`);
+    await expectChartsFit(page, 'the compare tab');
+    if (viewport.width === 1440) {
+      // A reload shows both models' maps from the result cache, without running.
+      await page.reload();
+      await expect(heads).toHaveCount(4, { timeout: 120_000 });
+      await expect(aligned).not.toContainText('not run on this model yet');
+      await expect(page.getByTestId('compare-run')).toHaveCount(0);
+    } else {
+      // A model before and after a weight edit: demo-bert with its English KN erased, against
+      // demo-bert as it is, in the second worker.
+      await page.getByTestId('tab-edits').click();
+      await page
+        .getByTestId('neuron-set-chooser')
+        .getByRole('radio', { name: /KN of/ })
+        .first()
+        .check();
+      await page.getByTestId('apply-edit').click();
+      await expect(page.getByTestId('edit-banner')).toBeVisible();
+      await page.getByTestId('tab-compare').click();
+      await page.getByTestId('compare-model').selectOption('demo-bert');
+      await expect(page.getByTestId('compare-summary')).toContainText('demo-bert:', {
+        timeout: 120_000,
+      });
+      // The unedited model's maps come from the result cache; the edited one's are run.
+      await page.getByTestId('compare-run').click();
+      const head = (edited: string) =>
+        aligned.locator('text').filter({
+          hasText: new RegExp(`^demo-bert${edited} · 4 × 512 · \\d+ KN$`),
+        });
+      await expect(head(' \\(edited\\)')).toHaveCount(2, { timeout: 120_000 });
+      await expect(head('')).toHaveCount(2);
+      await expectChartsFit(page, 'the compare tab, a weight edit');
     }
   });
 }

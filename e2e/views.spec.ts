@@ -89,6 +89,10 @@ test('maps of two languages: knowledge neurons ringed at each tau, shared ones l
       .filter({ hasText: /^0\.0[34]2?$/ })
       .last();
   await expect(legendEnd('zh')).toHaveText('0.042');
+  // The colour controls are in the toolbar's collapsed area, a keyboard-reachable disclosure.
+  await expect(page.getByRole('radio', { name: 'per map' })).toBeHidden();
+  await page.getByTestId('maps-more').getByText('Colours, export, notes').focus();
+  await page.keyboard.press('Enter');
   await page.getByRole('radio', { name: 'per map' }).check();
   await expect(legendEnd('zh')).toHaveText('0.03');
   await expect(legendEnd('en')).toHaveText('0.042');
@@ -269,6 +273,7 @@ test('exports: PNG at 2x and not blank, SVG that parses, CSV and JSON of the sco
   expect(data.scores[11][42]).toBe(0.042);
 
   // The figure of both languages, stacked.
+  await page.getByTestId('maps-more').locator('summary').click();
   const all = page.getByRole('group', { name: 'Export all maps' });
   const figure = await downloaded(page, () => all.getByRole('button', { name: 'PNG' }).click());
   expect(figure.d.suggestedFilename()).toBe(

@@ -7,10 +7,10 @@
  */
 import type { Page } from '@playwright/test';
 import { DEFAULT_ANALYSIS } from '../src/app/analysis-state';
-import { decodeState, shareUrl, stateParam } from '../src/app/share';
+import { shareUrl, stateParam } from '../src/app/share';
 import type { ExplorerState } from '../src/app/state';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
-import { addFact } from './explorer-helpers';
+import { addressState, openWithOneFact, settled } from './explorer-helpers';
 import { expect, test } from './fixtures';
 
 test.skip(({ backend }) => backend !== 'wasm', 'the state does not depend on the backend');
@@ -18,16 +18,6 @@ test.skip(({ backend }) => backend !== 'wasm', 'the state does not depend on the
 const BAD = 'zNOT-A-REAL-LINK';
 
 const facts = (page: Page) => page.getByTestId('fact-list').locator('li.fact');
-
-/** Waits until the page has written a state with these facts' count to its address. */
-async function settled(page: Page, count: number) {
-  await expect
-    .poll(async () => {
-      const value = stateParam(new URL(page.url()).hash);
-      return value ? (await decodeState(value)).facts.length : -1;
-    })
-    .toBe(count);
-}
 
 const linkTo = async (state: ExplorerState) =>
   (await shareUrl(state, 'http://127.0.0.1/?backend=wasm')).replace('http://127.0.0.1', '');
@@ -49,12 +39,7 @@ const SPAIN: ExplorerState = {
 test('a bad link is reported, leaves the address, and loses nothing, also after a reload', async ({
   page,
 }) => {
-  await page.goto('/?backend=wasm');
-  await addFact(page, [
-    { language: 'en', text: 'The capital of France is [MASK] .', object: 'Paris' },
-  ]);
-  await expect(facts(page)).toHaveCount(1);
-  await settled(page, 1);
+  await openWithOneFact(page);
 
   // The link is set in the running page.
   await page.evaluate((bad) => (window.location.hash = `s=${bad}`), BAD);
@@ -81,11 +66,7 @@ test('a bad link is reported, leaves the address, and loses nothing, also after 
 test('a link replaces the work, which can be brought back; a page without a link goes on with it', async ({
   page,
 }) => {
-  await page.goto('/?backend=wasm');
-  await addFact(page, [
-    { language: 'en', text: 'The capital of France is [MASK] .', object: 'Paris' },
-  ]);
-  await settled(page, 1);
+  await openWithOneFact(page);
 
   await page.goto(await linkTo(SPAIN));
   await expect(facts(page)).toHaveCount(1);
@@ -98,9 +79,7 @@ test('a link replaces the work, which can be brought back; a page without a link
   await expect(facts(page)).toContainText('The capital of France is [MASK] .');
   await expect(replaced).toBeVisible();
   await settled(page, 1);
-  await expect
-    .poll(async () => (await decodeState(stateParam(new URL(page.url()).hash)!)).facts[0].id)
-    .not.toBe('spain');
+  await expect.poll(async () => (await addressState(page))?.facts[0]?.id).not.toBe('spain');
 
   // A reload keeps the tab's work; a new page without a link opens the browser's latest.
   await page.reload();
@@ -117,11 +96,7 @@ test('a link is read even when the page writes its own state before the link’s
 }) => {
   // On a busy machine the page's own delayed write to the address can run between a
   // same-document navigation and its hashchange event; the event must still bring the link.
-  await page.goto('/?backend=wasm');
-  await addFact(page, [
-    { language: 'en', text: 'The capital of France is [MASK] .', object: 'Paris' },
-  ]);
-  await settled(page, 1);
+  await openWithOneFact(page);
   const link = stateParam(new URL(await linkTo(SPAIN), 'http://x').hash)!;
   await page.evaluate((value) => {
     const own = window.location.hash;
@@ -130,7 +105,5 @@ test('a link is read even when the page writes its own state before the link’s
   }, link);
   await expect(facts(page)).toContainText('The capital of Spain is [MASK] .');
   await settled(page, 1);
-  await expect
-    .poll(async () => (await decodeState(stateParam(new URL(page.url()).hash)!)).facts[0].id)
-    .toBe('spain');
+  await expect.poll(async () => (await addressState(page))?.facts[0]?.id).toBe('spain');
 });

@@ -11,10 +11,12 @@
  *   npm run bench -- --only demo               # the demo models (demo-bert, -gpt2) alone
  *   npm run bench -- --only mbert,gpt2         # the full-size shapes alone
  *   npm run bench -- --no-torch                # without the PyTorch column
+ *   npm run bench -- --no-dataset              # without the dataset-run throughput
+ *   npm run bench -- --only gpt2 --object ' Parisian'   # another object (or --prompt)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,8 +34,8 @@ import { encodePrompt } from '../src/attribution/prompt';
 import { type Model, loadModel } from '../src/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import { NodeFolderSource } from '../src/weights/node-source';
-import { benchmarkModel, estimatePrompt } from '../src/worker-api/benchmark';
-import { layoutOf } from '../src/attribution/schedule';
+import { benchmarkModel, callSeconds, estimatePrompt } from '../src/worker-api/benchmark';
+import { layoutOf, planRun } from '../src/attribution/schedule';
 import type { ModelConfig } from '../src/weights/types';
 import { writeRandomModelFolderApart } from './lib/bench-model-folder';
 import {
@@ -53,6 +55,11 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: String(DEFAULT_SETTINGS.steps) },
     repeats: { type: 'string', default: '3' },
     'no-torch': { type: 'boolean', default: false },
+    /** Skips the dataset-run throughput (several maps more). */
+    'no-dataset': { type: 'boolean', default: false },
+    /** Another prompt or object for the selected models (e.g. a multi-token object). */
+    prompt: { type: 'string' },
+    object: { type: 'string' },
     /** Internal: run the one model --only names in this process, without the header. */
     section: { type: 'boolean', default: false },
   },
@@ -157,6 +164,38 @@ function weightBytes(cfg: ModelConfig): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+/** The machine's load average over 1, 5 and 15 minutes (other jobs share the cores). */
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
+
+/** Seconds and calls per graph, while `timing` is set: where a run's time goes. */
+interface GraphTimes {
+  timing: boolean;
+  byGraph: Map<string, { calls: number; seconds: number }>;
+}
+
+/** Times every session run of the model's default sessions, by graph name. */
+async function timeSessions(model: Model): Promise<GraphTimes> {
+  const times: GraphTimes = { timing: false, byGraph: new Map() };
+  for (const [graph, session] of Object.entries(await model.sessions())) {
+    if (!session) continue;
+    const run = session.run.bind(session) as (...a: unknown[]) => Promise<unknown>;
+    (session as unknown as { run: typeof run }).run = async (...a: unknown[]) => {
+      if (!times.timing) return run(...a);
+      const t0 = performance.now();
+      const out = await run(...a);
+      const entry = times.byGraph.get(graph) ?? { calls: 0, seconds: 0 };
+      entry.calls++;
+      entry.seconds += (performance.now() - t0) / 1000;
+      times.byGraph.set(graph, entry);
+      return out;
+    };
+  }
+  return times;
+}
+
 /** Set when PyTorch and the engine disagree on some model: the bench then exits with 1. */
 let disagreement = false;
 
@@ -182,6 +221,7 @@ async function benchFolder(
   );
   const enc = encodePrompt(cfg, model.tokenizer, prompt, object);
   const request = torchRequest(folder, enc, { steps, repeats: 1 });
+  const graphTimes = await timeSessions(model);
   // Warm-up: session creation, the model load and first-run allocations are not part of a
   // prompt's cost (gradient x activation touches every kernel the path does).
   await attribute(model, prompt, object, { steps: 2 });
@@ -192,7 +232,9 @@ async function benchFolder(
   console.log(
     `device probe: forward ${ms(probe.forward.call)} ms a call + ${ms(probe.forward.unit)} ms a ` +
       `token-block, backward ${ms(probe.backward.call)} + ${ms(probe.backward.unit)}, head ` +
-      `${ms(probe.head.call)} ms a call + ${ms(probe.head.unit)} ms a row`,
+      `${ms(probe.head.call)} ms a call + ${ms(probe.head.unit)} ms a row; path block ` +
+      `${ms(probe.path.call)} + ${ms(probe.path.unit)}, its VJP ${ms(probe.pathBackward.call)} + ` +
+      `${ms(probe.pathBackward.unit)} (probed at ${probe.pathRows} rows)`,
   );
   const estimate = (schedule: 'staggered' | 'per-layer') =>
     estimatePrompt(probe, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
@@ -200,8 +242,12 @@ async function benchFolder(
   const runs: Record<'staggered' | 'per-layer', Timed[]> = { staggered: [], 'per-layer': [] };
   const torchRuns: TorchResult[] = [];
   for (let r = 0; r < repeats; r++) {
-    for (const schedule of ['staggered', 'per-layer'] as const)
+    for (const schedule of ['staggered', 'per-layer'] as const) {
+      // The first staggered repeat's time per graph: what the estimate prices, call by call.
+      graphTimes.timing = schedule === 'staggered' && r === 0;
       runs[schedule].push(await timed(model, prompt, object, schedule));
+      graphTimes.timing = false;
+    }
     if (torch) torchRuns.push(await torch.attribute(request));
   }
   const byTime = (ts: Timed[]) => [...ts].sort((a, b) => a.seconds - b.seconds)[ts.length >> 1];
@@ -265,6 +311,13 @@ async function benchFolder(
     ),
   );
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  if (torch)
+    console.log(
+      `**PyTorch per-layer / this engine (staggered): ${(torchSeconds / staggered.seconds).toFixed(2)}x** ` +
+        `(${torchSeconds.toFixed(2)} s / ${staggered.seconds.toFixed(2)} s a prompt; issue 11's target on the ` +
+        `mBERT shape: at least 4x); load average now ${load()}`,
+    );
+  reportGraphTimes(graphTimes, runs.staggered[0].seconds, probe, cfg, model.arch.causal, enc);
   console.log(
     `tokens: ${staggered.result.tokens.length}, m = ${steps}; scores agree to ${maxRelativeDifference(staggered.result.scores, perLayer.result.scores).toExponential(1)} (max |diff| / max |score|)`,
   );
@@ -280,7 +333,8 @@ async function benchFolder(
   );
   // Small models: more prompts, so that the comparison is not lost in timing noise.
   const batchPrompts = cfg.hiddenSize < 512 ? 16 : MAX_PROMPTS_PER_PASS;
-  await benchBatch(model, prompt, object, batchPrompts, estimate('staggered'));
+  if (!args['no-dataset'])
+    await benchBatch(model, prompt, object, batchPrompts, estimate('staggered'));
   await model.release();
 }
 
@@ -323,6 +377,55 @@ async function benchBatch(
       `${(aloneSeconds / togetherSeconds).toFixed(2)}x the one-at-a-time rate; scores agree to ` +
       `${worst.toExponential(1)}; dataset runs here batch ${chosen} prompt${chosen === 1 ? '' : 's'} ` +
       `per pass (on WebGPU ${gpu})`,
+  );
+}
+
+/**
+ * The first staggered repeat, graph by graph: calls, seconds measured in the sessions, and
+ * seconds the estimate gives the same calls (the probe's prices); what is left of the run's time
+ * is JavaScript between calls (inputs, reading gradients), which no estimate prices.
+ */
+function reportGraphTimes(
+  times: GraphTimes,
+  runSeconds: number,
+  probe: Awaited<ReturnType<typeof benchmarkModel>>,
+  cfg: ModelConfig,
+  causal: boolean,
+  enc: ReturnType<typeof encodePrompt>,
+) {
+  const plan = planRun(cfg, causal, [layoutOf(enc)], { steps });
+  const priced = new Map<string, { calls: number; seconds: number }>();
+  for (const call of plan.calls) {
+    // The planner names the masked and causal setups and path blocks alike; the sessions apart.
+    const graph =
+      causal && call.graph === 'setup'
+        ? 'setupCached'
+        : causal && (call.graph === 'pathBlock' || call.graph === 'pathBlockVjp')
+          ? call.graph.replace('pathBlock', 'pathBlockCached')
+          : call.graph;
+    const e = priced.get(graph) ?? { calls: 0, seconds: 0 };
+    e.calls++;
+    e.seconds += callSeconds(probe, call);
+    priced.set(graph, e);
+  }
+  const graphs = [...new Set([...priced.keys(), ...times.byGraph.keys()])];
+  console.log(
+    '| graph (first staggered repeat) | calls | measured s | estimate s | estimate / measured |',
+  );
+  let inSessions = 0;
+  let estimated = 0;
+  for (const g of graphs) {
+    const m = times.byGraph.get(g) ?? { calls: 0, seconds: 0 };
+    const e = priced.get(g) ?? { calls: 0, seconds: 0 };
+    inSessions += m.seconds;
+    estimated += e.seconds;
+    console.log(
+      `| ${g} | ${m.calls} (planned ${e.calls}) | ${m.seconds.toFixed(3)} | ${e.seconds.toFixed(3)} | ${(e.seconds / m.seconds).toFixed(2)} |`,
+    );
+  }
+  console.log(
+    `| between calls (JavaScript) | | ${(runSeconds - inSessions).toFixed(3)} | | |\n` +
+      `| whole run | | ${runSeconds.toFixed(3)} | ${estimated.toFixed(3)} | ${(estimated / runSeconds).toFixed(2)} |`,
   );
 }
 
@@ -419,7 +522,7 @@ async function benchSection(name: ModelName) {
       'folder' in c.model
         ? c.model.folder
         : randomFolder(temp, name, c.model.random, c.model.tokenizerFrom);
-    await benchFolder(c.label, folder, c.prompt, c.object, torch);
+    await benchFolder(c.label, folder, args.prompt ?? c.prompt, args.object ?? c.object, torch);
   } finally {
     await torch?.close();
     rmSync(temp, { recursive: true, force: true });
@@ -434,7 +537,7 @@ async function main() {
     return benchSection(only[0] as ModelName);
   }
   console.log(
-    `# bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, onnxruntime-node ${JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version}`,
+    `# bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, onnxruntime-node ${JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version}; ${new Date().toISOString()}, load average ${load()} (1 / 5 / 15 min)`,
   );
   const found = await findTorch();
   if (found.available) {
@@ -448,7 +551,10 @@ async function main() {
   // Each model in a fresh process: memory a previous model freed but the allocator kept would
   // otherwise count as the next model's baseline.
   const forward = ['--steps', String(steps), '--repeats', String(repeats)];
+  if (args.prompt !== undefined) forward.push('--prompt', args.prompt);
+  if (args.object !== undefined) forward.push('--object', args.object);
   if (!found.available) forward.push('--no-torch');
+  if (args['no-dataset']) forward.push('--no-dataset');
   for (const name of MODELS.filter(selected)) {
     const self = fileURLToPath(import.meta.url);
     const section = spawnSync(
@@ -458,6 +564,7 @@ async function main() {
     );
     if (section.status !== 0) process.exitCode = 1;
   }
+  console.log(`\n# done: ${new Date().toISOString()}, load average ${load()} (1 / 5 / 15 min)`);
 }
 
 await main();

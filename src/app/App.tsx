@@ -33,6 +33,7 @@ import { runnableJobs, useEstimate } from './useEstimate';
 import { useExplorerState } from './useExplorerState';
 import { useModel } from './useModel';
 import { useRun } from './useRun';
+import { useComparison } from './useComparison';
 
 const factCount = (s: { facts: unknown[] }) =>
   `${s.facts.length} fact${s.facts.length === 1 ? '' : 's'}`;
@@ -120,6 +121,18 @@ export function App() {
 
   // A prompt the estimate says cannot run is neither counted nor started: the fact list says why.
   const runnable = useMemo(() => runnableJobs(pending, estimate), [pending, estimate]);
+
+  // The same facts on a second model, in a worker of its own (the compare tab).
+  const comparison = useComparison(request, state, dispatch, jobs, cache);
+  const compare = {
+    comparison,
+    bundled,
+    resultOf,
+    firstRunnable: runnable,
+    firstRunning: running,
+    runFirst: () => run.start(runnable),
+    cancelFirst: run.cancel,
+  };
 
   // A first visit runs an example by itself (./first-visit.ts).
   const example = useExampleRun({
@@ -302,6 +315,7 @@ export function App() {
               selected={selected}
               onSelectNeuron={openNeuron}
               onModelInfo={model.updateInfo}
+              compare={compare}
             >
               <ResultsPanel
                 client={engine.client}

@@ -4,13 +4,10 @@
  * like a Run the visitor pressed (progress, Cancel, the result cache). Anything the visitor does
  * to the facts before that stops it; it never starts by itself again.
  */
-import { useEffect, useReducer, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { EXAMPLE_FACT, exampleRanBefore, isFirstVisit, markExampleRan } from './first-visit';
 import type { Action, ExplorerState, Job } from './state';
 import type { RunControl } from './useRun';
-
-/** deciding: not known yet or not a first visit; off: the visitor stopped or dismissed it. */
-type Phase = 'deciding' | 'waiting' | 'started' | 'off';
 
 const storage = (): Storage | undefined => {
   try {
@@ -20,10 +17,6 @@ const storage = (): Storage | undefined => {
   }
 };
 
-/** Whether the example is what the page shows now: its fact alone, as added. */
-const onlyTheExample = (state: ExplorerState) =>
-  state.facts.length === 1 && state.facts[0].id === EXAMPLE_FACT.id;
-
 export interface ExampleRunState {
   /** The example was added on this visit and is still the only fact. */
   shown: boolean;
@@ -31,6 +24,10 @@ export interface ExampleRunState {
   stop(): void;
 }
 
+/**
+ * The example's phase is the explorer state's `example` (./state.ts): set when the example is
+ * added, moved on here when its run starts, ended by the reducer when the facts change.
+ */
 export function useExampleRun({
   restored,
   openedFrom,
@@ -55,11 +52,8 @@ export function useExampleRun({
     search: window.location.search,
     hash: window.location.hash,
   }));
-  // A reducer: the effects below move the phase on as the page's state arrives.
-  const [phase, setPhase] = useReducer((_: Phase, next: Phase) => next, 'deciding');
-  // Decided once per page; the run is started (or given up) once.
+  // Decided once per page.
   const decided = useRef(false);
-  const settled = useRef(false);
 
   useEffect(() => {
     if (decided.current || !restored || openedFrom === undefined) return;
@@ -71,31 +65,23 @@ export function useExampleRun({
     });
     if (!first) return;
     markExampleRan(storage());
-    dispatch({ type: 'add-facts', facts: [EXAMPLE_FACT] });
-    setPhase('waiting');
-  }, [phase, restored, openedFrom, opened, dispatch]);
+    dispatch({ type: 'add-facts', facts: [EXAMPLE_FACT], example: true });
+  }, [restored, openedFrom, opened, dispatch]);
 
   useEffect(() => {
-    if (phase !== 'waiting' || settled.current) return;
-    // The visitor changed the facts first: the example is theirs to run, or not.
-    if (state.facts.length > 0 && !onlyTheExample(state)) {
-      settled.current = true;
-      return;
-    }
+    if (state.example !== 'waiting') return;
     const all = runnable.length === EXAMPLE_FACT.prompts.length;
     if (ready && all && run.run.phase === 'idle') {
-      settled.current = true;
       run.start(runnable);
-      setPhase('started');
+      dispatch({ type: 'example', phase: 'started' });
     }
-  }, [phase, state, ready, runnable, run]);
+  }, [state.example, ready, runnable, run, dispatch]);
 
-  const shown = (phase === 'waiting' || phase === 'started') && onlyTheExample(state);
   return {
-    shown,
+    shown: state.example !== undefined,
     stop: () => {
       if (run.run.phase === 'running') run.cancel();
-      setPhase('off');
+      dispatch({ type: 'example', phase: null });
     },
   };
 }
@@ -110,10 +96,10 @@ export function ExampleBanner({
 }) {
   if (!example.shown) return null;
   return (
-    <p className="banner note" role="status" data-testid="example-banner">
-      An example to start with: where the demo model keeps “the capital of Germany is Berlin”, in
-      English and Chinese. {running ? 'It is running by itself, this once.' : ''} The neurons both
-      languages share are listed above the maps. Add your own facts on the left.{' '}
+    <p className="banner note example-banner" role="status" data-testid="example-banner">
+      An example: where the demo model keeps “the capital of Germany is Berlin” in English and
+      Chinese{running ? ', running by itself this once' : ''}; the neurons both share are listed
+      above the maps. Add your own facts on the left.{' '}
       <button type="button" onClick={example.stop} data-testid="example-stop">
         {running ? 'Stop the example' : 'Dismiss'}
       </button>

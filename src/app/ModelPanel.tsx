@@ -21,7 +21,7 @@ const PHASE_TEXT: Record<LoadEvent['phase'], string> = {
   prepare: 'Compiling the model’s graphs',
 };
 
-function LoadProgress({ model, progress }: { model: ModelRef; progress?: LoadEvent }) {
+export function LoadProgress({ model, progress }: { model: ModelRef; progress?: LoadEvent }) {
   const known = progress && progress.totalBytes > 0;
   const text = !progress
     ? `Opening ${modelLabel(model)}…`

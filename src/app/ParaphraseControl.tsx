@@ -2,10 +2,14 @@
  * The neuron map's choice for a fact with several prompts in a language: the first paraphrase's
  * map, or the paraphrase-refined map with its share p (docs/method.md, "Selecting knowledge
  * neurons"). Shown only for such a fact; a fact of one prompt per language has nothing to refine.
+ * The choice sits in the maps' toolbar row, its note in the toolbar's notes.
  */
 import { PARAPHRASE_SHARE } from '../analysis/paraphrase';
 import { RadioGroup } from '../views/kit/controls';
 import type { LanguageView, ParaphraseMode } from './paraphrase-maps';
+
+/** Languages with more than one prompt: those the choice is about. */
+const withParaphrases = (views: readonly LanguageView[]) => views.filter((v) => v.jobs.length > 1);
 
 /** p values the control offers: 0 to 0.95, so that "more than p" can still be met by all. */
 const P_STEP = 0.05;
@@ -20,7 +24,7 @@ export function ParaphraseControl({
   mode: ParaphraseMode;
   onChange: (mode: ParaphraseMode) => void;
 }) {
-  const several = views.filter((v) => v.jobs.length > 1);
+  const several = withParaphrases(views);
   if (several.length === 0) return null;
   // Languages whose paraphrases are not all mapped yet: the refinement uses the maps there are.
   const partial = several.filter((v) => v.results.length < v.jobs.length);
@@ -62,13 +66,6 @@ export function ParaphraseControl({
           </button>
         )}
       </label>
-      <p className="note">
-        Refined: a neuron is kept when more than p × n of the language’s n paraphrases have it among
-        their knowledge neurons (each at the language’s τ); the map drawn is the mean of the
-        paraphrases’ maps and a ring’s opacity is that share. p = {PARAPHRASE_SHARE} keeps what more
-        than half of them agree on; at 0 every paraphrase’s neurons are kept (docs/method.md,
-        “Knowledge neurons”).
-      </p>
       {mode.refined && partial.length > 0 && (
         <p className="note" data-testid="paraphrase-partial">
           Not every paraphrase has its map yet (
@@ -77,5 +74,19 @@ export function ParaphraseControl({
         </p>
       )}
     </div>
+  );
+}
+
+/** What the refined map is, for the maps' notes; nothing for a fact without paraphrases. */
+export function ParaphraseNote({ views }: { views: readonly LanguageView[] }) {
+  if (withParaphrases(views).length === 0) return null;
+  return (
+    <p className="note" data-testid="paraphrase-note">
+      Paraphrases refined: a neuron is kept when more than p × n of the language’s n paraphrases
+      have it among their knowledge neurons (each at the language’s τ); the map drawn is the mean of
+      the paraphrases’ maps and a ring’s opacity is that share. p = {PARAPHRASE_SHARE} keeps what
+      more than half of them agree on; at 0 every paraphrase’s neurons are kept (docs/method.md,
+      “Knowledge neurons”).
+    </p>
   );
 }

@@ -19,7 +19,8 @@ import {
 } from '../views';
 import { stabilityOf } from '../analysis/paraphrase';
 import { maxScore } from '../views/color';
-import { ParaphraseControl } from './ParaphraseControl';
+import { ParaphraseControl, ParaphraseNote } from './ParaphraseControl';
+import { ViewHelp } from './ViewHelp';
 import {
   type LanguageView,
   type ParaphraseMode,
@@ -238,20 +239,29 @@ export function ResultsPanel({
       data-testid="results-panel"
       data-maps={maps.length}
     >
-      <h2 id="results-heading">
-        Neuron maps: <span className="fact-title">{factLabel(fact)}</span>
-      </h2>
+      <div className="results-head">
+        <h2 id="results-heading">
+          Neuron maps: <span className="fact-title">{factLabel(fact)}</span>
+        </h2>
+        <ViewHelp view="map" />
+      </div>
       <div className="results-layout">
         <div className="results-maps">
-          <ParaphraseControl views={views} mode={paraphrases} onChange={onParaphrases} />
           {maps.length === 0 ? (
-            <p className="note">No map for this fact yet: run it (Run, on the left).</p>
+            <>
+              <ParaphraseControl views={views} mode={paraphrases} onChange={onParaphrases} />
+              <p className="note">No map for this fact yet: run it (Run, on the left).</p>
+            </>
           ) : (
             <NeuronMaps
               maps={maps}
               onTauChange={onTau}
               selected={selected}
               onSelectNeuron={(layer, unit) => onSelect({ layer, unit })}
+              controls={
+                <ParaphraseControl views={views} mode={paraphrases} onChange={onParaphrases} />
+              }
+              notes={<ParaphraseNote views={views} />}
             />
           )}
           {maps.length > 0 && missing.length > 0 && (

@@ -2,7 +2,8 @@
  * What the analysis tabs show, as plain data for the share link (./share.ts): the open tab, each
  * view's state (src/views/analysis/viewState.ts), the inputs of each analysis (the degenerate
  * search's language, the lab's target, the weight-edit form, the data set and its options, the
- * fact check's language and relation) and which analyses were run, so that a link or a reload
+ * fact check's language and relation, the second model of the comparison) and which analyses
+ * were run, so that a link or a reload
  * asks for their results again. Results are not here: the worker keeps them (src/worker-api).
  *
  * `parseAnalysisState` reads anything (a link may be old, edited or hostile) field by field,
@@ -31,6 +32,7 @@ import {
 } from '../views/analysis/viewState';
 import type { NeuronSetChoice } from '../analysis/neuron-sets';
 import { PARAPHRASE_SHARE } from '../analysis/paraphrase';
+import { BUNDLED_NAME, type ModelRef, checkHubId } from '../weights';
 
 export const TABS = [
   'map',
@@ -40,6 +42,7 @@ export const TABS = [
   'edits',
   'dataset',
   'factcheck',
+  'compare',
 ] as const;
 export type Tab = (typeof TABS)[number];
 
@@ -91,6 +94,8 @@ export interface AnalysisState {
     relation: string | null;
     view: FactCheckViewState;
   };
+  /** The second model the same facts run on (the compare tab); null: none. */
+  compare: { model: ModelRef | null };
   /** Analyses that were run: their results are asked for again when the view is restored. */
   ran: Record<'degenerate' | 'lab' | 'dataset' | 'factcheck', boolean>;
 }
@@ -118,6 +123,7 @@ export const DEFAULT_ANALYSIS: AnalysisState = {
     frequency: DEFAULT_SELECTION_FREQUENCY_STATE,
   },
   factcheck: { language: null, relation: null, view: DEFAULT_FACT_CHECK_STATE },
+  compare: { model: null },
   ran: { degenerate: false, lab: false, dataset: false, factcheck: false },
 };
 
@@ -188,6 +194,34 @@ function newObjects(v: unknown): Record<string, string> | undefined {
 const share = (v: unknown): number | undefined =>
   typeof v === 'number' && v >= 0 && v < 1 ? v : undefined;
 
+/** A model reference by the rules of the link's own model (share.ts), or undefined. */
+function modelRef(v: unknown): ModelRef | undefined {
+  const f = fields(v);
+  if (f.kind === 'bundled')
+    return typeof f.name === 'string' && BUNDLED_NAME.test(f.name)
+      ? { kind: 'bundled', name: f.name }
+      : undefined;
+  if (f.kind === 'hub') {
+    const id = text(f.id);
+    try {
+      checkHubId(id ?? '');
+    } catch {
+      return undefined;
+    }
+    const revision = f.revision === undefined ? undefined : text(f.revision);
+    if (f.revision !== undefined && !revision) return undefined;
+    // "main" is the default: the same model makes the same link.
+    return revision && revision !== 'main'
+      ? { kind: 'hub', id: id!, revision }
+      : { kind: 'hub', id: id! };
+  }
+  if (f.kind === 'files') {
+    const label = text(f.label);
+    return label ? { kind: 'files', label } : undefined;
+  }
+  return undefined;
+}
+
 function edit(v: unknown): EditFormState {
   const f = fields(v);
   const d = DEFAULT_ANALYSIS.edit;
@@ -242,6 +276,7 @@ export function parseAnalysisState(value: unknown): AnalysisState {
       relation: fc.relation === null ? null : or(text(fc.relation), d.factcheck.relation),
       view: parseFactCheckState(fc.view),
     },
+    compare: { model: modelRef(fields(f.compare).model) ?? null },
     ran: {
       degenerate: bool(ran.degenerate) ?? false,
       lab: bool(ran.lab) ?? false,

@@ -7,6 +7,7 @@ import {
   isFirstVisit,
   markExampleRan,
 } from './first-visit';
+import { type ExplorerState, initialState, reduce } from './state';
 
 const plain = { search: '', hash: '', openedFrom: 'none' as const, ranBefore: false };
 
@@ -47,5 +48,30 @@ describe('the first visit', () => {
   it('runs a fact in English and Chinese whose prompts are valid clozes', () => {
     expect(EXAMPLE_FACT.prompts.map((p) => p.language)).toEqual(['en', 'zh']);
     for (const p of EXAMPLE_FACT.prompts) expect(clozeProblem(p.text)).toBeUndefined();
+  });
+
+  it('keeps its phase in the state: added and waiting, started, ended by any change of the facts', () => {
+    const added = reduce(initialState(), {
+      type: 'add-facts',
+      facts: [EXAMPLE_FACT],
+      example: true,
+    });
+    expect(added.example).toBe('waiting');
+    expect(added.view.factId).toBe(EXAMPLE_FACT.id);
+    const started = reduce(added, { type: 'example', phase: 'started' });
+    expect(started.example).toBe('started');
+    // What is not about the facts leaves it shown.
+    expect(reduce(started, { type: 'tau', language: 'en', tau: 0.5 }).example).toBe('started');
+    const other = { ...EXAMPLE_FACT, id: 'mine' };
+    const ends: ExplorerState[] = [
+      reduce(added, { type: 'add-facts', facts: [other] }),
+      reduce(started, { type: 'remove-fact', id: EXAMPLE_FACT.id }),
+      reduce(started, { type: 'clear-facts' }),
+      reduce(started, { type: 'replace', state: initialState() }),
+      reduce(started, { type: 'example', phase: null }),
+    ];
+    for (const state of ends) expect(state.example).toBeUndefined();
+    // Once ended it does not come back by itself.
+    expect(reduce(ends[0], { type: 'example', phase: 'started' }).example).toBeUndefined();
   });
 });

@@ -50,6 +50,13 @@ export const VIEW_HELP: Record<Tab, { text: string; section: string }> = {
       'confusion matrices with F1 per relation, against the model’s top prediction as the baseline.',
     section: 'Fact checking with DKN',
   },
+  compare: {
+    text:
+      'The same fact on two models: their maps side by side on a shared axis of relative depth (layer l ' +
+      'of an L-layer model spans l/L to (l+1)/L), and where each model’s knowledge neurons sit by depth, ' +
+      'with the share both put at the same depths.',
+    section: 'Comparing two models by depth',
+  },
 };
 
 /**

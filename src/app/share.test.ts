@@ -179,6 +179,7 @@ describe('share links', () => {
         frequency: { language: 'zh', scope: null, transform: 'sqrt', range: { start: 8, end: 64 } },
       },
       factcheck: { language: 'en', relation: 'P30', view: { scope: { relation: 'P30' } } },
+      compare: { model: { kind: 'hub', id: 'FacebookAI/xlm-roberta-base', revision: 'v1' } },
       ran: { degenerate: true, lab: true, dataset: true, factcheck: false },
     };
     const withViews = { ...state, analysis };
@@ -239,6 +240,24 @@ describe('share links', () => {
       parseAnalysisState({ dataset: { source: { kind: 'upload', name: 'a', digest: '../x' } } })
         .dataset.source,
     ).toEqual(DEFAULT_ANALYSIS.dataset.source);
+    // The compared model follows the link's model rules; "main" is left out.
+    const compared = (model: unknown) => parseAnalysisState({ compare: { model } }).compare.model;
+    expect(compared({ kind: 'bundled', name: '../etc' })).toBeNull();
+    expect(compared({ kind: 'hub', id: 'https://evil.example/x' })).toBeNull();
+    expect(compared({ kind: 'hub', id: 'a/b', revision: '' })).toBeNull();
+    expect(compared({ kind: 'files', label: 'x'.repeat(1000) })).toBeNull();
+    expect(compared({ kind: 'hub', id: 'a/b', revision: 'main' })).toEqual({
+      kind: 'hub',
+      id: 'a/b',
+    });
+    expect(compared({ kind: 'bundled', name: 'demo-gpt2' })).toEqual({
+      kind: 'bundled',
+      name: 'demo-gpt2',
+    });
+    expect(compared({ kind: 'files', label: 'my model' })).toEqual({
+      kind: 'files',
+      label: 'my model',
+    });
   });
 
   it('quote hostile values briefly, however long or deeply nested (found by fuzzing)', async () => {

@@ -27,6 +27,12 @@ export interface ExplorerState {
   view: ViewSelection;
   /** The open tab and the analysis views' state. */
   analysis: AnalysisState;
+  /**
+   * The first visit's example (./first-visit.ts) while it is what the page shows: added and
+   * waiting for the model, or started. Any other change of the facts ends it; it is not part of
+   * links or of the kept working state.
+   */
+  example?: 'waiting' | 'started';
 }
 
 /** The user's tau for a language, else the paper's (0.3 English, 0.2 Chinese, 0.3 others). */
@@ -58,7 +64,8 @@ export function languagesOf(facts: Fact[]): string[] {
 export type Action =
   | { type: 'replace'; state: ExplorerState }
   | { type: 'model'; model: ModelRef }
-  | { type: 'add-facts'; facts: Fact[] }
+  /** `example`: these facts are the first visit's example, which waits for the model. */
+  | { type: 'add-facts'; facts: Fact[]; example?: boolean }
   | { type: 'remove-fact'; id: string }
   | { type: 'clear-facts' }
   | { type: 'settings'; settings: Partial<AttributionSettings> }
@@ -66,7 +73,9 @@ export type Action =
   | { type: 'tau'; language: string; tau: number }
   | { type: 'select'; factId: string | undefined }
   /** Replaces the named parts of the analysis state. */
-  | { type: 'analysis'; update: Partial<AnalysisState> };
+  | { type: 'analysis'; update: Partial<AnalysisState> }
+  /** The example's run started, or the visitor stopped or dismissed it (null). */
+  | { type: 'example'; phase: 'started' | null };
 
 /** Fact ids are unique in the state: an added fact whose id is taken gets a suffix. */
 function uniqueIds(existing: Fact[], added: Fact[]): Fact[] {
@@ -89,15 +98,20 @@ export function reduce(state: ExplorerState, action: Action): ExplorerState {
       const facts = [...state.facts, ...uniqueIds(state.facts, action.facts)];
       // Show the first added fact: that is what the user just asked about.
       const shown = facts[state.facts.length]?.id ?? state.view.factId;
-      return { ...state, facts, view: { ...state.view, factId: shown } };
+      return {
+        ...state,
+        facts,
+        view: { ...state.view, factId: shown },
+        example: action.example ? 'waiting' : undefined,
+      };
     }
     case 'remove-fact': {
       const facts = state.facts.filter((f) => f.id !== action.id);
       const factId = state.view.factId === action.id ? facts[0]?.id : state.view.factId;
-      return { ...state, facts, view: { ...state.view, factId } };
+      return { ...state, facts, view: { ...state.view, factId }, example: undefined };
     }
     case 'clear-facts':
-      return { ...state, facts: [], view: {} };
+      return { ...state, facts: [], view: {}, example: undefined };
     case 'settings':
       return { ...state, settings: { ...state.settings, ...action.settings } };
     case 'float32As16':
@@ -108,5 +122,7 @@ export function reduce(state: ExplorerState, action: Action): ExplorerState {
       return { ...state, view: { ...state.view, factId: action.factId } };
     case 'analysis':
       return { ...state, analysis: { ...state.analysis, ...action.update } };
+    case 'example':
+      return state.example ? { ...state, example: action.phase ?? undefined } : state;
   }
 }

@@ -45,8 +45,9 @@ export const GPU_RESTARTS = 2;
  * worker asks for a new one, or runs on WASM where WebGPU does not come back. Its calls in
  * flight reject with a DeviceLostError; what the page holds (facts, results) stays.
  */
-export function useEngine(request: RuntimeRequest, testHooks = false): Engine {
-  // (testHooks: src/app/test-hooks.ts; only a test's own script turns them on.)
+export function useEngine(request: RuntimeRequest, testHooks = false, enabled = true): Engine {
+  // (testHooks: src/app/test-hooks.ts; only a test's own script turns them on. `enabled`: a
+  // second engine, for a second model, starts only while it has one to hold.)
   const [state, setState] = useState<EngineState>({ phase: 'starting' });
   const [client, setClient] = useState<EngineClient>();
   const [lost, setLost] = useState<DeviceLoss>();
@@ -56,6 +57,7 @@ export function useEngine(request: RuntimeRequest, testHooks = false): Engine {
   const { backend, engine, logLevel, threads } = request;
 
   useEffect(() => {
+    if (!enabled) return;
     const c = createEngineClient();
     let live = true;
     let info: EngineInfo | undefined;
@@ -91,9 +93,10 @@ export function useEngine(request: RuntimeRequest, testHooks = false): Engine {
     return () => {
       live = false;
       setClient(undefined);
+      setState({ phase: 'starting' });
       c.terminate();
     };
-  }, [backend, engine, logLevel, threads, testHooks, losses]);
+  }, [backend, engine, logLevel, threads, testHooks, losses, enabled]);
 
   useEffect(() => {
     if (!testHooks) return;

@@ -1,7 +1,14 @@
 /** BERT family (BERT, mBERT; RoBERTa, XLM-R): post-LayerNorm blocks, masked-LM head. */
 import { nn, ops } from '../graph';
 import type { Architecture } from './architecture';
-import { type WeightSpec, activation, attention, blockShapes, feedForward } from './common';
+import {
+  type WeightSpec,
+  activation,
+  attention,
+  blockShapes,
+  feedForward,
+  queryRows,
+} from './common';
 
 const linear = (input: string, hf: string, shape: (number | string)[]): WeightSpec => ({
   input,
@@ -123,7 +130,12 @@ export const bert: Architecture = {
   // h1 = LN(h + Attn(h))
   attentionSublayer(cfg, h, ctx, w) {
     const a = attention(h, w, ctx, cfg);
-    return { h: ops.layerNorm(h.add(a.out), w.ln1_g, w.ln1_b, cfg.layerNormEps), k: a.k, v: a.v };
+    const residual = queryRows(h, ctx);
+    return {
+      h: ops.layerNorm(residual.add(a.out), w.ln1_g, w.ln1_b, cfg.layerNormEps),
+      k: a.k,
+      v: a.v,
+    };
   },
 
   // h2 = LN(h1 + FFN(h1))

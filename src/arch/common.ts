@@ -42,11 +42,21 @@ export type TapMode = 'post-activation' | 'pre-activation' | 'gate';
  * sit at different positions). `past` holds keys and values of positions computed earlier
  * [1, kv heads, K, head_dim] (a causal model's clean pass, rotated), with their own bias
  * [1 or B, 1, Tq, K]: a causal model's rows then need only their newest positions.
+ * `queries` [B, Tq, T] (one-hot rows) selects the positions whose outputs the block computes:
+ * keys and values come from all T positions, queries and everything after attention from the
+ * Tq selected ones only (a masked LM's last block, whose only output read is the target's);
+ * `bias` is then [1 or B, 1, Tq, T]. Not for rotary models (their queries turn by position).
  */
 export interface BlockContext {
   bias: Tensor;
   rope?: { cos: Tensor; sin: Tensor };
   past?: { k: Tensor; v: Tensor; bias: Tensor };
+  queries?: Tensor;
+}
+
+/** The rows of x [B, T, W] at the positions the block computes ([B, Tq, W]; all without `queries`). */
+export function queryRows(x: Tensor, ctx: Pick<BlockContext, 'queries'>): Tensor {
+  return ctx.queries ? ctx.queries.matmul(x) : x;
 }
 
 /**
@@ -155,7 +165,7 @@ export function scaledDotProductAttention(
 
 /**
  * Multi-head attention of HF BERT and GPT-2 on x [B, T, H]: biased q, k, v and output
- * projections around the shared core; also this call's keys and values [B, heads, T, dh] (what a
+ * projections around the shared core (queries at `ctx.queries` only, if given); also this call's keys and values [B, heads, T, dh] (what a
  * clean pass keeps for the rows that follow it).
  */
 export function attention(
@@ -165,7 +175,7 @@ export function attention(
   cfg: ModelConfig,
 ): { out: Tensor; k: Tensor; v: Tensor } {
   const heads = cfg.numHeads;
-  const q = splitHeads(x.matmul(w.q_w).add(w.q_b), heads);
+  const q = splitHeads(queryRows(x, ctx).matmul(w.q_w).add(w.q_b), heads);
   const k = splitHeads(x.matmul(w.k_w).add(w.k_b), heads);
   const v = splitHeads(x.matmul(w.v_w).add(w.v_b), heads);
   const out = mergeHeads(scaledDotProductAttention(q, k, v, ctx))

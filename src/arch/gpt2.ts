@@ -1,7 +1,7 @@
 /** GPT-2 family (GPT-2, mGPT): pre-LayerNorm blocks with causal attention, tied LM head. */
 import { ops } from '../graph';
 import type { Architecture } from './architecture';
-import { type WeightSpec, attention, blockShapes, feedForward } from './common';
+import { type WeightSpec, attention, blockShapes, feedForward, queryRows } from './common';
 
 const conv1d = (input: string, hf: string, shape: (number | string)[]): WeightSpec => ({
   input,
@@ -87,7 +87,7 @@ export const gpt2: Architecture = {
   // h1 = h + Attn(LN1(h))
   attentionSublayer(cfg, h, ctx, w) {
     const a = attention(ops.layerNorm(h, w.ln1_g, w.ln1_b, cfg.layerNormEps), w, ctx, cfg);
-    return { h: h.add(a.out), k: a.k, v: a.v };
+    return { h: queryRows(h, ctx).add(a.out), k: a.k, v: a.v };
   },
 
   // h2 = h1 + FFN(LN2(h1))

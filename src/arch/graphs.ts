@@ -13,7 +13,6 @@ import {
   type Weights,
   atPosition,
   editTap,
-  objectLogProb,
   readTap,
   replaceTap,
 } from './common';
@@ -95,6 +94,32 @@ export const GRAPH_IO = {
     outputs: ['g_h', 'g_spawn'],
   },
   /**
+   * A masked LM's last block of a staggered pass, computing each row's output at one position
+   * only (the head reads nothing else): h [P, T, H] (rows spawned in earlier blocks), bias
+   * [1, 1, T, T], query_pos [P, T] (one-hot: each row's target), then the rows spawned here
+   * (mid, spawn_from, spawn_add as in spawn) -> h_out [P + S, 1, H]; saved [P, T, W] (the key and
+   * value products of every position) and saved_query [P, 1, Wq] (the products at the target).
+   */
+  pathBlockLast: {
+    inputs: ['h', 'bias', 'query_pos', 'mid', 'spawn_from', 'spawn_add'],
+    outputs: ['h_out', 'saved', 'saved_query'],
+  },
+  /** pathBlockLast's inputs + saved, saved_query + g_out [P + S, 1, H] -> g_h [P, T, H], g_spawn */
+  pathBlockLastVjp: {
+    inputs: [
+      'h',
+      'bias',
+      'query_pos',
+      'mid',
+      'spawn_from',
+      'spawn_add',
+      'saved',
+      'saved_query',
+      'g_out',
+    ],
+    outputs: ['g_h', 'g_spawn'],
+  },
+  /**
    * pathBlock for causal rows that carry only their newest positions: + past_k, past_v
    * [1, heads, K, dh] (the clean pass's keys and values) and past_bias [P, 1, T, K] (which of
    * them each row sees).
@@ -148,7 +173,13 @@ const SHARED_GRAPHS = [
   'head',
   'headVjp',
 ] as const;
-const MASKED_GRAPHS = ['setup', 'pathBlock', 'pathBlockVjp'] as const;
+const MASKED_GRAPHS = [
+  'setup',
+  'pathBlock',
+  'pathBlockVjp',
+  'pathBlockLast',
+  'pathBlockLastVjp',
+] as const;
 const CAUSAL_GRAPHS = ['setupCached', 'pathBlockCached', 'pathBlockCachedVjp'] as const;
 
 /** The graphs a model of the family needs (a causal model's schedule uses cached keys). */
@@ -391,17 +422,23 @@ export function buildModelGraphs(
     rows: { h: Tensor; ctx: BlockContext },
     past: BlockContext['past'],
     w: Weights,
-    mode: { save: Tensor[] } | { recall: Tensor },
+    mode: { save: Tensor[][] } | { recall: Tensor[] },
   ) => {
-    let offset = 0;
+    // Products at every position go to group 0; with `queries`, those at the queried positions
+    // only ([P, 1, W]) to group 1.
+    const groupOf = (t: Tensor) => (rows.ctx.queries && t.shape[1] === 1 ? 1 : 0);
+    const offsets = [0, 0];
     const rewrite = (t: Tensor) => {
       if (!weightProduct(t, blockWeightNames)) return t;
+      const group = groupOf(t);
       if ('save' in mode) {
-        mode.save.push(t);
+        mode.save[group].push(t);
         return t;
       }
       const width = t.shape[2] as number;
-      return ops.recall(t, mode.recall.slice(2, offset, (offset += width)));
+      const from = offsets[group];
+      offsets[group] += width;
+      return ops.recall(t, mode.recall[group].slice(2, from, from + width));
     };
     return g.rewriting(rewrite, () => runBlock(arch, cfg, rows.h, { ...rows.ctx, past }, null, w))
       .h;
@@ -410,11 +447,11 @@ export function buildModelGraphs(
   const savedWidth = (() => {
     const probe = new Graph('saved_width');
     const g = { graph: probe, input: probe.input.bind(probe) };
-    const save: Tensor[] = [];
+    const save: Tensor[][] = [[], []];
     const rows = rowInputs(g, 'P', true);
     const past = arch.causal ? pastInputs(g) : undefined;
     through(probe, rows, past, lazyWeights(probe, blocks, opts.storage), { save });
-    return save.reduce((sum, t) => sum + (t.shape[2] as number), 0);
+    return save[0].reduce((sum, t) => sum + (t.shape[2] as number), 0);
   })();
 
   const pathForward = (
@@ -425,9 +462,9 @@ export function buildModelGraphs(
     const p = past();
     const s = spawnInputs(g);
     const w = lazyWeights(g.graph, blocks, opts.storage);
-    const save: Tensor[] = [];
+    const save: Tensor[][] = [[], []];
     const h = through(g.graph, rows, p, w, { save });
-    return { out: ops.concat([h, spawnRows(s, w)], 0), saved: ops.concat(save, 2) };
+    return { out: ops.concat([h, spawnRows(s, w)], 0), saved: ops.concat(save[0], 2) };
   };
   const pathVjp = (
     g: Declares<'h' | 'bias' | SpawnInput | 'saved' | 'g_out'>,
@@ -439,9 +476,63 @@ export function buildModelGraphs(
     const saved = g.input('saved', 'float32', ['P', 'T', savedWidth]);
     const gOut = g.input('g_out', 'float32', ['P+S', 'T', H]);
     const w = lazyWeights(g.graph, blocks, opts.storage);
-    const h = through(g.graph, rows, p, w, { recall: saved });
+    const h = through(g.graph, rows, p, w, { recall: [saved] });
     const out = ops.concat([h, spawnRows(s, w)], 0);
     return g.graph.grad(out, [rows.h, s.add], gOut);
+  };
+
+  /**
+   * A masked LM's last path block: the rows spawned earlier computed at their target position
+   * only (keys and values at every position, which the target attends to), and the rows spawned
+   * here, whose output is their FFN sublayer at the tap: their tap position is their target.
+   */
+  const lastPathBlockGraphs = () => {
+    type LastInput = 'h' | 'bias' | 'query_pos' | 'mid' | 'spawn_from' | 'spawn_add';
+    const lastInputs = (g: Declares<LastInput>) => {
+      const { h, ctx } = rowInputs(g, 'P');
+      const queries = g.input('query_pos', 'float32', ['P', 'T']).unsqueeze([1]); // [P, 1, T]
+      return {
+        rows: { h, ctx: { bias: queries.unsqueeze([1]).matmul(ctx.bias), queries } },
+        mid: g.input('mid', 'float32', ['N', H]),
+        from: g.input('spawn_from', 'int64', ['S']),
+        add: g.input('spawn_add', 'float32', ['S', F]),
+      };
+    };
+    const spawned = (i: ReturnType<typeof lastInputs>, w: Weights) =>
+      arch.feedForwardSublayer(cfg, i.mid.gather(i.from).unsqueeze([1]), replaceTap(i.add, mode), w)
+        .h;
+    const forward = signedGraph<'pathBlockLast'>('path_block_last');
+    {
+      const i = lastInputs(forward);
+      const w = lazyWeights(forward.graph, blocks, opts.storage);
+      const save: Tensor[][] = [[], []];
+      const h = through(forward.graph, i.rows, undefined, w, { save });
+      forward.output('h_out', ops.concat([h, spawned(i, w)], 0));
+      forward.output('saved', ops.concat(save[0], 2));
+      forward.output('saved_query', ops.concat(save[1], 2));
+    }
+    const vjp = signedGraph<'pathBlockLastVjp'>('path_block_last_vjp');
+    {
+      const i = lastInputs(vjp);
+      const w = lazyWeights(vjp.graph, blocks, opts.storage);
+      // The products' widths, from a forward built on a scratch graph.
+      const probe = new Graph('saved_width_last');
+      const p = lastInputs({ graph: probe, input: probe.input.bind(probe) });
+      const widths: Tensor[][] = [[], []];
+      through(probe, p.rows, undefined, lazyWeights(probe, blocks, opts.storage), {
+        save: widths,
+      });
+      const width = (ts: Tensor[]) => ts.reduce((sum, t) => sum + (t.shape[2] as number), 0);
+      const saved = vjp.input('saved', 'float32', ['P', 'T', width(widths[0])]);
+      const savedQuery = vjp.input('saved_query', 'float32', ['P', 1, width(widths[1])]);
+      const gOut = vjp.input('g_out', 'float32', ['P+S', 1, H]);
+      const h = through(vjp.graph, i.rows, undefined, w, { recall: [saved, savedQuery] });
+      const out = ops.concat([h, spawned(i, w)], 0);
+      const [gH, gSpawn] = vjp.graph.grad(out, [i.rows.h, i.add], gOut);
+      vjp.output('g_h', gH);
+      vjp.output('g_spawn', gSpawn);
+    }
+    return { pathBlockLast: forward.graph, pathBlockLastVjp: vjp.graph };
   };
 
   if (arch.causal) {
@@ -467,6 +558,7 @@ export function buildModelGraphs(
     vjp.output('g_spawn', gSpawn);
     built.pathBlock = forward.graph;
     built.pathBlockVjp = vjp.graph;
+    Object.assign(built, lastPathBlockGraphs());
   }
 
   const head = signedGraph<'head'>('head');
@@ -496,9 +588,21 @@ export function buildModelGraphs(
       logits = logits.add(w.decoder_b);
       objectLogit = objectLogit.add(w.decoder_b.gather(objects));
     }
-    const prob = objectLogProb(logits, objectLogit).exp();
-    // Samples are independent, so the gradient of the sum is each sample's own gradient.
-    const [gH] = headVjp.graph.grad(prob.sum(), [h]);
+    // P = exp(logit_y - lse), and dP/dx = P (E[y] - sum_v softmax_v E[v]). The softmax-weighted
+    // decoder row is one product of the unnormalised exp(logits - max) [B, V] with E, divided by
+    // its sum: no [B, V] tensor is written for the backward pass (autograd wrote two).
+    const max = ops.stopGradient(ops.max(logits, [1], true));
+    const e = ops.stopGradient(logits.sub(max).exp());
+    const z = e.sum([1], true); // [B, 1]
+    const prob = objectLogit.sub(z.log().add(max).squeeze([1])).exp();
+    const expected = ops.stopGradient(e.matmul(decoder).div(z)); // [B, H]
+    // dP/dx as the gradient of P (logit_y - x . expected) with P and expected held: samples are
+    // independent, so the gradient of the sum is each sample's own gradient.
+    const surrogate = ops
+      .stopGradient(prob)
+      .mul(objectLogit.sub(x.mul(expected).sum([1])))
+      .sum();
+    const [gH] = headVjp.graph.grad(surrogate, [h]);
     headVjp.output('prob', prob);
     headVjp.output('g_h', gH);
   }

@@ -163,6 +163,7 @@ export const llama: Architecture = {
 
   // h1 = h + Attn(RMSNorm1(h))
   attentionSublayer(cfg, h, ctx, w) {
+    if (ctx.queries) throw new Error('llama blocks compute every position (rotary queries)');
     const a = selfAttention(cfg, ops.rmsNorm(h, w.ln1_g, cfg.layerNormEps), ctx, w);
     return { h: h.add(a.out), k: a.k, v: a.v };
   },

@@ -462,6 +462,8 @@ async function staggeredGroup(
   const gradSums = group.anchors.map(() => new Float32Array(L * F));
   // Each anchor's row positions: a causal row carries its tap position, a masked row all.
   const T = causal ? 1 : group.reach[0];
+  // A masked LM's last block computes each row at its target only (one position out).
+  const trimLast = !causal && L >= 2;
   const tapPos = exec.oneHot(
     group.anchors.map((a) => (causal ? 0 : a.position)),
     T,
@@ -531,19 +533,38 @@ async function staggeredGroup(
         });
       }
 
+      const R = L * S;
+      const rowAnchor = Array.from({ length: R }, (_, r) => spawnAnchor[r % S]);
+      // The last block's inputs: each carried row's target, and the rows spawned there.
+      const last = trimLast
+        ? {
+            query_pos: exec.oneHot(
+              rowAnchor.slice(0, R - S).map((i) => group.anchors[i].position),
+              T,
+            ),
+            mid: feeds[L - 1].mid,
+            spawn_from: from,
+            spawn_add: feeds[L - 1].spawn_add,
+          }
+        : null;
       let h = await exec.spawn(0, feeds[0]);
       progress();
       const inputs: Tensor[] = [];
       const saved: Tensor[] = [];
+      let lastSaved: { saved: Tensor; savedQuery: Tensor } | null = null;
       for (let l = 1; l < L; l++) {
         inputs.push(h);
-        const out = await exec.pathBlock(l, h, attention[l], feeds[l], past[l]);
-        h = out.h;
-        saved.push(out.saved);
+        if (last && l === L - 1) {
+          const out = await exec.pathBlockLast(l, h, attention[l], last);
+          h = out.h;
+          lastSaved = out;
+        } else {
+          const out = await exec.pathBlock(l, h, attention[l], feeds[l], past[l]);
+          h = out.h;
+          saved.push(out.saved);
+        }
         progress();
       }
-      const R = L * S;
-      const rowAnchor = Array.from({ length: R }, (_, r) => spawnAnchor[r % S]);
       const objects = exec.input(
         int64(
           rowAnchor.map(
@@ -553,9 +574,10 @@ async function staggeredGroup(
         ),
         [R],
       );
+      // Rows out of a trimmed last block hold their target only.
       const targets = exec.oneHot(
-        rowAnchor.map((i) => (causal ? 0 : group.anchors[i].position)),
-        T,
+        rowAnchor.map((i) => (causal || last ? 0 : group.anchors[i].position)),
+        last ? 1 : T,
       );
       const head = await exec.headVjp(h, targets, objects);
       exec.free(h, head.prob);
@@ -569,16 +591,21 @@ async function staggeredGroup(
         });
       };
       for (let l = L - 1; l >= 1; l--) {
-        const out = await exec.pathBlockVjp(
-          l,
-          inputs[l - 1],
-          attention[l],
-          feeds[l],
-          saved[l - 1],
-          g,
-          past[l],
-        );
-        exec.free(g, inputs[l - 1], saved[l - 1]);
+        const out =
+          last && lastSaved && l === L - 1
+            ? await exec.pathBlockLastVjp(l, inputs[l - 1], attention[l], last, lastSaved, g)
+            : await exec.pathBlockVjp(
+                l,
+                inputs[l - 1],
+                attention[l],
+                feeds[l],
+                saved[l - 1],
+                g,
+                past[l],
+              );
+        exec.free(g, inputs[l - 1]);
+        if (last && lastSaved && l === L - 1) exec.free(lastSaved.saved, lastSaved.savedQuery);
+        else exec.free(saved[l - 1]);
         g = out.gH;
         await collect(l, out.gSpawn);
         progress();

@@ -226,6 +226,26 @@ describe('schedules', () => {
     expect(r.counts.backward).toBe(path);
   });
 
+  it("a masked LM's path row leaves the last block as its target position only", async () => {
+    const { model } = tinyModel('bert', { numLayers: 3 });
+    const steps = 4;
+    const L = 3;
+    const { prompt, object } = fixtures.bert;
+    const enc = encodePrompt(model.config, model.tokenizer, prompt, object);
+    const T = enc.ids.length;
+    const r = await attribute(model, prompt, object, { steps });
+    // Path: m rows spawn in each block l (one position) and carry all T positions through
+    // blocks l + 1 .. L - 2, then one position through the last block.
+    const rows = (steps * L * (L + 1)) / 2;
+    const tokens = steps * (L + (L - 1) + (T * (L - 1) * (L - 2)) / 2);
+    // Setup: the clean prompt and its T baseline variants, all positions, every block.
+    const setup = L * (1 + T) * T;
+    expect(r.counts.forwardTokens).toBe(setup + tokens);
+    expect(r.counts.backwardTokens).toBe(tokens);
+    expect(r.counts.forward).toBe(L * (1 + T) + rows);
+    expect(r.counts.backward).toBe(rows);
+  });
+
   it('GPT-2-small shape, 14 tokens: at least 8x fewer token-block evaluations than the full-row staggered schedule', () => {
     const gpt2Small = {
       numLayers: 12,

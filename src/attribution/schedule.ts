@@ -11,8 +11,10 @@
  *    the clean prompt's), so its positions attend to the clean prompt's first j tokens.
  * 2. path passes: in block l, rows spawn for layer l's path points (only the FFN at the tap
  *    position is computed; the rest of the block is the clean prompt's), and the rows spawned in
- *    earlier blocks go through the whole block. A masked LM's rows carry all T positions; a
- *    causal model's rows carry only their tap position and attend to the cached clean keys.
+ *    earlier blocks go through the whole block. A masked LM's rows carry all T positions, except
+ *    through the last block, which computes each row at its target only (keys and values at
+ *    every position); a causal model's rows carry only their tap position and attend to the
+ *    cached clean keys.
  * 3. the head's gradient, then back down the same blocks, each row leaving at its own block.
  */
 import type { ModelConfig } from '../weights/types';
@@ -316,6 +318,8 @@ export interface PlannedCall {
     | 'spawnVjp'
     | 'pathBlock'
     | 'pathBlockVjp'
+    | 'pathBlockLast'
+    | 'pathBlockLastVjp'
     | 'block'
     | 'blockVjp'
     | 'head'
@@ -324,17 +328,30 @@ export interface PlannedCall {
   rows: number;
   /** Positions through the block (or rows through the head). */
   tokens: number;
+  /**
+   * Positions whose keys and values alone the call computes (a masked LM's last block: the
+   * positions other than the targets), as a fraction of a block's work: tokens' worth.
+   */
+  keyValueTokens?: number;
+}
+
+/** The share of a block's work per position that its keys and values take (k and v of q, k, v, o and the FFN). */
+export function keyValueShare(shape: Pick<ModelShape, 'hiddenSize' | 'intermediateSize'>): number {
+  const { hiddenSize: H, intermediateSize: F } = shape;
+  return (2 * H * H) / (4 * H * H + 2 * H * F);
 }
 
 /** A staggered plan's calls, in order, and its counts per prompt. */
 export function staggeredCalls(
   plan: StaggeredPlan,
-  layers: number,
+  shape: ModelShape,
 ): { calls: PlannedCall[]; counts: BlockCounts[] } {
   const calls: PlannedCall[] = [];
   const promptCount = 1 + Math.max(...plan.groups.flatMap((g) => g.prompts));
   const counts = Array.from({ length: promptCount }, noCounts);
-  const L = layers;
+  const L = shape.numLayers;
+  // A masked LM's last block computes its rows at their target only (attribute.ts).
+  const trimLast = !plan.causal && L >= 2;
   for (const group of plan.groups) {
     const rowPositions = (a: Anchor) => (plan.causal ? 1 : group.reach[a.prompt]);
     for (const call of group.setup) {
@@ -363,21 +380,31 @@ export function staggeredCalls(
       const members = pass.anchors.map((i) => group.anchors[i]);
       const S = members.length * pass.points.length;
       const T = Math.max(...members.map(rowPositions));
-      const path = (graph: 'pathBlock' | 'pathBlockVjp', l: number): PlannedCall => ({
-        graph,
-        rows: l * S + S,
-        tokens: l * S * T + S,
-      });
+      const path = (backward: boolean, l: number): PlannedCall =>
+        trimLast && l === L - 1
+          ? {
+              graph: backward ? 'pathBlockLastVjp' : 'pathBlockLast',
+              rows: l * S + S,
+              tokens: l * S + S,
+              keyValueTokens: l * S * (T - 1) * keyValueShare(shape),
+            }
+          : {
+              graph: backward ? 'pathBlockVjp' : 'pathBlock',
+              rows: l * S + S,
+              tokens: l * S * T + S,
+            };
       calls.push({ graph: 'spawn', rows: S, tokens: S });
-      for (let l = 1; l < L; l++) calls.push(path('pathBlock', l));
+      for (let l = 1; l < L; l++) calls.push(path(false, l));
       calls.push({ graph: 'headVjp', rows: L * S, tokens: L * S });
-      for (let l = L - 1; l >= 1; l--) calls.push(path('pathBlockVjp', l));
+      for (let l = L - 1; l >= 1; l--) calls.push(path(true, l));
       calls.push({ graph: 'spawnVjp', rows: S, tokens: S });
-      // Per anchor: its rows spawn in every block and ride to the last one.
+      // Per anchor: its rows spawn in every block and ride to the last one, where (trimmed) each
+      // carried row is one position.
+      const full = trimLast ? ((L - 1) * (L - 2)) / 2 : (L * (L - 1)) / 2;
       for (const a of members) {
         const c = counts[group.prompts[a.prompt]];
         const rows = (pass.points.length * L * (L + 1)) / 2;
-        const tokens = pass.points.length * (L + ((L * (L - 1)) / 2) * rowPositions(a));
+        const tokens = pass.points.length * (L + (trimLast ? L - 1 : 0) + full * rowPositions(a));
         c.forward += rows;
         c.backward += rows;
         c.forwardTokens += tokens;
@@ -418,7 +445,7 @@ export function planRun(
   const L = shape.numLayers;
   if (takesSteps(s.method) && (opts.schedule ?? 'staggered') === 'staggered') {
     const plan = planStaggered(shape, causal, prompts, s, opts);
-    return { staggered: plan, maxRows: 0, ...staggeredCalls(plan, L) };
+    return { staggered: plan, maxRows: 0, ...staggeredCalls(plan, shape) };
   }
   const calls: PlannedCall[] = [];
   const counts = prompts.map(noCounts);

@@ -196,6 +196,41 @@ export class Executor {
     return { gH: out.g_h, gSpawn: out.g_spawn };
   }
 
+  /**
+   * A masked LM's last path block: rows h [P, T, H] computed at their target (`query_pos`) only,
+   * then the rows spawned here; every row leaves it as one position [P + S, 1, H]. Counted as
+   * one position per row: the keys and values of the other positions are a sixth of a block.
+   */
+  async pathBlockLast(
+    layer: number,
+    h: Tensor,
+    attention: AttentionFeeds,
+    s: LastBlockFeeds,
+  ): Promise<{ h: Tensor; saved: Tensor; savedQuery: Tensor }> {
+    const rows = h.dims[0] + s.spawn_add.dims[0];
+    this.count('forward', rows, rows);
+    const out = await this.run('pathBlockLast', { h, ...attention, ...s }, layer);
+    return { h: out.h_out, saved: out.saved, savedQuery: out.saved_query };
+  }
+
+  async pathBlockLastVjp(
+    layer: number,
+    h: Tensor,
+    attention: AttentionFeeds,
+    s: LastBlockFeeds,
+    saved: { saved: Tensor; savedQuery: Tensor },
+    gOut: Tensor,
+  ): Promise<{ gH: Tensor; gSpawn: Tensor }> {
+    const rows = h.dims[0] + s.spawn_add.dims[0];
+    this.count('backward', rows, rows);
+    const out = await this.run(
+      'pathBlockLastVjp',
+      { h, ...attention, ...s, saved: saved.saved, saved_query: saved.savedQuery, g_out: gOut },
+      layer,
+    );
+    return { gH: out.g_h, gSpawn: out.g_spawn };
+  }
+
   private count(direction: 'forward' | 'backward', rows: number, tokens: number): void {
     if (direction === 'forward') {
       this.counts.forward += rows;
@@ -291,6 +326,12 @@ export interface SetupResult {
 
 /** The inputs of the rows spawned in one block (see GRAPH_IO.spawn). */
 export type SpawnFeeds = GraphFeeds<'spawn', Tensor>;
+
+/** The inputs of a masked LM's last path block besides h and the attention (GRAPH_IO.pathBlockLast). */
+export type LastBlockFeeds = Pick<
+  GraphFeeds<'pathBlockLast', Tensor>,
+  'query_pos' | 'mid' | 'spawn_from' | 'spawn_add'
+>;
 
 /** A causal pass's cached keys and values of one block, and which of them each row sees. */
 export interface PastFeeds {

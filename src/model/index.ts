@@ -5,6 +5,7 @@ export {
   type AttentionFeeds,
   noCounts,
   type BlockCounts,
+  type LastBlockFeeds,
   type PastFeeds,
   type RunContext,
   type SetupResult,

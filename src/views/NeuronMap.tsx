@@ -56,8 +56,8 @@ export interface NeuronMapProps {
   /** Controls of the map's own (its exports), at the end of the row under the zoom strip. */
   actions?: ReactNode;
   /**
-   * Show the mouse and keyboard hint (true); small multiples show it under the last map only,
-   * the others keep it for screen readers.
+   * Show the mouse and keyboard hint (true); small multiples show it in their toolbar's notes,
+   * the maps keep it for screen readers.
    */
   hint?: boolean;
   /** A paraphrase-refined map's neurons: they replace the map's own at tau. */
@@ -69,6 +69,10 @@ export interface NeuronMapProps {
  * canvas and lets the pointer through to the stage, which maps it to a cell.
  */
 const OVERLAY = { position: 'absolute', left: 0, top: 0, pointerEvents: 'none' } as const;
+
+/** How to zoom and move on a map with the mouse and the keys. */
+export const MAP_KEYS_HINT =
+  'Drag on the strip to zoom. Keys: arrows move, Shift+arrows by 10, Enter selects, + / − zoom, 0 shows all.';
 
 /** Keyboard zoom stops at this many units (cells are wide enough by then). */
 const MIN_ZOOM_UNITS = 8;
@@ -320,8 +324,7 @@ export function NeuronMap({
         />
         <div className="kn-map-zoom-row" style={{ marginLeft: plot.x }}>
           <span id={helpId} className={hint ? 'kn-hint' : 'kn-sr-only'}>
-            Drag on the strip to zoom. Keys: arrows move, Shift+arrows by 10, Enter selects, + / −
-            zoom, 0 shows all.
+            {MAP_KEYS_HINT}
           </span>
           <button type="button" onClick={() => setRange(fullRange(map.units))} disabled={!zoomed}>
             Reset zoom

@@ -6,7 +6,7 @@
  * listed first and marked on every map with a guide that lines up across the maps; the lists of
  * each language's knowledge neurons follow the maps, side by side.
  */
-import { useMemo } from 'react';
+import { type ReactNode, useMemo } from 'react';
 import { languageIndependent } from '../analysis/overlap';
 import { defaultTau, neuronKey } from '../analysis/selection';
 import { colorDomains, maxScore } from './color';
@@ -15,7 +15,7 @@ import { ExportMenu } from './ExportMenu';
 import { fullRange, knowledgeNeurons } from './grid';
 import { NeuronButtons, RadioGroup } from './kit/controls';
 import { KnowledgeNeuronList } from './KnowledgeNeuronList';
-import { NeuronMap } from './NeuronMap';
+import { MAP_KEYS_HINT, NeuronMap } from './NeuronMap';
 import { NeuronMapSvg, NeuronMapsSvg } from './NeuronMapSvg';
 import { TauControl } from './TauControl';
 import { useContainerWidth } from './useContainerWidth';
@@ -37,6 +37,10 @@ export interface NeuronMapsProps {
   onRangeChange?: (range: UnitRange) => void;
   /** Width of each map; the container's width when left out. */
   mapWidth?: number;
+  /** More controls for the toolbar's row (the app's paraphrase choice). */
+  controls?: ReactNode;
+  /** More notes for the toolbar's collapsed area. */
+  notes?: ReactNode;
 }
 
 /** "en and zh", "en, zh and ja". */
@@ -51,6 +55,8 @@ export function NeuronMaps({
   selected,
   onSelectNeuron,
   mapWidth,
+  controls,
+  notes,
   ...controlled
 }: NeuronMapsProps) {
   const [stack, measured] = useContainerWidth<HTMLDivElement>(720);
@@ -108,32 +114,11 @@ export function NeuronMaps({
 
   return (
     <section className="kn-maps" aria-label="Neuron maps by language">
-      <div className="kn-maps-toolbar">
-        <RadioGroup
-          legend="Colour scale"
-          value={scaleMode}
-          onChange={setScaleMode}
-          options={[
-            ['common', 'common max'],
-            ['per-map', 'per map'],
-          ]}
-        />
-        <RadioGroup
-          legend="Colour by"
-          value={transform}
-          onChange={setTransform}
-          options={[
-            ['linear', 'score'],
-            ['sqrt', '√ score'],
-          ]}
-        />
+      {/* One row: the thresholds and the view's own controls; colours, the export of all maps
+          and the notes in a collapsed area, so that the maps start high on the first screen. */}
+      <div className="kn-maps-toolbar" data-testid="maps-toolbar">
         <fieldset className="kn-taus">
-          <legend>Threshold τ (knowledge neuron: score &gt; τ × max)</legend>
-          <p className="note kn-tau-note" data-testid="tau-defaults">
-            Defaults are the values the paper (arXiv 2308.13198) chose per language: 0.3 for
-            English, 0.2 for Chinese; 0.3 for other languages. Change them here; nothing is
-            recomputed.
-          </p>
+          <legend className="kn-sr-only">Threshold τ (knowledge neuron: score &gt; τ × max)</legend>
           {maps.map((m) => (
             <TauControl
               key={m.language}
@@ -144,22 +129,53 @@ export function NeuronMaps({
             />
           ))}
         </fieldset>
-        {maps.length > 1 && (
-          <ExportMenu
-            label="Export all maps"
-            basename={`${exportBasename(first.map)}_all`}
-            figure={() => (
-              <NeuronMapsSvg
-                maps={exportMaps()}
-                scaleMode={scaleMode}
-                transform={transform}
-                range={range}
-                selected={selected}
-                shared={shared}
+        {controls}
+        <details className="kn-maps-more" data-testid="maps-more">
+          <summary>Colours, export, notes</summary>
+          <div className="kn-maps-more-body">
+            <RadioGroup
+              legend="Colour scale"
+              value={scaleMode}
+              onChange={setScaleMode}
+              options={[
+                ['common', 'common max'],
+                ['per-map', 'per map'],
+              ]}
+            />
+            <RadioGroup
+              legend="Colour by"
+              value={transform}
+              onChange={setTransform}
+              options={[
+                ['linear', 'score'],
+                ['sqrt', '√ score'],
+              ]}
+            />
+            {maps.length > 1 && (
+              <ExportMenu
+                label="Export all maps"
+                basename={`${exportBasename(first.map)}_all`}
+                figure={() => (
+                  <NeuronMapsSvg
+                    maps={exportMaps()}
+                    scaleMode={scaleMode}
+                    transform={transform}
+                    range={range}
+                    selected={selected}
+                    shared={shared}
+                  />
+                )}
               />
             )}
-          />
-        )}
+            <p className="note kn-tau-note" data-testid="tau-defaults">
+              Threshold τ: a knowledge neuron’s score is above τ × the map’s max. The defaults are
+              the values the paper (arXiv 2308.13198) chose per language: 0.3 for English, 0.2 for
+              Chinese; 0.3 for other languages. Change them above; nothing is recomputed.
+            </p>
+            {notes}
+            <p className="note">{MAP_KEYS_HINT}</p>
+          </div>
+        </details>
       </div>
       {maps.length > 1 && (
         <NeuronButtons
@@ -188,7 +204,7 @@ export function NeuronMaps({
               onRangeChange={setRange}
               onSelectNeuron={(layer, unit) => onSelectNeuron?.(layer, unit, m.language)}
               width={width}
-              hint={i === maps.length - 1}
+              hint={false}
               actions={
                 <ExportMenu
                   label={`Export the ${m.language} map`}

@@ -205,9 +205,16 @@ export interface Benchmark {
   forward: CallCost;
   backward: CallCost;
   head: CallCost;
-  /** The probe's largest batch: rows of `tokens` positions. */
+  /**
+   * A staggered path block's forward and VJP (which recalls the forward's products), per
+   * position of its rows: a causal model's rows carry one position against cached keys.
+   */
+  path: CallCost;
+  pathBackward: CallCost;
+  /** The probe's largest batch: rows of `tokens` positions; path rows at the largest size. */
   rows: number;
   tokens: number;
+  pathRows: number;
 }
 
 export interface Estimate {

@@ -1,16 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { tinyModel } from '../../tests/reference/tiny-model';
+import { tinyLlamaModel, tinyModel } from '../../tests/reference/tiny-model';
 import { planRun } from '../attribution/schedule';
 import type { Benchmark } from './api';
-import { benchmarkModel, callSeconds, estimatePrompt, fitCost, forwardSeconds } from './benchmark';
+import {
+  benchmarkModel,
+  callSeconds,
+  estimatePrompt,
+  fitCost,
+  forwardSeconds,
+  probePathRows,
+} from './benchmark';
 
 const bench = (over: Partial<Benchmark> = {}): Benchmark => ({
   backend: 'node',
   forward: { call: 0, unit: 0 },
   backward: { call: 0, unit: 0 },
   head: { call: 0, unit: 0 },
+  path: { call: 0, unit: 0 },
+  pathBackward: { call: 0, unit: 0 },
   rows: 32,
   tokens: 16,
+  pathRows: 256,
   ...over,
 });
 
@@ -36,38 +46,55 @@ describe('the device probe and the estimates it prices', () => {
     ['gpt2', true],
     ['bert', false],
   ] as const)
-    it(`prices every planned call by its fixed cost and its work (${family})`, () => {
+    it(`prices every planned call by its graph's fixed cost and work (${family})`, () => {
       const { config } = tinyModel(family);
       const prompt = { tokens: 9, slots: [causal ? 8 : 4] };
       const settings = { steps: 5 };
       for (const schedule of ['staggered', 'per-layer'] as const) {
         const plan = planRun(config, causal, [prompt], settings, { schedule });
         const c = plan.counts[0];
-        const headRows = plan.calls
-          .filter((x) => x.graph === 'head' || x.graph === 'headVjp')
-          .reduce((n, x) => n + x.rows, 0);
         const b = bench({
           forward: { call: 3, unit: 5 },
           backward: { call: 7, unit: 11 },
           head: { call: 13, unit: 17 },
+          path: { call: 19, unit: 23 },
+          pathBackward: { call: 29, unit: 31 },
         });
         const kinds = (graphs: string[]) => plan.calls.filter((x) => graphs.includes(x.graph));
         const tokensOf = (graphs: string[]) => kinds(graphs).reduce((n, x) => n + x.tokens, 0);
-        // A path block's VJP recalls its forward's products: the probe's VJP less a forward.
-        const recalled = tokensOf(['pathBlockVjp']);
-        expect(recalled + tokensOf(['spawnVjp', 'blockVjp'])).toBe(c.backwardTokens);
-        const forwardCalls = kinds(['embed', 'setup', 'spawn', 'pathBlock', 'block']).length;
-        const backwardCalls = kinds(['spawnVjp', 'pathBlockVjp', 'blockVjp']).length;
-        const headCalls = kinds(['head', 'headVjp']).length;
-        expect(forwardCalls + backwardCalls + headCalls).toBe(plan.calls.length);
+        // A masked LM's last block also computes keys and values at the other positions.
+        const keyValues = (graph: string) =>
+          kinds([graph]).reduce((n, x) => n + (x.keyValueTokens ?? 0), 0);
+        const trimmed = keyValues('pathBlockLast');
+        expect(keyValues('pathBlockLastVjp')).toBe(trimmed);
+        if (!causal && schedule === 'staggered') expect(trimmed).toBeGreaterThan(0);
+        else expect(trimmed).toBe(0);
+        const blockForward = ['setup', 'spawn', 'block'];
+        const blockBackward = ['spawnVjp', 'blockVjp'];
+        const pathForward = ['pathBlock', 'pathBlockLast'];
+        const pathBackward = ['pathBlockVjp', 'pathBlockLastVjp'];
+        const heads = ['head', 'headVjp'];
         // The plan's token-block counts are what the calls carry.
+        expect(tokensOf([...blockForward, ...pathForward])).toBe(c.forwardTokens);
+        expect(tokensOf([...blockBackward, ...pathBackward])).toBe(c.backwardTokens);
+        const calls = (graphs: string[]) => kinds(graphs).length;
+        expect(
+          calls(['embed', ...blockForward, ...blockBackward, ...pathForward, ...pathBackward]) +
+            calls(heads),
+        ).toBe(plan.calls.length);
+        if (schedule === 'staggered') expect(calls(pathForward)).toBeGreaterThan(0);
+        const headRows = kinds(heads).reduce((n, x) => n + x.rows, 0);
+        // Each call: its graph's fixed cost, and its work at its graph's price (embed: none).
         const expected =
-          3 * forwardCalls +
-          5 * c.forwardTokens +
-          7 * backwardCalls +
-          11 * (c.backwardTokens - recalled) +
-          (11 - 5) * recalled +
-          13 * headCalls +
+          3 * calls(['embed', ...blockForward]) +
+          5 * tokensOf(blockForward) +
+          7 * calls(blockBackward) +
+          11 * tokensOf(blockBackward) +
+          19 * calls(pathForward) +
+          23 * (tokensOf(pathForward) + trimmed) +
+          29 * calls(pathBackward) +
+          31 * (tokensOf(pathBackward) + trimmed) +
+          13 * calls(heads) +
           17 * headRows;
         const est = estimatePrompt(b, config, causal, prompt, settings, { schedule });
         expect(est.counts).toEqual(c);
@@ -76,10 +103,18 @@ describe('the device probe and the estimates it prices', () => {
       }
     });
 
-  it('a recalling VJP costs at least a forward', () => {
-    const b = bench({ forward: { call: 0, unit: 4 }, backward: { call: 1, unit: 6 } });
-    expect(callSeconds(b, { graph: 'pathBlockVjp', rows: 1, tokens: 10 })).toBe(1 + 10 * 4);
-    expect(callSeconds(b, { graph: 'blockVjp', rows: 1, tokens: 10 })).toBe(1 + 10 * 6);
+  it("probes path blocks at half a full pass's rows", () => {
+    const gpt2Small = {
+      numLayers: 12,
+      hiddenSize: 768,
+      intermediateSize: 3072,
+      vocabSize: 50257,
+      numHeads: 12,
+    };
+    // A pass of GPT-2 small holds 107 one-position rows by default (the memory budget).
+    expect(probePathRows(gpt2Small, true, 16)).toBe(53);
+    // A masked LM's rows of 16 positions take 16 times the memory: fewer rows fit a pass.
+    expect(probePathRows(gpt2Small, false, 16)).toBeLessThan(53);
   });
 
   it('prices batched forward passes: L + 1 calls, L x rows x tokens positions, rows head rows', () => {
@@ -87,19 +122,28 @@ describe('the device probe and the estimates it prices', () => {
     expect(forwardSeconds(b, 4, 6, 10)).toBe(2 * 5 + 3 * 4 * 6 * 10 + 5 + 7 * 6);
   });
 
-  it('times each graph at one row and at 32 rows, in seconds', async () => {
-    const { model } = tinyModel('gpt2');
-    // A clock that advances 1 ms at each reading: every timed step takes 1 ms at both sizes,
-    // so all of it is the call's fixed cost.
-    let t = 0;
-    const b = await benchmarkModel(model, () => (t += 1));
-    expect(b).toEqual({
-      backend: 'node',
-      forward: { call: 0.001, unit: 0 },
-      backward: { call: 0.001, unit: 0 },
-      head: { call: 0.001, unit: 0 },
-      rows: 32,
-      tokens: 16,
-    });
+  it('times each graph at one row and at 32 rows (path blocks: a typical call), in seconds', async () => {
+    const models = [
+      tinyModel('gpt2').model,
+      tinyModel('bert').model,
+      tinyLlamaModel('qwen3', { overrides: { num_hidden_layers: 2 } }).model,
+    ];
+    for (const model of models) {
+      // A clock that advances 1 ms at each reading: every timed step takes 1 ms at both sizes,
+      // so all of it is the call's fixed cost.
+      let t = 0;
+      const b = await benchmarkModel(model, () => (t += 1));
+      expect(b).toEqual({
+        backend: 'node',
+        forward: { call: 0.001, unit: 0 },
+        backward: { call: 0.001, unit: 0 },
+        head: { call: 0.001, unit: 0 },
+        path: { call: 0.001, unit: 0 },
+        pathBackward: { call: 0.001, unit: 0 },
+        rows: 32,
+        tokens: 16,
+        pathRows: probePathRows(model.config, model.arch.causal, 16),
+      });
+    }
   });
 });

@@ -1,24 +1,39 @@
 /**
  * How fast this device runs the loaded model: block 0 forward and backward and the head's VJP,
- * each timed at one row and at ROWS rows of TOKENS positions, taken once per model and backend.
- * The two sizes separate a call's fixed cost from its cost per unit of work: small maps run many
- * small calls, where the fixed cost is most of the time. Estimates price the engine's own plan
- * of a run (planRun), call by call, with these costs.
+ * each timed at one row and at ROWS rows of TOKENS positions, and the staggered schedule's path
+ * block forward and VJP as the run calls them (a causal model's rows one position each, against
+ * cached keys; a masked LM's rows of TOKENS positions), at one row and at a typical call's rows
+ * (probePathRows); taken once per model and backend. The two sizes separate a call's fixed cost
+ * from its cost per unit of work: small maps run many small calls, where the fixed cost is most
+ * of the time. Estimates price the engine's own plan of a run (planRun), call by call, with the
+ * costs of the graph each call runs.
  */
 import {
   type ModelShape,
   type PlannedCall,
   type PromptLayout,
   type ScheduleOptions,
+  defaultMaxRows,
   planRun,
 } from '../attribution/schedule';
-import type { AttributionSettings } from '../attribution/settings';
-import { type BlockCounts, Executor, type Model } from '../model';
+import { type AttributionSettings, DEFAULT_SETTINGS } from '../attribution/settings';
+import { type BlockCounts, Executor, type Model, type SpawnFeeds } from '../model';
 import type { Benchmark, CallCost } from './api';
 
 /** Batch rows and tokens of the probe's large size: a mid-sized staggered batch. */
 const ROWS = 32;
 const TOKENS = 16;
+/**
+ * Path rows of the probe's large size: what a path block call of a typical run carries, half the
+ * rows of a full pass (a pass's blocks carry from none to all of them). A per-row cost measured at
+ * a much larger size is cheaper than the run's calls get (larger products run faster per row).
+ */
+export function probePathRows(shape: ModelShape, causal: boolean, tokens: number): number {
+  return Math.max(
+    2,
+    Math.floor(defaultMaxRows(shape, causal ? 1 : tokens, DEFAULT_SETTINGS.steps) / 2),
+  );
+}
 const REPEATS = 3;
 
 function median(xs: number[]): number {
@@ -48,12 +63,12 @@ export function callSeconds(b: Benchmark, call: PlannedCall): number {
     case 'head':
     case 'headVjp':
       return b.head.call + call.rows * b.head.unit;
+    case 'pathBlock':
+    case 'pathBlockLast':
+      return b.path.call + (call.tokens + (call.keyValueTokens ?? 0)) * b.path.unit;
     case 'pathBlockVjp':
-      // The probe's VJP recomputes its block's forward; a path block's recalls the products its
-      // forward saved, so it costs the VJP less a forward, and at least a forward's products.
-      return (
-        b.backward.call + call.tokens * Math.max(b.backward.unit - b.forward.unit, b.forward.unit)
-      );
+    case 'pathBlockLastVjp':
+      return b.pathBackward.call + (call.tokens + (call.keyValueTokens ?? 0)) * b.pathBackward.unit;
     case 'spawnVjp':
     case 'blockVjp':
       return b.backward.call + call.tokens * b.backward.unit;
@@ -118,41 +133,131 @@ export async function benchmarkModel(
         },
       };
     };
+    const causal = model.arch.causal;
+    /**
+     * A path block's forward and VJP (block 0's weights) at R carried rows and one spawned row,
+     * as the staggered schedule runs them: a clean row of T positions through the setup gives
+     * the anchor's base and mid (and a causal model's cached keys); the carried rows are T
+     * positions each (masked) or one position attending to the cached T (causal).
+     */
+    const pathSteps = async (R: number) => {
+      const clean = await exec.embed(
+        BigInt64Array.from({ length: T }, (_, i) => BigInt(i % model.config.vocabSize)),
+        BigInt64Array.from({ length: T }, (_, i) => BigInt(i + model.config.positionOffset)),
+        1,
+      );
+      const ctx = exec.context(T, [T - 1]);
+      const int64 = (xs: number[]) => BigInt64Array.from(xs.map(BigInt));
+      const setup = await exec.setup(
+        0,
+        clean,
+        ctx.attention,
+        {
+          read: exec.input(int64([0, T - 1]), [1, 2]),
+          base: exec.input(
+            int64(causal ? [0, T - 1] : Array.from({ length: T }, (_, t) => [0, t]).flat()),
+            [1, causal ? 1 : T, 2],
+          ),
+          cache: causal
+            ? exec.input(int64(Array.from({ length: T }, (_, t) => [0, t]).flat()), [T, 2])
+            : undefined,
+        },
+        1,
+      );
+      const P = causal ? 1 : T; // positions per carried row
+      const rows = await exec.embed(
+        BigInt64Array.from({ length: R * P }, (_, i) => BigInt(i % model.config.vocabSize)),
+        BigInt64Array.from({ length: R * P }, (_, i) =>
+          BigInt((causal ? T - 1 : i % P) + model.config.positionOffset),
+        ),
+        R,
+      );
+      const bias = exec.input(new Float32Array(P * P), [1, 1, P, P]);
+      const attention = causal
+        ? exec.attention(bias, Array<number>(R).fill(T - 1 + model.config.positionOffset), R)
+        : { bias };
+      const past = setup.cache
+        ? {
+            past_k: setup.cache.k,
+            past_v: setup.cache.v,
+            past_bias: exec.input(new Float32Array(R * T), [R, 1, 1, T]),
+          }
+        : undefined;
+      const spawn: SpawnFeeds = {
+        base: setup.base,
+        mid: setup.mid,
+        tap_pos: exec.oneHot([P - 1], P),
+        spawn_from: exec.input(int64([0]), [1]),
+        spawn_add: exec.input(new Float32Array(F), [1, F]),
+      };
+      const kept = await exec.pathBlock(0, rows, attention, spawn, past);
+      const free = () =>
+        exec.free(clean, setup.h_out, setup.found, setup.mid, setup.base, rows, kept.h, kept.saved);
+      return {
+        free,
+        forward: async () => {
+          const out = await exec.pathBlock(0, rows, attention, spawn, past);
+          await exec.read(out.h);
+          exec.free(out.h, out.saved);
+        },
+        backward: async () => {
+          const out = await exec.pathBlockVjp(0, rows, attention, spawn, kept.saved, kept.h, past);
+          await exec.read(out.gSpawn);
+          exec.free(out.gH, out.gSpawn);
+        },
+      };
+    };
     const one = await steps(1);
     const many = await steps(ROWS);
+    const pathRows = probePathRows(model.config, causal, T);
+    const pathOne = await pathSteps(1);
+    const pathMany = await pathSteps(pathRows);
     /**
      * A graph's cost: both sizes warmed up (the first run compiles kernels and sizes buffers),
      * then timed in turn, so that a change in the machine's load reaches both alike.
      */
-    const fit = async (k: 'forward' | 'backward' | 'head', perRow: number): Promise<CallCost> => {
-      await one[k]();
-      await many[k]();
-      const small: number[] = [];
-      const large: number[] = [];
+    const fit = async (
+      small: () => Promise<void>,
+      large: () => Promise<void>,
+      units: { small: number; large: number },
+    ): Promise<CallCost> => {
+      await small();
+      await large();
+      const ts: number[] = [];
+      const tl: number[] = [];
       for (let i = 0; i < REPEATS; i++) {
         let t0 = now();
-        await one[k]();
-        small.push(now() - t0);
+        await small();
+        ts.push(now() - t0);
         t0 = now();
-        await many[k]();
-        large.push(now() - t0);
+        await large();
+        tl.push(now() - t0);
       }
       return fitCost(
-        { units: perRow, seconds: median(small) / 1000 },
-        { units: ROWS * perRow, seconds: median(large) / 1000 },
+        { units: units.small, seconds: median(ts) / 1000 },
+        { units: units.large, seconds: median(tl) / 1000 },
       );
     };
+    const block = { small: T, large: ROWS * T };
+    // A path call's work: its carried rows' positions and the spawned row.
+    const perRow = causal ? 1 : T;
+    const path = { small: perRow + 1, large: pathRows * perRow + 1 };
     const costs = {
-      forward: await fit('forward', T),
-      backward: await fit('backward', T),
-      head: await fit('head', 1),
+      forward: await fit(one.forward, many.forward, block),
+      backward: await fit(one.backward, many.backward, block),
+      head: await fit(one.head, many.head, { small: 1, large: ROWS }),
+      path: await fit(pathOne.forward, pathMany.forward, path),
+      pathBackward: await fit(pathOne.backward, pathMany.backward, path),
     };
     exec.free(one.h, many.h);
+    pathOne.free();
+    pathMany.free();
     return {
       backend: model.runtime.info.backend,
       ...costs,
       rows: ROWS,
       tokens: T,
+      pathRows,
     };
   } finally {
     exec.dispose();

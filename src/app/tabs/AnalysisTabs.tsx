@@ -16,6 +16,7 @@ import { useLongCall } from '../useLongCall';
 import type { AnalysisContext } from './control';
 import { DatasetTab, useDataset } from './DatasetTab';
 import { DegenerateTab, useDegenerate } from './DegenerateTab';
+import { CompareTab, type CompareInputs } from './CompareTab';
 import { EditsTab } from './EditsTab';
 import { FactCheckTab, useFactCheck } from './FactCheckTab';
 import { LabTab, useLab } from './LabTab';
@@ -33,17 +34,19 @@ const TAB_LABELS: Record<Tab, string> = {
   edits: 'Weight edits',
   dataset: 'Dataset runs',
   factcheck: 'Fact check',
+  compare: 'Two models',
 };
 
 /** The tabs' visible labels where the main area is narrow (the name stays the long label). */
 const TAB_SHORT_LABELS: Record<Tab, string> = {
-  map: 'Neuron map',
+  map: 'Map',
   overlap: 'Overlap',
   degenerate: 'Degenerate',
   lab: 'Lab',
   edits: 'Edits',
   dataset: 'Datasets',
   factcheck: 'Fact check',
+  compare: 'Compare',
 };
 
 /** What each tab is for, under its heading. */
@@ -59,12 +62,14 @@ const TAB_INTROS: Record<Exclude<Tab, 'map'>, string> = {
     'Every fact × language of a data set: knowledge neurons per layer (KN, LIKN, DKN) and how often each neuron is selected.',
   factcheck:
     'Judge statements true or false with the relation’s degenerate neurons, against the model’s top prediction.',
+  compare:
+    'The same facts on a second model: the maps of both side by side by relative layer depth, and where each model’s knowledge neurons sit.',
 };
 
 /** Wider, a chart of a few bars or circles only spreads out. */
 const MAX_CHART_WIDTH = 1100;
 
-const FACT_TABS = new Set<Tab>(['overlap', 'degenerate', 'edits']);
+const FACT_TABS = new Set<Tab>(['overlap', 'degenerate', 'edits', 'compare']);
 
 export interface AnalysisTabsProps {
   client: EngineClient | undefined;
@@ -78,6 +83,8 @@ export interface AnalysisTabsProps {
   onSelectNeuron: TabBase['onSelectNeuron'];
   /** The model changed in the worker (a weight edit was applied or reverted). */
   onModelInfo: (info: ModelInfo) => void;
+  /** The second model and what the compare tab needs of the first. */
+  compare: CompareInputs;
   /** The neuron map tab's panels. */
   children: ReactNode;
 }
@@ -174,6 +181,8 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
         return (
           <DatasetTab {...base} data={dataFacts} control={dataset} explorerFacts={state.facts} />
         );
+      case 'compare':
+        return <CompareTab {...base} fact={fact!} compare={props.compare} />;
       case 'factcheck':
         if (dataFacts.phase === 'error')
           return (
@@ -227,7 +236,8 @@ export function AnalysisTabs(props: AnalysisTabsProps) {
       >
         {tab === 'map' ? (
           <>
-            <ViewHelp view="map" />
+            {/* With a fact, the help sits in the maps' heading row. */}
+            {!fact && <ViewHelp view="map" />}
             {panel()}
           </>
         ) : (

@@ -131,6 +131,7 @@ export function DegenerateTab(props: TabBase & { fact: Fact; control: Degenerate
           onSelectNeuron={props.onSelectNeuron}
           state={state.view}
           onStateChange={(view) => update({ degenerate: { ...state, view } })}
+          width={props.chartWidth}
         />
       )}
     </div>

@@ -264,6 +264,7 @@ export function EditsTab(props: EditsTabProps) {
             context={{ model: info.label, subject: factSubject(fact) }}
             selected={props.selected}
             onSelectNeuron={props.onSelectNeuron}
+            width={props.chartWidth}
           />
         </>
       )}

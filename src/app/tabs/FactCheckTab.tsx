@@ -174,6 +174,7 @@ export function FactCheckTab(props: TabBase & { data: DatasetFacts; control: Fac
             onSelectNeuron={props.onSelectNeuron}
             state={state.view}
             onStateChange={(view) => update({ factcheck: { ...state, view } })}
+            width={props.chartWidth}
           />
         </>
       )}

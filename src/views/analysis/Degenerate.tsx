@@ -452,11 +452,14 @@ function DegenerateMatrix({
   );
 }
 
+/** The suppression matrix's width unless its neurons need more. */
+const MATRIX_WIDTH = 560;
+
 export function SuppressionMatrixFigure({
   result,
   context,
   group,
-  width: minWidth = 560,
+  width: minWidth = MATRIX_WIDTH,
 }: Pick<DegenerateFigureProps, 'result' | 'context' | 'group' | 'width'>) {
   const { pairs, p0 } = result;
   const K = pairs.neurons.length;
@@ -635,8 +638,14 @@ export function DegenerateView({
       width={width}
     />
   );
+  // A square heatmap gains nothing from a wide area: its own size, no wider than the graph's.
   const matrix = () => (
-    <SuppressionMatrixFigure result={result} context={context} group={group} width={width} />
+    <SuppressionMatrixFigure
+      result={result}
+      context={context}
+      group={group}
+      width={Math.min(width, MATRIX_WIDTH)}
+    />
   );
   const basename = figureBasename(context, 'degenerate');
   return (

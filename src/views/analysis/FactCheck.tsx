@@ -36,6 +36,9 @@ export function scopedMetrics(
 }
 
 const CELL = 64;
+/** A confusion matrix's extent with its labels and metrics line. */
+const CONFUSION_WIDTH = 260;
+const CONFUSION_HEIGHT = 48 + 2 * CELL + 30;
 
 function Confusion({
   x,
@@ -162,7 +165,10 @@ export function ConfusionFigure({ report, context, scope, width = 560 }: FactChe
       `Baseline: judged true when the object is the model’s top prediction. ${report.language}, seed ${report.seed}, ${formatCount(Math.round(report.testShare * 100))}% of each relation held out.`,
   ];
   const top = TITLE_HEIGHT + 6;
-  const bottom = top + 48 + 2 * CELL + 30;
+  // Side by side, each in half the width, where both fit; else one under the other.
+  const beside = width / 2 + 16 + CONFUSION_WIDTH <= width;
+  const second = beside ? { x: 16 + width / 2, y: top } : { x: 16, y: top + CONFUSION_HEIGHT };
+  const bottom = second.y + CONFUSION_HEIGHT;
   return (
     <TitledFigure
       width={width}
@@ -180,8 +186,8 @@ export function ConfusionFigure({ report, context, scope, width = 560 }: FactChe
         emptyNote="no D_r: not judged"
       />
       <Confusion
-        x={16 + width / 2}
-        y={top}
+        x={second.x}
+        y={second.y}
         title="Baseline (top prediction)"
         metrics={m.baseline}
         emptyNote=""

@@ -1,7 +1,7 @@
 /**
  * The analysis views of issue #6: language overlap (Venn / UpSet), layer distributions of KN,
  * LIKN and DKN, the intervention lab, degenerate neurons, fact checking, selection-frequency
- * heatmaps, and a weight edit's before and after. Each is a pure React component (data in, callbacks out) with an SVG figure that is
+ * heatmaps, a weight edit's before and after, and one fact on two models by relative depth. Each is a pure React component (data in, callbacks out) with an SVG figure that is
  * also its export, and a JSON view state the app can keep in a link. Import './analysis.css'
  * once in the app, after '../views.css'.
  */
@@ -66,3 +66,12 @@ export {
   type WeightEditFigureProps,
   type WeightEditViewProps,
 } from './WeightEdit';
+export {
+  DepthAlignedMapsFigure,
+  KnDepthFigure,
+  ModelComparisonView,
+  comparisonOf,
+  type ComparedLanguage,
+  type ComparedModel,
+  type ModelComparisonProps,
+} from './ModelComparison';
