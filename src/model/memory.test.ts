@@ -25,6 +25,10 @@ const wasm = (heapBytes: number) => ({
   info: { backend: 'wasm' as const },
   limits: { float16: true, maxTensorBytes: heapBytes, heapBytes },
 });
+const wasmCopying = (heapBytes: number) => ({
+  info: { backend: 'wasm' as const },
+  limits: { float16: true, maxTensorBytes: heapBytes, heapBytes, copiesFeeds: true },
+});
 const node = { info: { backend: 'node' as const }, limits: { float16: true, maxTensorBytes: 1 } };
 
 describe('checkWeightsFit', () => {
@@ -72,6 +76,20 @@ describe('checkWeightsFit', () => {
     const embeddings = catchError(() => checkWeightsFit(small, wasm(2 * MIB - 4), 'm'));
     expect(embeddings.message).toMatch(
       /^m cannot run on WASM: it needs 2\.0 MiB at once for its tensor wte\.weight/,
+    );
+  });
+
+  it('counts the global weights held in the heap together with the largest layer fed', () => {
+    // The embeddings (2 MiB) stay in the heap by their own session while layer 0 (8 MiB) is fed.
+    const layered = plan({
+      'wte.weight': [1024, 512],
+      'h.0.mlp.c_fc.weight': [512, 2048],
+      'h.0.mlp.c_proj.weight': [2048, 512],
+    });
+    expect(() => checkWeightsFit(layered, wasmCopying(10 * MIB), 'm')).not.toThrow();
+    const e = catchError(() => checkWeightsFit(layered, wasmCopying(10 * MIB - 4), 'm'));
+    expect(e.message).toMatch(
+      /^m cannot run on WASM: it needs 10\.0 MiB at once for the weights outside the layers, which stay in it, and the weights of layer 0 \(as 32-bit floats\)/,
     );
   });
 });

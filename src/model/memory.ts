@@ -5,6 +5,7 @@
  */
 import type { Runtime } from '../runtime/runtime';
 import type { CheckpointPlan } from '../weights/checkpoint';
+import { MAX_RESIDENT_BYTES } from './resident';
 
 /** The weights are held as 32-bit floats on the device, whatever their stored dtype. */
 const DEVICE_BYTES_PER_VALUE = 4;
@@ -31,19 +32,29 @@ const LAYER = /\.(\d+)\./;
  * The most the WASM heap must hold of the weights at once, as a description and a count of
  * values: the graphs run one block at a time and each is fed its own weights, so the weights of
  * one layer together, or one tensor outside the layers (the embeddings, which the head reads).
+ * Where the global weights are held in the heap by their own session (`resident`:
+ * src/model/resident.ts), they stay there while each layer's weights are fed.
  */
-function largestFeed(plan: CheckpointPlan): [string, number] {
+function largestFeed(plan: CheckpointPlan, resident: boolean): [string, number] {
   const layers = new Map<string, number>();
-  let best: [string, number] = ['no tensor', 0];
+  let global: [string, number] = ['no tensor', 0];
+  let globalValues = 0;
   for (const t of plan.tensors) {
     const layer = LAYER.exec(t.name)?.[1];
     if (layer === undefined) {
-      if (valuesOf(t.shape) > best[1]) best = [`its tensor ${t.name}`, valuesOf(t.shape)];
+      globalValues += valuesOf(t.shape);
+      if (valuesOf(t.shape) > global[1]) global = [`its tensor ${t.name}`, valuesOf(t.shape)];
     } else layers.set(layer, (layers.get(layer) ?? 0) + valuesOf(t.shape));
   }
-  for (const [layer, values] of layers)
-    if (values > best[1]) best = [`the weights of layer ${layer}`, values];
-  return best;
+  let layer: [string, number] = ['no layer', 0];
+  for (const [name, values] of layers)
+    if (values > layer[1]) layer = [`the weights of layer ${name}`, values];
+  if (resident && globalValues * DEVICE_BYTES_PER_VALUE <= MAX_RESIDENT_BYTES)
+    return [
+      `the weights outside the layers, which stay in it, and ${layer[0]}`,
+      globalValues + layer[1],
+    ];
+  return global[1] > layer[1] ? global : layer;
 }
 
 /**
@@ -77,7 +88,7 @@ export function checkWeightsFit(
       );
   }
   if (heapBytes !== undefined) {
-    const [what, values] = largestFeed(plan);
+    const [what, values] = largestFeed(plan, runtime.limits.copiesFeeds === true);
     const bytes = values * DEVICE_BYTES_PER_VALUE;
     if (bytes > heapBytes)
       throw new OutOfMemoryError(

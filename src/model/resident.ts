@@ -20,7 +20,7 @@ export interface GraphSession {
 }
 
 /** Above this, the weights stay inputs: an ONNX model (protobuf) is limited to 2 GiB. */
-const MAX_RESIDENT_BYTES = 1.5 * 2 ** 30;
+export const MAX_RESIDENT_BYTES = 1.5 * 2 ** 30;
 
 /** ONNX element types of the inputs a view may have to fill with an empty tensor. */
 const EMPTY: Record<number, () => Float32Array | BigInt64Array | Int32Array | Uint16Array> = {
