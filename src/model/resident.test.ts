@@ -96,4 +96,29 @@ describe('global weights resident in one session where the runtime copies fed te
     await a.release();
     await b.release();
   });
+
+  it('falls back to feeding the weights when the holding session cannot be made', async () => {
+    const plain = countingFeeds(false);
+    const refusing = countingFeeds(true);
+    const create = refusing.runtime.createSession;
+    let refused = 0;
+    refusing.runtime.createSession = (bytes, externalData) => {
+      if (externalData?.length) {
+        refused++;
+        return Promise.reject(new Error("Can't create a session. ERROR_MESSAGE: std::bad_alloc"));
+      }
+      return create(bytes, externalData);
+    };
+    const a = tinyModel('bert', { runtime: plain.runtime, overrides: { numLayers: 2 } }).model;
+    const b = tinyModel('bert', { runtime: refusing.runtime, overrides: { numLayers: 2 } }).model;
+    plain.setModel(a);
+    refusing.setModel(b);
+    const x = await attribute(a, 'The capital of France is [MASK] .', 'Paris', { steps: 4 });
+    const y = await attribute(b, 'The capital of France is [MASK] .', 'Paris', { steps: 4 });
+    expect(refused).toBe(1);
+    expect(refusing.fed.global).toBe(plain.fed.global);
+    expect(Array.from(y.scores)).toEqual(Array.from(x.scores));
+    await a.release();
+    await b.release();
+  });
 });

@@ -40,7 +40,7 @@ export interface ResidentSessions {
 /**
  * One session running `graphs`, holding the weights of `weights` they read as initializers.
  * Weights that are not float32 or float16 stay inputs. Returns undefined where the weights are
- * too large for one ONNX model (the graphs are then run as they are).
+ * too large for one ONNX model or the session cannot be made (the graphs then run as they are).
  */
 export async function residentSessions(
   runtime: Runtime,
@@ -60,7 +60,15 @@ export async function residentSessions(
   }
   if (bytes > MAX_RESIDENT_BYTES) return undefined;
   const merged = mergeModels(models, resident);
-  const session = await runtime.createSession(merged.model, merged.externalData);
+  let session: Awaited<ReturnType<Runtime['createSession']>>;
+  try {
+    session = await runtime.createSession(merged.model, merged.externalData);
+  } catch {
+    // The held weights did not fit with what session creation adds (onnxruntime folds the
+    // Cast of 16-bit initializers into float32 copies: a Llama-3.2-1B table took the 4 GiB
+    // heap). The graphs then run as they are, fed the weights: the same results, more copies.
+    return undefined;
+  }
   const index = Object.keys(models);
   const views: Record<string, GraphSession> = {};
   for (const [k, graph] of index.entries()) {
