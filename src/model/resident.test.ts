@@ -7,6 +7,8 @@ import { encodePrompt } from '../attribution/prompt';
 import { createNodeRuntime } from '../runtime/node';
 import type { Runtime } from '../runtime/runtime';
 import type { Model } from './model';
+import { residentSessions } from './resident';
+import { buildModelGraphs } from '../arch';
 
 /**
  * A node runtime that counts, over every session run, the bytes of the model's weights fed
@@ -120,5 +122,23 @@ describe('global weights resident in one session where the runtime copies fed te
     expect(Array.from(y.scores)).toEqual(Array.from(x.scores));
     await a.release();
     await b.release();
+  });
+
+  it('holds float32 weights only: 16-bit ones stay inputs', async () => {
+    const runtime = createNodeRuntime({ threads: 1, copiesFeeds: true });
+    const { model } = tinyModel('gpt2', { runtime, overrides: { numLayers: 2 } });
+    const all = buildModelGraphs(model.arch, model.config, { storage: model.storage });
+    const graphs = { head: all.head! };
+    const held = await residentSessions(runtime, graphs, model.weights.global);
+    expect(held).toBeDefined();
+    await held!.release();
+    const half = Object.fromEntries(
+      Object.entries(model.weights.global).map(([k, t]) => [
+        k,
+        runtime.tensor(new Uint16Array(t.dims.reduce((n, d) => n * d, 1)), t.dims),
+      ]),
+    );
+    expect(await residentSessions(runtime, graphs, half)).toBeUndefined();
+    await model.release();
   });
 });

@@ -39,7 +39,7 @@ export interface ResidentSessions {
 
 /**
  * One session running `graphs`, holding the weights of `weights` they read as initializers.
- * Weights that are not float32 or float16 stay inputs. Returns undefined where the weights are
+ * Weights that are not float32 stay inputs. Returns undefined where the weights are
  * too large for one ONNX model or the session cannot be made (the graphs then run as they are).
  */
 export async function residentSessions(
@@ -54,11 +54,13 @@ export async function residentSessions(
   for (const [name, t] of Object.entries(weights)) {
     if (!read.has(name)) continue;
     const data = await runtime.read(t);
-    if (!(data instanceof Float32Array || data instanceof Uint16Array)) continue;
+    // 16-bit weights stay inputs: onnxruntime folds their Cast into float32 copies held beside
+    // them (a Llama-3.2-1B bf16 table then filled the 4 GiB heap; measured 2026-12-02).
+    if (!(data instanceof Float32Array)) continue;
     resident.push({ name, dims: t.dims, data });
     bytes += data.byteLength;
   }
-  if (bytes > MAX_RESIDENT_BYTES) return undefined;
+  if (resident.length === 0 || bytes > MAX_RESIDENT_BYTES) return undefined;
   const merged = mergeModels(models, resident);
   let session: Awaited<ReturnType<Runtime['createSession']>>;
   try {
