@@ -3,11 +3,11 @@ import type { CheckpointPlan } from '../weights/checkpoint';
 import { OutOfMemoryError, checkWeightsFit } from './memory';
 
 /** A plan of float16 tensors of these shapes (2 bytes stored, 4 on the device). */
-function plan(shapes: Record<string, number[]>): CheckpointPlan {
+function plan(shapes: Record<string, number[]>, dtype: 'F16' | 'F32' = 'F16'): CheckpointPlan {
   let at = 0;
   const tensors = Object.entries(shapes).map(([name, shape]) => {
-    const bytes = 2 * shape.reduce((n, d) => n * d, 1);
-    const t = { name, dtype: 'F16' as const, shape, begin: at, end: at + bytes, file: 'm.st' };
+    const bytes = (dtype === 'F16' ? 2 : 4) * shape.reduce((n, d) => n * d, 1);
+    const t = { name, dtype, shape, begin: at, end: at + bytes, file: 'm.st' };
     at += bytes;
     return t;
   });
@@ -79,13 +79,16 @@ describe('checkWeightsFit', () => {
     );
   });
 
-  it('counts the global weights held in the heap together with the largest layer fed', () => {
+  it('counts the float32 global weights held in the heap together with the largest layer fed', () => {
     // The embeddings (2 MiB) stay in the heap by their own session while layer 0 (8 MiB) is fed.
-    const layered = plan({
+    const shapes = {
       'wte.weight': [1024, 512],
       'h.0.mlp.c_fc.weight': [512, 2048],
       'h.0.mlp.c_proj.weight': [2048, 512],
-    });
+    };
+    const layered = plan(shapes, 'F32');
+    // 16-bit global weights are fed, not held: the largest layer alone.
+    expect(() => checkWeightsFit(plan(shapes), wasmCopying(8 * MIB), 'm')).not.toThrow();
     expect(() => checkWeightsFit(layered, wasmCopying(10 * MIB), 'm')).not.toThrow();
     const e = catchError(() => checkWeightsFit(layered, wasmCopying(10 * MIB - 4), 'm'));
     expect(e.message).toMatch(

@@ -42,6 +42,8 @@ function largestFeed(plan: CheckpointPlan, resident: boolean): [string, number] 
   for (const t of plan.tensors) {
     const layer = LAYER.exec(t.name)?.[1];
     if (layer === undefined) {
+      // Only float32 weights are held (16-bit ones stay inputs: src/model/resident.ts).
+      if (t.dtype !== 'F32') resident = false;
       globalValues += valuesOf(t.shape);
       if (valuesOf(t.shape) > global[1]) global = [`its tensor ${t.name}`, valuesOf(t.shape)];
     } else layers.set(layer, (layers.get(layer) ?? 0) + valuesOf(t.shape));
