@@ -20,12 +20,14 @@ const { onnx } = onnxProto;
 
 export const GRAPH_INDEX = 'graph_index';
 
-/** A weight held by the merged model: its values as the graph reads them. */
+/**
+ * A weight held by the merged model: float32 only (a 16-bit initializer's Cast is folded by
+ * onnxruntime into a float32 copy held beside it, so 16-bit weights stay inputs).
+ */
 export interface ResidentTensor {
   name: string;
   dims: readonly number[];
-  data: Float32Array | Uint16Array;
-  /** A Uint16Array holds float16 bits. */
+  data: Float32Array;
 }
 
 /** An initializer's bytes outside the model (ONNX external data), by file name. */
@@ -165,10 +167,7 @@ export function mergeModels(
   const weightInit: proto.ITensorProto[] = resident.map((r, k) => ({
     name: r.name,
     dims: [...r.dims],
-    dataType:
-      r.data instanceof Uint16Array
-        ? onnx.TensorProto.DataType.FLOAT16
-        : onnx.TensorProto.DataType.FLOAT,
+    dataType: onnx.TensorProto.DataType.FLOAT,
     dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
     externalData: [
       { key: 'location', value: externalData[k].path },
