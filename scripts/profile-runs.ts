@@ -6,8 +6,13 @@
  *
  *   node --import tsx scripts/profile-runs.ts --folder /tmp/mbert --runtimes node,wasm-fed,wasm --threads 2
  *
- * `wasm-fed` feeds every weight at each run (the global graphs not merged into one session).
+ * `wasm-fed` feeds every weight at each run (the global graphs not merged into one session);
+ * `node-graph-decode` lets the graphs decode 16-bit weights (Cast), as onnxruntime-web does.
  *   node --import tsx scripts/profile-runs.ts --preset mbert-base --keep /tmp/mbert
+ *
+ * `--dtypes float32,bfloat16,float16` profiles the preset written at each dtype (folders
+ * `<folder>-<dtype>`), each on every runtime in turn, `--rounds` times, so that a busy machine
+ * weighs on every variant alike.
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,7 +26,7 @@ import type { Runtime } from '../src/runtime/runtime';
 import { NodeFolderSource } from '../src/weights/node-source';
 import { createNodeWasmRuntime } from './lib/node-wasm-runtime';
 import { MODEL_PRESETS } from './lib/model-presets';
-import { writeRandomModelFolder } from './lib/random-model-folder';
+import { type WeightDtype, writeRandomModelFolder } from './lib/random-model-folder';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +38,9 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '2' },
     /** onnxruntime-web build for `wasm`: `node` (threads in Node) or `webgpu` (the app's; 1 thread). */
     'wasm-build': { type: 'string', default: 'node' },
+    /** Checkpoint dtypes of the preset to compare (one folder each: `<folder>-<dtype>`). */
+    dtypes: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
@@ -107,28 +115,37 @@ async function profile(name: string, rt: Runtime, folder: string) {
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 
 async function main() {
-  const folder = args.folder!;
+  const base = args.folder!;
+  const dtypes = args.dtypes ? (args.dtypes.split(',') as WeightDtype[]) : undefined;
+  const folders = dtypes
+    ? dtypes.map((d) => ({ label: d, folder: `${base}-${d}`, dtype: d }))
+    : [{ label: '', folder: base, dtype: undefined }];
   if (args.preset) {
-    if (!folder) throw new Error('--preset needs --folder (where to write it)');
-    if (!existsSync(folder)) await writeRandomModelFolder(folder, MODEL_PRESETS[args.preset]);
+    if (!base) throw new Error('--preset needs --folder (where to write it)');
+    for (const { folder, dtype } of folders)
+      if (!existsSync(folder))
+        await writeRandomModelFolder(folder, MODEL_PRESETS[args.preset], { dtype });
   }
   const threads = Number(args.threads);
   const results = [];
-  for (const r of args.runtimes!.split(',')) {
-    const rt =
-      r === 'node'
-        ? createNodeRuntime({ threads })
-        : await createNodeWasmRuntime({ threads, build: args['wasm-build'] });
-    // `wasm-fed`: every weight fed at each run, as before the global graphs shared one session.
-    if (r === 'wasm-fed')
-      Object.defineProperty(rt, 'limits', { value: { ...rt.limits, copiesFeeds: false } });
-    console.log(`# ${r}: start, load average ${loadavg()[0].toFixed(2)}`);
-    const res = await profile(r, rt, folder);
-    console.log(
-      `# ${r}: load ${res.loadS.toFixed(1)} s, map ${res.mapS.toFixed(1)} s, P = ${res.probability.toPrecision(5)}, load average ${loadavg()[0].toFixed(2)}`,
-    );
-    results.push(res);
-  }
+  for (let round = 0; round < Number(args.rounds); round++)
+    for (const { label, folder } of folders)
+      for (const r of args.runtimes!.split(',')) {
+        const name = label ? `${r} ${label}` : r;
+        const rt =
+          r === 'node' || r === 'node-graph-decode'
+            ? createNodeRuntime({ threads, decodesOnHost: r === 'node' })
+            : await createNodeWasmRuntime({ threads, build: args['wasm-build'] });
+        // `wasm-fed`: every weight fed at each run, as before the global graphs shared one session.
+        if (r === 'wasm-fed')
+          Object.defineProperty(rt, 'limits', { value: { ...rt.limits, copiesFeeds: false } });
+        console.log(`# ${name}: start, load average ${loadavg()[0].toFixed(2)}`);
+        const res = await profile(name, rt, folder);
+        console.log(
+          `# ${name}: load ${res.loadS.toFixed(1)} s, map ${res.mapS.toFixed(1)} s, P = ${res.probability.toPrecision(5)}, load average ${loadavg()[0].toFixed(2)}`,
+        );
+        results.push(res);
+      }
   console.log(
     '| runtime | graph | runs | weights fed per run (MiB) | other inputs per run (MiB) | outputs per run (MiB) | ms per run | total s |',
   );

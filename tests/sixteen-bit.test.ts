@@ -2,9 +2,12 @@
  * 16-bit weights end to end: checkpoints stored as BF16 or F16 (and F32 loaded as 16-bit on
  * request) stay 16-bit on the device, and their maps, predictions, projections and edits agree
  * with float32 arithmetic on the very same rounded weights, loaded as a float32 checkpoint.
- * Also: tables split into row blocks (a device tensor limit) and a device without float16.
+ * Maps are checked with the weights decoded both ways: on the host before each run (as
+ * onnxruntime-node does) and by the graphs (as onnxruntime-web does). Also: tables split into row
+ * blocks (a device tensor limit) and a device without float16.
  */
 import { readFileSync } from 'node:fs';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { describe, expect, it } from 'vitest';
 import { attribute } from '../src/attribution/attribute';
 import { predict } from '../src/attribution/predict';
@@ -13,6 +16,7 @@ import { type WeightEdit, editValueVectors } from '../src/analysis/edits';
 import { ValueProjector } from '../src/analysis/projection';
 import { type LoadOptions, type Model, loadModel } from '../src/model';
 import { createNodeRuntime, type NodeRuntimeOptions } from '../src/runtime/node';
+import type { Runtime } from '../src/runtime/runtime';
 import { MemorySource, type WeightDtype, writeSafetensors } from '../src/weights';
 import {
   bf16ToHalf,
@@ -115,15 +119,18 @@ interface Pair {
   float32: Model;
 }
 
-/** The three ways to 16-bit weights, each with its float32 twin on the same rounded values. */
-async function pairs(family: Family): Promise<[string, Pair][]> {
+/**
+ * The three ways to 16-bit weights, each with its float32 twin on the same rounded values;
+ * `rt` is how the 16-bit model's runtime is made (e.g. whether it decodes on the host).
+ */
+async function pairs(family: Family, rt: NodeRuntimeOptions = {}): Promise<[string, Pair][]> {
   const weights = randomModel(configOf(family), 11, { std: 0.5 });
   const plain = Object.fromEntries(weights);
   return [
     [
       'a BF16 checkpoint',
       {
-        sixteen: await load(folder(family, plain, 'BF16')),
+        sixteen: await load(folder(family, plain, 'BF16'), {}, rt),
         float32: await load(
           folder(
             family,
@@ -136,7 +143,7 @@ async function pairs(family: Family): Promise<[string, Pair][]> {
     [
       'an F16 checkpoint',
       {
-        sixteen: await load(folder(family, plain, 'F16')),
+        sixteen: await load(folder(family, plain, 'F16'), {}, rt),
         float32: await load(
           folder(
             family,
@@ -149,7 +156,7 @@ async function pairs(family: Family): Promise<[string, Pair][]> {
     [
       'an F32 checkpoint loaded as 16-bit',
       {
-        sixteen: await load(folder(family, plain, 'F32'), { float32As16: true }),
+        sixteen: await load(folder(family, plain, 'F32'), { float32As16: true }, rt),
         float32: await load(
           folder(
             family,
@@ -162,23 +169,32 @@ async function pairs(family: Family): Promise<[string, Pair][]> {
   ];
 }
 
+/** Both ways of decoding 16-bit weights: on the host (onnxruntime-node), in the graphs (web). */
+const DECODES = [
+  ['decoded on the host', { decodesOnHost: true }],
+  ['decoded by the graphs', { decodesOnHost: false }],
+] as const;
+
 describe.each(['bert', 'gpt2'] as const)('16-bit weights, %s', (family) => {
-  it('stay 16-bit on the device and give the maps of float32 arithmetic on the same weights', async () => {
-    for (const [label, { sixteen, float32 }] of await pairs(family)) {
-      // Every weight is 16-bit on the device: half the float32 bytes.
-      expect(sixteen.summary.float16Bytes, label).toBe(sixteen.summary.deviceBytes);
-      expect(sixteen.summary.deviceBytes * 2, label).toBe(float32.summary.deviceBytes);
-      expect(sixteen.storage.fc_w.dtype, label).toBe('float16');
-      expect(float32.summary.float16Bytes, label).toBe(0);
-      expect(sixteen.summary.rounded, label).toBe(label.includes('F32'));
-      const a = await mapOf(sixteen, family);
-      const b = await mapOf(float32, family);
-      expect(relativeDiff(a.scores, b.scores), label).toBeLessThan(1e-4);
-      expect(Math.abs(a.probability - b.probability) / b.probability, label).toBeLessThan(1e-4);
-      await sixteen.release();
-      await float32.release();
-    }
-  });
+  it.each(DECODES)(
+    'stay 16-bit on the device and give the maps of float32 arithmetic on the same weights, %s',
+    async (_, rt) => {
+      for (const [label, { sixteen, float32 }] of await pairs(family, rt)) {
+        // Every weight is 16-bit on the device: half the float32 bytes.
+        expect(sixteen.summary.float16Bytes, label).toBe(sixteen.summary.deviceBytes);
+        expect(sixteen.summary.deviceBytes * 2, label).toBe(float32.summary.deviceBytes);
+        expect(sixteen.storage.fc_w.dtype, label).toBe('float16');
+        expect(float32.summary.float16Bytes, label).toBe(0);
+        expect(sixteen.summary.rounded, label).toBe(label.includes('F32'));
+        const a = await mapOf(sixteen, family);
+        const b = await mapOf(float32, family);
+        expect(relativeDiff(a.scores, b.scores), label).toBeLessThan(1e-4);
+        expect(Math.abs(a.probability - b.probability) / b.probability, label).toBeLessThan(1e-4);
+        await sixteen.release();
+        await float32.release();
+      }
+    },
+  );
 
   it('predict, project value vectors and edit them as float32 does on the same weights', async () => {
     const [, [, { sixteen, float32 }]] = await pairs(family); // the F16 checkpoint
@@ -364,19 +380,22 @@ describe.each(['llama', 'qwen3'] as const)('16-bit weights, the LLaMA family: %s
         (d) => decodeHalf(roundToHalf(d)),
       ],
     ];
-    for (const [label, source, opts, round] of cases) {
-      const sixteen = await load(source, opts);
-      const float32 = await load(llamaFolder(rounded(weights, round), 'F32'));
-      expect(sixteen.summary.float16Bytes, label).toBe(sixteen.summary.deviceBytes);
-      expect(sixteen.summary.deviceBytes * 2, label).toBe(float32.summary.deviceBytes);
-      for (const tapMode of ['post-activation', 'gate'] as const) {
-        const a = await attribute(sixteen, prompt, object, { steps: 6, tapMode });
-        const b = await attribute(float32, prompt, object, { steps: 6, tapMode });
-        expect(relativeDiff(a.scores, b.scores), `${label} ${tapMode}`).toBeLessThan(1e-4);
+    for (const [label, source, opts, round] of cases)
+      for (const [decode, rt] of DECODES) {
+        const sixteen = await load(source, opts, rt);
+        const float32 = await load(llamaFolder(rounded(weights, round), 'F32'));
+        expect(sixteen.summary.float16Bytes, label).toBe(sixteen.summary.deviceBytes);
+        expect(sixteen.summary.deviceBytes * 2, label).toBe(float32.summary.deviceBytes);
+        for (const tapMode of ['post-activation', 'gate'] as const) {
+          const a = await attribute(sixteen, prompt, object, { steps: 6, tapMode });
+          const b = await attribute(float32, prompt, object, { steps: 6, tapMode });
+          expect(relativeDiff(a.scores, b.scores), `${label} ${tapMode} ${decode}`).toBeLessThan(
+            1e-4,
+          );
+        }
+        await sixteen.release();
+        await float32.release();
       }
-      await sixteen.release();
-      await float32.release();
-    }
   });
 
   it('split the embedding (and an untied head) by rows, with the same maps', async () => {
@@ -392,5 +411,62 @@ describe.each(['llama', 'qwen3'] as const)('16-bit weights, the LLaMA family: %s
       const b = await attribute(whole, prompt, object, { steps: 6 });
       expect(relativeDiff(a.scores, b.scores), dtype).toBeLessThan(1e-5);
     }
+  });
+});
+
+describe('16-bit weights decoded on the host (onnxruntime-node)', () => {
+  /** A node runtime that records what every session run is fed. */
+  function recording(rt: NodeRuntimeOptions) {
+    const inner = createNodeRuntime({ threads: 1, ...rt });
+    const fed: [string, Tensor][] = [];
+    const runtime: Runtime = {
+      ...inner,
+      createSession: async (model, externalData) => {
+        const s = await inner.createSession(model, externalData);
+        const run = s.run.bind(s) as (...a: unknown[]) => Promise<InferenceSession.ReturnType>;
+        const recorded = Object.create(s) as InferenceSession;
+        (recorded as unknown as { run: typeof run }).run = (...a) => {
+          fed.push(...Object.entries(a[0] as Record<string, Tensor>));
+          return run(...a);
+        };
+        return recorded;
+      },
+    };
+    return { runtime, fed };
+  }
+
+  it('feed float32 graphs, a block weight from one buffer reused by every layer, a table decoded once', async () => {
+    const family = 'gpt2';
+    const weights = Object.fromEntries(randomModel(configOf(family), 11, { std: 0.5 }));
+    const host = recording({ decodesOnHost: true });
+    const graphs = recording({ decodesOnHost: false });
+    const a = await loadModel(folder(family, weights, 'BF16'), host.runtime);
+    const b = await loadModel(folder(family, weights, 'BF16'), graphs.runtime);
+    expect(a.storage.fc_w).toEqual({ dtype: 'float16', scaled: true });
+    const x = await mapOf(a, family);
+    const y = await mapOf(b, family);
+    // By the graphs: 16-bit weights and their scales are fed. On the host: neither.
+    expect(graphs.fed.some(([n, t]) => n === 'fc_w' && t.type === 'float16')).toBe(true);
+    expect(graphs.fed.some(([n]) => n === 'fc_w.scale')).toBe(true);
+    expect(host.fed.filter(([, t]) => t.type === 'float16')).toEqual([]);
+    expect(host.fed.filter(([n]) => n.endsWith('.scale'))).toEqual([]);
+    const buffers = (name: string) =>
+      new Set(host.fed.filter(([n]) => n === name).map(([, t]) => (t.data as Float32Array).buffer));
+    expect(host.fed.filter(([n]) => n === 'fc_w').length).toBeGreaterThan(a.numLayers);
+    expect(buffers('fc_w').size).toBe(1);
+    expect(buffers('word_emb').size).toBe(1);
+    // What is fed is the 16-bit weight's exact values.
+    const layer = a.weights.layers[1];
+    const decoded = await a.graphWeights(['fc_w'], 1, {});
+    expect(decoded.feeds.fc_w.data).toEqual(
+      decodeHalf({
+        bits: layer.fc_w.data as Uint16Array,
+        scale: (layer['fc_w.scale'].data as Float32Array)[0],
+      }),
+    );
+    decoded.release();
+    expect(relativeDiff(x.scores, y.scores)).toBeLessThan(1e-6);
+    await a.release();
+    await b.release();
   });
 });

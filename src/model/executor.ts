@@ -67,15 +67,13 @@ export class Executor {
     const session = this.s[graph];
     if (!session)
       throw new Error(`graph ${graph} is not built for a ${this.model.config.family} model`);
-    const w = this.model.weights;
-    const all: Record<string, Tensor> = { ...feeds };
-    for (const name of session.inputNames) {
-      if (all[name]) continue;
-      const t = (layer === null ? w.global : w.layers[layer])[name];
-      if (!t) throw new Error(`graph input ${name} has no tensor (layer ${layer})`);
-      all[name] = t;
+    const given = feeds as Record<string, Tensor>;
+    const weights = await this.model.graphWeights(session.inputNames, layer, given);
+    try {
+      return (await session.run({ ...given, ...weights.feeds })) as GraphResults<G, Tensor>;
+    } finally {
+      weights.release();
     }
-    return (await session.run(all)) as GraphResults<G, Tensor>;
   }
 
   async embed(ids: BigInt64Array, positions: BigInt64Array, rows: number): Promise<Tensor> {

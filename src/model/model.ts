@@ -13,6 +13,7 @@ import {
 import type { ModelGraphs } from '../arch';
 import { toOnnx } from '../graph';
 import type { Runtime } from '../runtime/runtime';
+import { type DecodedFeeds, HostDecoder, hostDecodedStorage } from './host-decode';
 import { type GraphSession, type ResidentSessions, residentSessions } from './resident';
 import type { ModelTokenizer } from '../weights/tokenizer';
 import type { ModelConfig } from '../weights/types';
@@ -85,6 +86,29 @@ export class Model {
     this.weights = loaded.weights;
     this.storage = loaded.storage;
     this.summary = loaded.summary;
+    if (runtime.limits.decodesOnHost) this.decoder = new HostDecoder(runtime, this.storage);
+  }
+
+  /** Decodes 16-bit weights before each run, where the runtime says so (./host-decode). */
+  private readonly decoder: HostDecoder | undefined;
+
+  /**
+   * The weights that a graph's inputs `names` read (those not in `given`), of `layer` or the
+   * global ones, as its session takes them; `release` them once the run is over.
+   */
+  async graphWeights(
+    names: readonly string[],
+    layer: number | null,
+    given: Record<string, Tensor>,
+  ): Promise<DecodedFeeds> {
+    const slot = layer === null ? this.weights.global : this.weights.layers[layer];
+    for (const name of names)
+      if (!given[name] && !slot[name])
+        throw new Error(`graph input ${name} has no tensor (layer ${layer})`);
+    if (this.decoder) return this.decoder.feeds(names, slot, given, layer === null);
+    const feeds: Record<string, Tensor> = {};
+    for (const name of names) if (!given[name]) feeds[name] = slot[name];
+    return { feeds, release: () => {} };
   }
 
   get numLayers(): number {
@@ -126,7 +150,7 @@ export class Model {
   private async createSessions(mode: TapMode): Promise<Sessions> {
     const graphs = buildModelGraphs(this.arch, this.config, {
       tapMode: mode,
-      storage: this.storage,
+      storage: this.decoder ? hostDecodedStorage(this.storage) : this.storage,
     });
     const global = this.runtime.limits.copiesFeeds
       ? Object.fromEntries(Object.entries(graphs).filter(([k]) => GLOBAL_GRAPHS.includes(k)))
@@ -154,6 +178,7 @@ export class Model {
     for (const pending of this.auxiliary.values())
       await (await pending.catch(() => null))?.release();
     this.auxiliary.clear();
+    this.decoder?.release();
     for (const t of Object.values(this.weights.global)) this.runtime.dispose(t);
     for (const layer of this.weights.layers)
       for (const t of Object.values(layer)) this.runtime.dispose(t);

@@ -16,6 +16,11 @@ export interface NodeRuntimeOptions {
   noFloat16?: boolean;
   /** Treat fed tensors as copied at each run (as onnxruntime-web's WASM backend does). */
   copiesFeeds?: boolean;
+  /**
+   * Decode 16-bit weights to float32 on the host before each run (default true); false: the
+   * graphs decode them, as under onnxruntime-web (to compare the two).
+   */
+  decodesOnHost?: boolean;
 }
 
 export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
@@ -36,6 +41,7 @@ export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
       float16: !opts.noFloat16,
       maxTensorBytes: opts.maxTensorBytes ?? Number.POSITIVE_INFINITY,
       ...(opts.copiesFeeds ? { copiesFeeds: true } : {}),
+      decodesOnHost: opts.decodesOnHost ?? true,
     },
     createSession: (model, externalData) =>
       ort.InferenceSession.create(

@@ -44,6 +44,12 @@ export interface RuntimeLimits {
    * read initializers of one session (src/graph/merge.ts), copied once instead of at each run.
    */
   copiesFeeds?: boolean;
+  /**
+   * Whether 16-bit weights are decoded to float32 on the host before each run and fed to
+   * float32 graphs (src/model/host-decode.ts), rather than decoded by the graphs: on
+   * onnxruntime-node a graph's Cast allocates fresh memory for the whole weight at every run.
+   */
+  decodesOnHost?: boolean;
 }
 
 /**

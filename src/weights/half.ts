@@ -92,12 +92,39 @@ export function floatToBf16Bits(value: number): number {
 
 /** The values of a 16-bit tensor as float32. */
 export function decodeHalf(h: Half): Float32Array {
-  const table = halfTable();
-  const out = new Float32Array(h.bits.length);
-  const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < h.bits.length; i++) bits[i] = table[h.bits[i]];
-  if (h.scale !== 1) for (let i = 0; i < out.length; i++) out[i] *= h.scale;
+  return decodeHalfInto(h, new Float32Array(h.bits.length));
+}
+
+/**
+ * decodeHalf into `out` (as long as the tensor), so that a buffer can be reused; returns it.
+ * A scaled tensor is decoded in one pass through a table of the scaled values (a power-of-two
+ * scale makes each product exact, as the float32 Mul of the graphs does).
+ */
+export function decodeHalfInto(h: Half, out: Float32Array): Float32Array {
+  const { bits, scale } = h;
+  if (out.length !== bits.length)
+    throw new Error(`decodeHalfInto: ${bits.length} values into ${out.length}`);
+  if (scale === 1) {
+    const table = halfTable();
+    const to = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < bits.length; i++) to[i] = table[bits[i]];
+  } else {
+    const table = scaledHalfTable(scale);
+    for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  }
   return out;
+}
+
+/** The last scale's table of scaled float16 values (a model's weights share few scales). */
+let SCALED: { scale: number; table: Float32Array } | undefined;
+
+function scaledHalfTable(scale: number): Float32Array {
+  if (SCALED?.scale !== scale) {
+    const table = new Float32Array(new Uint32Array(halfTable()).buffer);
+    for (let h = 0; h < table.length; h++) table[h] *= scale;
+    SCALED = { scale, table };
+  }
+  return SCALED.table;
 }
 
 /** 2^k as a number (k may be far outside float32's range only for absurd inputs). */
