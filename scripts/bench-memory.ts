@@ -7,6 +7,9 @@
  *
  *   npm run bench:memory                      # GPT-2 small shapes
  *   npm run bench:memory -- --model mbert     # mBERT-base shapes
+ *
+ * A third process loads the 16-bit weights with the graphs decoding them (as onnxruntime-web
+ * does) instead of the host (onnxruntime-node's default), to compare the two.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -62,15 +65,23 @@ interface Measured {
 }
 
 /** One precision in this process: peak resident memory over the process before the load. */
-async function section(folder: string, float32As16: boolean): Promise<Measured> {
+async function section(
+  folder: string,
+  float32As16: boolean,
+  decodesOnHost = true,
+): Promise<Measured> {
   (globalThis as { gc?: () => void }).gc?.();
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
   const t0 = performance.now();
-  const model = await loadModel(new NodeFolderSource(folder), createNodeRuntime(), {
-    float32As16,
-  });
+  const model = await loadModel(
+    new NodeFolderSource(folder),
+    createNodeRuntime({ decodesOnHost }),
+    {
+      float32As16,
+    },
+  );
   await model.sessions();
   const loadSeconds = (performance.now() - t0) / 1000;
   peak = Math.max(peak, process.memoryUsage().rss);
@@ -81,7 +92,11 @@ async function section(folder: string, float32As16: boolean): Promise<Measured> 
   peak = Math.max(peak, process.memoryUsage().rss);
   clearInterval(sampler);
   const result: Measured = {
-    precision: float32As16 ? '16-bit' : 'float32',
+    precision: float32As16
+      ? decodesOnHost
+        ? '16-bit'
+        : '16-bit, decoded by the graphs'
+      : 'float32',
     deviceBytes: model.summary.deviceBytes,
     loadSeconds,
     loadPeak,
@@ -97,7 +112,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 async function main() {
   if (args.section) {
-    const m = await section(args.folder!, args.section === '16');
+    const m = await section(args.folder!, args.section !== 'float32', args.section !== '16-graph');
     console.log(JSON.stringify(m));
     return;
   }
@@ -108,7 +123,8 @@ async function main() {
     const bytes = writeRandomModelFolderApart(folder, bench.config, 1, bench.tokenizerFrom);
     console.log(`# ${args.model} shapes, float32 checkpoint ${mib(bytes)}, m = ${args.steps}`);
     const runs: Measured[] = [];
-    for (const precision of ['float32', '16']) {
+    // 16-graph: the 16-bit weights decoded by the graphs, as before host decoding (docs/runtime.md).
+    for (const precision of ['float32', '16', '16-graph']) {
       const child = spawnSync(
         process.execPath,
         [

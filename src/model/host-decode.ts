@@ -1,30 +1,30 @@
 /**
- * 16-bit weights decoded to float32 on the host just before a run, for runtimes that say so
- * (`limits.decodesOnHost`: onnxruntime-node). There the graphs' own decoding (Cast to float32,
- * Mul by the scale: src/graph/storage.ts) allocates fresh memory for every weight at every run,
- * and filling it cost 7x to 25x the weight's matrix product (measured 2026-12-02 with GPT-2
- * small's shapes, docs/benchmarks.md). The graphs then take plain float32 weights (row blocks
- * kept), and the same exact values are fed from buffers that are reused:
- *
- * - a global weight (the embedding tables, read by every head run) is decoded once and kept
- *   while its 16-bit tensor is the one fed;
- * - a block weight is decoded into a buffer per input name, reused by every layer, so one
- *   layer's float32 weights exist at a time, as they did inside a block graph's run.
+ * 16-bit block weights decoded to float32 on the host just before a run, for runtimes that say
+ * so (`limits.decodesOnHost`: onnxruntime-node). There the graphs' own decoding (Cast to
+ * float32, Mul by the scale: src/graph/storage.ts) allocates fresh memory for every weight at
+ * every run, and filling it cost more than the block's arithmetic (measured 2026-12-02 with
+ * GPT-2 small's shapes, docs/benchmarks.md). The block graphs then take plain float32 weights,
+ * fed the same exact values from one buffer per input name, reused by every layer: one layer's
+ * float32 weights exist at a time, as the fit check counts them (src/attribution/fit.ts,
+ * `decodeBytes`). The global weights (the tables) stay decoded by the graphs, a row block at a
+ * time: a float32 copy of a whole table is more than that check allows.
  */
 import type { Tensor } from 'onnxruntime-common';
 import type { WeightStorage } from '../arch';
-import { blockNames, scaleName } from '../graph/storage';
+import { scaleName } from '../graph/storage';
 import type { Runtime } from '../runtime/runtime';
 import { decodeHalfInto } from '../weights/half';
 
-/** The storage the graphs are built for: float32 throughout, split tables still split. */
-export function hostDecodedStorage(storage: WeightStorage): WeightStorage {
+/** The storage the graphs are built for: the block weights `blockInputs` plain float32. */
+export function hostDecodedStorage(
+  storage: WeightStorage,
+  blockInputs: readonly string[],
+): WeightStorage {
+  const decoded = new Set(blockInputs);
   return Object.fromEntries(
     Object.entries(storage).map(([name, s]) => [
       name,
-      s.rowBlocks
-        ? { dtype: 'float32', scaled: false, rowBlocks: s.rowBlocks }
-        : { dtype: 'float32', scaled: false },
+      decoded.has(name) ? { dtype: 'float32', scaled: false } : s,
     ]),
   );
 }
@@ -45,31 +45,29 @@ export interface DecodedFeeds {
 }
 
 export class HostDecoder {
-  /** ONNX input name of a 16-bit block -> the input whose scale it takes, if scaled. */
+  /** A 16-bit block weight's input name -> the input holding its scale, if scaled. */
   private readonly sixteen = new Map<string, string | undefined>();
-  private readonly kept = new WeakMap<Tensor, { scale: number; tensor: Tensor }>();
-  private readonly keptTensors: Tensor[] = [];
   private readonly pool = new Map<string, Buffer[]>();
 
   constructor(
     private readonly runtime: Runtime,
     storage: WeightStorage,
+    blockInputs: readonly string[],
   ) {
-    for (const [name, s] of Object.entries(storage))
-      if (s.dtype === 'float16')
-        for (const block of blockNames(name, s))
-          this.sixteen.set(block, s.scaled ? scaleName(name) : undefined);
+    for (const name of blockInputs) {
+      const s = storage[name];
+      if (s?.dtype === 'float16') this.sixteen.set(name, s.scaled ? scaleName(name) : undefined);
+    }
   }
 
   /**
-   * The tensors of `slot` that the graph inputs `names` read (those not already in `given`),
-   * 16-bit ones decoded; `global`: the slot is the global weights (decodes kept).
+   * The tensors of `slot` (a layer's weights, or the global ones) that the graph inputs `names`
+   * read (those not already in `given`), 16-bit block weights decoded.
    */
   async feeds(
     names: readonly string[],
     slot: Record<string, Tensor>,
     given: Record<string, Tensor>,
-    global: boolean,
   ): Promise<DecodedFeeds> {
     const feeds: Record<string, Tensor> = {};
     const leased: Buffer[] = [];
@@ -85,12 +83,9 @@ export class HostDecoder {
         }
         const scaleInput = this.sixteen.get(name);
         const scale = scaleInput ? await this.scaleOf(slot, scaleInput) : 1;
-        if (global) feeds[name] = await this.keptDecode(t, scale);
-        else {
-          const b = await this.lease(name, t, scale);
-          leased.push(b);
-          feeds[name] = b.tensor;
-        }
+        const b = await this.lease(name, t, scale);
+        leased.push(b);
+        feeds[name] = b.tensor;
       }
     } catch (e) {
       release();
@@ -101,8 +96,6 @@ export class HostDecoder {
 
   /** Frees every decoded tensor. */
   release(): void {
-    for (const t of this.keptTensors) this.runtime.dispose(t);
-    this.keptTensors.length = 0;
     for (const buffers of this.pool.values())
       for (const b of buffers) this.runtime.dispose(b.tensor);
     this.pool.clear();
@@ -112,17 +105,6 @@ export class HostDecoder {
     const t = slot[input];
     if (!t) throw new Error(`graph input ${input} has no tensor`);
     return (await this.runtime.read(t))[0] as number;
-  }
-
-  private async keptDecode(t: Tensor, scale: number): Promise<Tensor> {
-    const kept = this.kept.get(t);
-    if (kept?.scale === scale) return kept.tensor;
-    const bits = (await this.runtime.read(t)) as Uint16Array;
-    const data = decodeHalfInto({ bits, scale }, new Float32Array(bits.length));
-    const tensor = this.runtime.tensor(data, t.dims);
-    this.kept.set(t, { scale, tensor });
-    this.keptTensors.push(tensor);
-    return tensor;
   }
 
   /** A free buffer of input `name` holding `t`'s values, decoding them unless it has them. */

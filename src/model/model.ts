@@ -86,7 +86,12 @@ export class Model {
     this.weights = loaded.weights;
     this.storage = loaded.storage;
     this.summary = loaded.summary;
-    if (runtime.limits.decodesOnHost) this.decoder = new HostDecoder(runtime, this.storage);
+    if (runtime.limits.decodesOnHost)
+      this.decoder = new HostDecoder(runtime, this.storage, this.blockInputs());
+  }
+
+  private blockInputs(): string[] {
+    return this.arch.blockWeights(this.config).map((s) => s.input);
   }
 
   /** Decodes 16-bit weights before each run, where the runtime says so (./host-decode). */
@@ -105,7 +110,7 @@ export class Model {
     for (const name of names)
       if (!given[name] && !slot[name])
         throw new Error(`graph input ${name} has no tensor (layer ${layer})`);
-    if (this.decoder) return this.decoder.feeds(names, slot, given, layer === null);
+    if (this.decoder) return this.decoder.feeds(names, slot, given);
     const feeds: Record<string, Tensor> = {};
     for (const name of names) if (!given[name]) feeds[name] = slot[name];
     return { feeds, release: () => {} };
@@ -150,7 +155,7 @@ export class Model {
   private async createSessions(mode: TapMode): Promise<Sessions> {
     const graphs = buildModelGraphs(this.arch, this.config, {
       tapMode: mode,
-      storage: this.decoder ? hostDecodedStorage(this.storage) : this.storage,
+      storage: this.decoder ? hostDecodedStorage(this.storage, this.blockInputs()) : this.storage,
     });
     const global = this.runtime.limits.copiesFeeds
       ? Object.fromEntries(Object.entries(graphs).filter(([k]) => GLOBAL_GRAPHS.includes(k)))
