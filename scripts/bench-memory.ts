@@ -8,8 +8,8 @@
  *   npm run bench:memory                      # GPT-2 small shapes
  *   npm run bench:memory -- --model mbert     # mBERT-base shapes
  *
- * A third process loads the 16-bit weights with the graphs decoding them (as onnxruntime-web
- * does) instead of the host (onnxruntime-node's default), to compare the two.
+ * A third process loads the 16-bit weights with the graphs decoding them all, tables in 128 MiB
+ * blocks (as onnxruntime-web does, and onnxruntime-node did before 2026-12-02), to compare.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attribute } from '../src/attribution/attribute';
-import { loadModel } from '../src/model';
+import { DECODE_BLOCK_BYTES, loadModel } from '../src/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import { parseConfig } from '../src/weights/config';
 import { NodeFolderSource } from '../src/weights/node-source';
@@ -77,7 +77,7 @@ async function section(
   const t0 = performance.now();
   const model = await loadModel(
     new NodeFolderSource(folder),
-    createNodeRuntime({ decodesOnHost }),
+    createNodeRuntime(decodesOnHost ? {} : { decodesOnHost, decodeBlockBytes: DECODE_BLOCK_BYTES }),
     {
       float32As16,
     },

@@ -7,7 +7,8 @@
  *   node --import tsx scripts/profile-runs.ts --folder /tmp/mbert --runtimes node,wasm-fed,wasm --threads 2
  *
  * `wasm-fed` feeds every weight at each run (the global graphs not merged into one session);
- * `node-graph-decode` lets the graphs decode 16-bit weights (Cast), as onnxruntime-web does.
+ * `node-graph-decode` lets the graphs decode 16-bit weights (Cast), tables in 128 MiB row blocks,
+ * as onnxruntime-web does (and onnxruntime-node did before 2026-12-02).
  *   node --import tsx scripts/profile-runs.ts --preset mbert-base --keep /tmp/mbert
  *
  * `--dtypes float32,bfloat16,float16` profiles the preset written at each dtype (folders
@@ -20,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { attribute } from '../src/attribution/attribute';
 import { DEFAULT_SETTINGS } from '../src/attribution/settings';
-import { loadModel } from '../src/model';
+import { DECODE_BLOCK_BYTES, loadModel } from '../src/model';
 import { createNodeRuntime } from '../src/runtime/node';
 import type { Runtime } from '../src/runtime/runtime';
 import { NodeFolderSource } from '../src/weights/node-source';
@@ -134,7 +135,12 @@ async function main() {
         const name = label ? `${r} ${label}` : r;
         const rt =
           r === 'node' || r === 'node-graph-decode'
-            ? createNodeRuntime({ threads, decodesOnHost: r === 'node' })
+            ? createNodeRuntime({
+                threads,
+                ...(r === 'node-graph-decode'
+                  ? { decodesOnHost: false, decodeBlockBytes: DECODE_BLOCK_BYTES }
+                  : {}),
+              })
             : await createNodeWasmRuntime({ threads, build: args['wasm-build'] });
         // `wasm-fed`: every weight fed at each run, as before the global graphs shared one session.
         if (r === 'wasm-fed')

@@ -472,4 +472,25 @@ describe('16-bit weights decoded on the host (onnxruntime-node)', () => {
     await a.release();
     await b.release();
   });
+
+  it('split a 16-bit table into row blocks whose float32 copies fit the decode block', async () => {
+    const family = 'gpt2';
+    const cfg = configOf(family);
+    const weights = Object.fromEntries(randomModel(cfg, 3, { std: 0.5 }));
+    const decodeBlockBytes = Math.ceil((4 * cfg.vocabSize * cfg.hiddenSize) / 3);
+    const split = await load(folder(family, weights, 'F16'), {}, { decodeBlockBytes });
+    const whole = await load(folder(family, weights, 'F16'));
+    const blocks = split.storage.word_emb.rowBlocks!;
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const rows of blocks)
+      expect(4 * rows * cfg.hiddenSize).toBeLessThanOrEqual(decodeBlockBytes);
+    expect(whole.storage.word_emb.rowBlocks).toBeUndefined();
+    // float32 tables are not decoded: not split.
+    const f32 = await load(folder(family, weights, 'F32'), {}, { decodeBlockBytes });
+    expect(f32.storage.word_emb).toEqual({ dtype: 'float32', scaled: false });
+    const a = await mapOf(split, family);
+    const b = await mapOf(whole, family);
+    expect(relativeDiff(a.scores, b.scores)).toBeLessThan(1e-5);
+    for (const m of [split, whole, f32]) await m.release();
+  });
 });

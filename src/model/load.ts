@@ -49,10 +49,11 @@ export function rowBlocks(
   rowValues: number,
   bytesPerValue: 2 | 4,
   maxTensorBytes: number,
+  decodeBlockBytes = DECODE_BLOCK_BYTES,
 ): number[] | undefined {
   // Each block is decoded to float32 where it is read: that copy must fit a tensor too.
   let limit = maxTensorBytes;
-  if (bytesPerValue === 2) limit = Math.min(limit, DECODE_BLOCK_BYTES);
+  if (bytesPerValue === 2) limit = Math.min(limit, decodeBlockBytes);
   const rowBytes = 4 * rowValues;
   if (rows * rowBytes <= limit) return undefined;
   const perBlock = Math.floor(limit / rowBytes);
@@ -145,7 +146,13 @@ export class WeightCollector {
     const rowValues = rest.reduce((a, b) => a * b, 1);
     const { maxTensorBytes } = this.runtime.limits;
     const blocks = spec.rowTable
-      ? rowBlocks(rows, rowValues, bytesPerValue, maxTensorBytes)
+      ? rowBlocks(
+          rows,
+          rowValues,
+          bytesPerValue,
+          maxTensorBytes,
+          this.runtime.limits.decodeBlockBytes,
+        )
       : undefined;
     if (!blocks && 4 * data.length > maxTensorBytes)
       throw new CheckpointError(

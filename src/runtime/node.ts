@@ -21,7 +21,16 @@ export interface NodeRuntimeOptions {
    * graphs decode them, as under onnxruntime-web (to compare the two).
    */
   decodesOnHost?: boolean;
+  /** The float32 bytes of a 16-bit table's decode block (default NODE_DECODE_BLOCK_BYTES). */
+  decodeBlockBytes?: number;
 }
+
+/**
+ * 16-bit tables are decoded in row blocks of at most this many float32 bytes: below glibc's
+ * largest mmap threshold (32 MiB), so the allocator reuses the memory of the last run's blocks
+ * instead of mapping (and faulting in) fresh pages at every run.
+ */
+export const NODE_DECODE_BLOCK_BYTES = 8 * 2 ** 20;
 
 export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
   const sessionOptions: InferenceSession.SessionOptions = {
@@ -42,6 +51,7 @@ export function createNodeRuntime(opts: NodeRuntimeOptions = {}): Runtime {
       maxTensorBytes: opts.maxTensorBytes ?? Number.POSITIVE_INFINITY,
       ...(opts.copiesFeeds ? { copiesFeeds: true } : {}),
       decodesOnHost: opts.decodesOnHost ?? true,
+      decodeBlockBytes: opts.decodeBlockBytes ?? NODE_DECODE_BLOCK_BYTES,
     },
     createSession: (model, externalData) =>
       ort.InferenceSession.create(

@@ -50,6 +50,13 @@ export interface RuntimeLimits {
    * onnxruntime-node a graph's Cast allocates fresh memory for the whole weight at every run.
    */
   decodesOnHost?: boolean;
+  /**
+   * The largest float32 copy a graph makes of a 16-bit table, where smaller than the loader's
+   * default (DECODE_BLOCK_BYTES): the table is split by rows into blocks of this size. On
+   * onnxruntime-node a large copy is fresh memory at every run (a 147 MiB table took 1.4 to 2.2 s
+   * to decode whole, 0.19 to 0.29 s in 19 blocks of 7.7 MiB, which the allocator reuses).
+   */
+  decodeBlockBytes?: number;
 }
 
 /**
