@@ -134,12 +134,14 @@ async function main() {
       for (const r of args.runtimes!.split(',')) {
         const name = label ? `${r} ${label}` : r;
         const rt =
-          r === 'node' || r === 'node-graph-decode'
+          r.startsWith('node')
             ? createNodeRuntime({
                 threads,
                 ...(r === 'node-graph-decode'
                   ? { decodesOnHost: false, decodeBlockBytes: DECODE_BLOCK_BYTES }
-                  : {}),
+                  : r === 'node-graph-blocks'
+                    ? { decodesOnHost: false }
+                    : {}),
               })
             : await createNodeWasmRuntime({ threads, build: args['wasm-build'] });
         // `wasm-fed`: every weight fed at each run, as before the global graphs shared one session.

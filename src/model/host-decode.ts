@@ -1,13 +1,14 @@
 /**
- * 16-bit block weights decoded to float32 on the host just before a run, for runtimes that say
- * so (`limits.decodesOnHost`: onnxruntime-node). There the graphs' own decoding (Cast to
- * float32, Mul by the scale: src/graph/storage.ts) allocates fresh memory for every weight at
- * every run, and filling it cost more than the block's arithmetic (measured 2026-12-02 with
- * GPT-2 small's shapes, docs/benchmarks.md). The block graphs then take plain float32 weights,
- * fed the same exact values from one buffer per input name, reused by every layer: one layer's
- * float32 weights exist at a time, as the fit check counts them (src/attribution/fit.ts,
- * `decodeBytes`). The global weights (the tables) stay decoded by the graphs, a row block at a
- * time: a float32 copy of a whole table is more than that check allows.
+ * Scaled 16-bit block weights (bfloat16 checkpoints, float32 ones rounded to 16 bits) decoded to
+ * float32 on the host just before a run, for runtimes that say so (`limits.decodesOnHost`:
+ * onnxruntime-node). There a graph decodes such a weight with a Cast and a Mul by the scale, two
+ * float32 copies of fresh memory at every run, and a bfloat16 map took 1.9x the time of decoding
+ * on the host (measured 2026-12-02 with GPT-2 small's shapes, docs/benchmarks.md). The block
+ * graphs then take those weights as plain float32, fed the same exact values from one buffer per
+ * input name, reused by every layer: one layer's float32 weights exist at a time, as the fit
+ * check counts them (src/attribution/fit.ts, `decodeBytes`). Unscaled float16 weights (a Cast
+ * alone) stay decoded by the graphs: there host decoding was slower (36.0 s against 25.8 s). So
+ * do the tables: a float32 copy of a whole table is more than the fit check allows.
  */
 import type { Tensor } from 'onnxruntime-common';
 import type { WeightStorage } from '../arch';
@@ -15,7 +16,7 @@ import { scaleName } from '../graph/storage';
 import type { Runtime } from '../runtime/runtime';
 import { decodeHalfInto } from '../weights/half';
 
-/** The storage the graphs are built for: the block weights `blockInputs` plain float32. */
+/** The storage the graphs are built for: the scaled 16-bit block weights plain float32. */
 export function hostDecodedStorage(
   storage: WeightStorage,
   blockInputs: readonly string[],
@@ -24,7 +25,9 @@ export function hostDecodedStorage(
   return Object.fromEntries(
     Object.entries(storage).map(([name, s]) => [
       name,
-      decoded.has(name) ? { dtype: 'float32', scaled: false } : s,
+      decoded.has(name) && s.dtype === 'float16' && s.scaled
+        ? { dtype: 'float32', scaled: false }
+        : s,
     ]),
   );
 }
@@ -45,8 +48,8 @@ export interface DecodedFeeds {
 }
 
 export class HostDecoder {
-  /** A 16-bit block weight's input name -> the input holding its scale, if scaled. */
-  private readonly sixteen = new Map<string, string | undefined>();
+  /** A scaled 16-bit block weight's input name -> the input holding its scale. */
+  private readonly sixteen = new Map<string, string>();
   private readonly pool = new Map<string, Buffer[]>();
 
   constructor(
@@ -56,7 +59,7 @@ export class HostDecoder {
   ) {
     for (const name of blockInputs) {
       const s = storage[name];
-      if (s?.dtype === 'float16') this.sixteen.set(name, s.scaled ? scaleName(name) : undefined);
+      if (s?.dtype === 'float16' && s.scaled) this.sixteen.set(name, scaleName(name));
     }
   }
 
@@ -81,8 +84,7 @@ export class HostDecoder {
           feeds[name] = t;
           continue;
         }
-        const scaleInput = this.sixteen.get(name);
-        const scale = scaleInput ? await this.scaleOf(slot, scaleInput) : 1;
+        const scale = await this.scaleOf(slot, this.sixteen.get(name)!);
         const b = await this.lease(name, t, scale);
         leased.push(b);
         feeds[name] = b.tensor;
