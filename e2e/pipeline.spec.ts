@@ -30,7 +30,10 @@ test.describe('pipeline proof', () => {
       });
       await expect(bar).toHaveAttribute('data-adapter', /\S/);
       await expect(page.getByTestId('status-adapter')).toBeVisible();
+      await expect(page.getByTestId('status-ort')).toContainText('webgpu build');
     } else {
+      // WASM runs on the build without WebGPU, which starts sooner.
+      await expect(page.getByTestId('status-ort')).toContainText('WASM build');
       expect(locations).toEqual({ y: 'cpu', dx: 'cpu', v: 'cpu', z: 'cpu' });
       const cores = await page.evaluate(() => navigator.hardwareConcurrency);
       await expect(bar).toHaveAttribute('data-threads', String(Math.min(4, cores)));

@@ -8,7 +8,12 @@ const PHASE_TEXT: Record<EngineState['phase'], string> = {
   error: 'Error',
 };
 
-const ENGINE_TEXT = { native: 'webgpu build', jsep: 'JSEP build' } as const;
+const BUILD_TEXT = { native: 'webgpu build', jsep: 'JSEP build', wasm: 'WASM build' } as const;
+const BUILD_TITLE = {
+  native: 'onnxruntime-web/webgpu: native WebGPU EP',
+  jsep: 'onnxruntime-web: JS kernels (JSEP)',
+  wasm: 'onnxruntime-web/wasm: the CPU build, without WebGPU',
+} as const;
 
 function switchHref(backend: string): string {
   const params = new URLSearchParams(window.location.search);
@@ -41,11 +46,8 @@ export function StatusBar({ state, request }: { state: EngineState; request: Run
     });
     items.push({
       key: 'ort',
-      text: `onnxruntime-web ${info.ortVersion}, ${ENGINE_TEXT[info.engine]}`,
-      title:
-        info.engine === 'native'
-          ? 'onnxruntime-web/webgpu: native WebGPU EP'
-          : 'onnxruntime-web: JS kernels (JSEP)',
+      text: `onnxruntime-web ${info.ortVersion}, ${BUILD_TEXT[info.build]}`,
+      title: BUILD_TITLE[info.build],
     });
     if (info.fallbackReason) items.push({ key: 'fallback', text: info.fallbackReason, warn: true });
   }

@@ -79,7 +79,7 @@ export type {
 export interface InitOptions {
   /** `?backend=`: auto (default), webgpu or wasm. */
   backend?: BackendRequest;
-  /** `?ort=`: native (default, onnxruntime-web/webgpu) or jsep (onnxruntime-web). */
+  /** `?ort=`: native (onnxruntime-web/webgpu) or jsep (onnxruntime-web); default: ortBuild. */
   engine?: OrtEngine;
   /** `?ortlog=`: onnxruntime's log level (default error); verbose shows op placement. */
   logLevel?: OrtLogLevel;
