@@ -37,6 +37,7 @@ import { NodeFolderSource } from '../src/weights/node-source';
 import { benchmarkModel, callSeconds, estimatePrompt } from '../src/worker-api/benchmark';
 import { layoutOf, planRun } from '../src/attribution/schedule';
 import type { ModelConfig } from '../src/weights/types';
+import type { Benchmark } from '../src/worker-api/api';
 import { writeRandomModelFolderApart } from './lib/bench-model-folder';
 import {
   type TorchAvailability,
@@ -238,8 +239,9 @@ async function benchFolder(
       `${ms(probe.path.call)} + ${ms(probe.path.unit)}, its VJP ${ms(probe.pathBackward.call)} + ` +
       `${ms(probe.pathBackward.unit)} (probed at ${probe.pathRows} rows)`,
   );
-  const estimate = (schedule: 'staggered' | 'per-layer') =>
-    estimatePrompt(probe, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
+  const estimateBy = (b: Benchmark, schedule: 'staggered' | 'per-layer') =>
+    estimatePrompt(b, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
+  const estimate = (schedule: 'staggered' | 'per-layer') => estimateBy(probe, schedule);
   // Alternating repeats, median per schedule: load on the machine hits all alike.
   const runs: Record<'staggered' | 'per-layer', Timed[]> = { staggered: [], 'per-layer': [] };
   const byGraph: Record<'staggered' | 'per-layer', ByGraph> = {
@@ -256,6 +258,8 @@ async function benchFolder(
     }
     if (torch) torchRuns.push(await torch.attribute(request));
   }
+  // A second probe after the runs: how far the machine's load moved the prices meanwhile.
+  const after = await benchmarkModel(model);
   const byTime = (ts: Timed[]) => [...ts].sort((a, b) => a.seconds - b.seconds)[ts.length >> 1];
   const staggered = byTime(runs.staggered);
   const perLayer = byTime(runs['per-layer']);
@@ -311,6 +315,15 @@ async function benchFolder(
         "the app's estimate, s (estimate / measured)",
         `${estimate('staggered').toFixed(2)} (${(estimate('staggered') / staggered.seconds).toFixed(2)})`,
         `${estimate('per-layer').toFixed(2)} (${(estimate('per-layer') / perLayer.seconds).toFixed(2)})`,
+        '',
+      ],
+      ['', ''],
+    ),
+    withTorch(
+      [
+        'the same, probed after the runs',
+        `${estimateBy(after, 'staggered').toFixed(2)} (${(estimateBy(after, 'staggered') / staggered.seconds).toFixed(2)})`,
+        `${estimateBy(after, 'per-layer').toFixed(2)} (${(estimateBy(after, 'per-layer') / perLayer.seconds).toFixed(2)})`,
         '',
       ],
       ['', ''],
