@@ -211,8 +211,9 @@ export interface Benchmark {
    */
   path: CallCost;
   pathBackward: CallCost;
-  /** The probe's largest batch: rows of `tokens` positions; path rows at the largest size. */
+  /** The probe's large sizes: block rows of `tokens` positions, head rows, path rows. */
   rows: number;
+  headRows: number;
   tokens: number;
   pathRows: number;
 }
