@@ -169,12 +169,7 @@ function SecondModelStatus({ comparison }: { comparison: Comparison }) {
         <p className="note">Starting a second engine for {modelLabel(ref)}…</p>
       )}
       {s.phase === 'loading' && (
-        <div className="row">
-          <LoadProgress model={s.ref} progress={s.progress} />
-          <button type="button" onClick={model.cancel}>
-            Cancel
-          </button>
-        </div>
+        <LoadProgress model={s.ref} progress={s.progress} onCancel={model.cancel} />
       )}
       {s.phase === 'ready' && (
         <p className="note" data-testid="compare-summary">
