@@ -10,7 +10,7 @@ import { parseRuntimeRequest } from '../runtime/backend-choice';
 import { type BundledModel, availableBundled } from './bundled';
 import type { Neuron } from '../analysis/selection';
 import type { Fact } from '../facts';
-import { type ModelRef, sameModel } from '../weights';
+import { type ModelRef, modelLabel, sameModel } from '../weights';
 import type { AttributionResult } from '../worker-api';
 import { FactsPanel } from './FactsPanel';
 import type { PromptState } from './FactList';
@@ -190,6 +190,16 @@ export function App() {
             lost={engine.lost}
             state={engine.state}
             onDismiss={engine.dismissLost}
+            engine={state.model ? `the engine of ${modelLabel(state.model)}` : undefined}
+          />
+        )}
+        {comparison.engine.lost && (
+          <DeviceLostBanner
+            lost={comparison.engine.lost}
+            state={comparison.engine.state}
+            onDismiss={comparison.engine.dismissLost}
+            engine={`the second engine, of the compared model${comparison.ref ? ` ${modelLabel(comparison.ref)}` : ''} (Two models tab)`}
+            testId="device-lost-compare"
           />
         )}
         {linkError && (

@@ -1,17 +1,23 @@
 import { type DeviceLoss, type EngineState, GPU_RESTARTS } from './useEngine';
 
 /**
- * Says that the GPU device was lost, what the engine did about it (restarted on WebGPU or on
+ * Says that the GPU device was lost, whose engine lost it (the page has two while comparing
+ * models, each with its own device), what the engine did about it (restarted on WebGPU or on
  * WASM, and why), and what was kept: the facts, the finished results; a run going then stopped.
  */
 export function DeviceLostBanner({
   lost,
   state,
   onDismiss,
+  engine,
+  testId = 'device-lost',
 }: {
   lost: DeviceLoss;
   state: EngineState;
   onDismiss: () => void;
+  /** Whose engine lost it, as the sentence names it ("the engine of demo-bert"). */
+  engine?: string;
+  testId?: string;
 }) {
   const info = state.phase === 'starting' ? undefined : state.info;
   const restart = !info
@@ -25,11 +31,12 @@ export function DeviceLostBanner({
     <p
       className="banner error"
       role="alert"
-      data-testid="device-lost"
+      data-testid={testId}
       data-restarted={info?.backend ?? ''}
     >
-      The GPU device was lost ({lost.reason}). {restart}, and the model loads again. Your facts and
-      finished results are kept; a run that was going stopped: run it again.{' '}
+      The GPU device was lost ({lost.reason}){engine ? ` in ${engine}` : ''}. {restart}, and the
+      model loads again. Your facts and finished results are kept; a run that was going stopped: run
+      it again.{' '}
       <button type="button" onClick={onDismiss}>
         Dismiss
       </button>
