@@ -64,6 +64,8 @@ for (const viewport of [
     await page.setViewportSize(viewport);
     await page.goto('/?backend=wasm');
     await expectModelReady(page);
+    // The status bar keeps one line (its details cut with an ellipsis, not wrapped).
+    expect((await page.getByTestId('status-bar').boundingBox())!.height).toBeLessThan(40);
     for (const more of ['more-upload', 'more-factset'])
       await page.getByTestId(more).locator('summary').click();
     await page.getByTestId('factset-relation').selectOption('P36');
@@ -147,6 +149,9 @@ for (const viewport of [
     await panel.getByTestId('factcheck-relation').selectOption({ label: 'P36 (3 facts)' });
     await panel.getByTestId('run-factcheck').click();
     await expect(panel.getByTestId('factcheck-view')).toBeVisible();
+    // Three facts leave P36 two training facts without a degenerate pair: no D_r, so the view
+    // says why and how to fix it instead of drawing empty totals.
+    await expect(panel.getByTestId('factcheck-gaps')).toContainText('add facts to the relation');
     expect(await figureWidth(panel.getByTestId('factcheck-view'))).toBe(chartWidth);
     await shot(page, testInfo, `layout-${size}-factcheck`, false);
     await expectChartsFit(page, 'the fact check tab');
@@ -171,6 +176,17 @@ for (const viewport of [
     await expect(heads).toHaveCount(4);
     await expect(aligned).not.toContainText('not run on this model yet');
     await expect(aligned.locator('circle').first()).toBeVisible();
+    // A click on a knowledge neuron's ring picks it, as in the neuron map, and says which it is.
+    const en = aligned.locator('g[data-language="en"]');
+    const ring = (await en.locator('circle').first().boundingBox())!;
+    const hit = en.getByTestId('compare-map-hit').first();
+    const area = (await hit.boundingBox())!;
+    await hit.click({
+      position: { x: ring.x + ring.width / 2 - area.x, y: ring.y + ring.height / 2 - area.y },
+    });
+    await expect(page.getByTestId('compare-neuron')).toContainText(
+      /^demo-bert · en · L\d+ · u\d+ .*; a knowledge neuron at τ/,
+    );
     const depth = page.getByTestId('kn-depth-overlap');
     for (const l of ['en', 'zh', 'All languages'])
       await expect(depth).toContainText(new RegExp(`${l}[^·]*· overlap \\d+%`));

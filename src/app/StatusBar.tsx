@@ -75,7 +75,7 @@ export function StatusBar({ state, request }: { state: EngineState; request: Run
           key={item.key}
           className={item.warn ? 'status-item status-warn' : 'status-item'}
           data-testid={`status-${item.key}`}
-          title={item.title}
+          title={item.title ? `${item.text} (${item.title})` : item.text}
         >
           {item.text}
         </span>

@@ -90,7 +90,7 @@ export function factCheckGaps(report: FactCheckReport, scope: Scope): FactCheckG
         ? 'No fact could be checked: the data set has no fact with a prompt and a wrong object in this language.'
         : judged
           ? 'No test statement could be checked, so there is nothing to total.'
-          : 'No relation has degenerate neurons D_r, so nothing is judged with DKN, and the totals (over the relations with D_r, both methods on the same statements) are empty. Each relation’s baseline is under its own scope.',
+          : 'No relation has degenerate neurons D_r, so nothing is judged with DKN, and the totals (over the relations with D_r, both methods on the same statements) are empty. Choose a relation under “Confusion matrices for” to see its baseline.',
     );
   }
   return { empty, notes };
