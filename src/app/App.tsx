@@ -185,23 +185,15 @@ export function App() {
         </p>
       </header>
       <main className="app-main">
-        {engine.lost && (
-          <DeviceLostBanner
-            lost={engine.lost}
-            state={engine.state}
-            onDismiss={engine.dismissLost}
-            engine={state.model ? `the engine of ${modelLabel(state.model)}` : undefined}
-          />
-        )}
-        {comparison.engine.lost && (
-          <DeviceLostBanner
-            lost={comparison.engine.lost}
-            state={comparison.engine.state}
-            onDismiss={comparison.engine.dismissLost}
-            engine={`the second engine, of the compared model${comparison.ref ? ` ${modelLabel(comparison.ref)}` : ''} (Two models tab)`}
-            testId="device-lost-compare"
-          />
-        )}
+        <DeviceLostBanner
+          engine={engine}
+          whose={state.model ? `the engine of ${modelLabel(state.model)}` : undefined}
+        />
+        <DeviceLostBanner
+          engine={comparison.engine}
+          whose={`the second engine, of the compared model${comparison.ref ? ` ${modelLabel(comparison.ref)}` : ''} (Two models tab)`}
+          testId="device-lost-compare"
+        />
         {linkError && (
           <p className="banner error" role="alert" data-testid="link-error">
             {linkError}

@@ -1,4 +1,4 @@
-import { type DeviceLoss, type EngineState, GPU_RESTARTS } from './useEngine';
+import { type Engine, GPU_RESTARTS } from './useEngine';
 
 /**
  * Says that the GPU device was lost, whose engine lost it (the page has two while comparing
@@ -6,19 +6,17 @@ import { type DeviceLoss, type EngineState, GPU_RESTARTS } from './useEngine';
  * WASM, and why), and what was kept: the facts, the finished results; a run going then stopped.
  */
 export function DeviceLostBanner({
-  lost,
-  state,
-  onDismiss,
   engine,
+  whose,
   testId = 'device-lost',
 }: {
-  lost: DeviceLoss;
-  state: EngineState;
-  onDismiss: () => void;
+  engine: Pick<Engine, 'lost' | 'state' | 'dismissLost'>;
   /** Whose engine lost it, as the sentence names it ("the engine of demo-bert"). */
-  engine?: string;
+  whose?: string;
   testId?: string;
 }) {
+  const { lost, state } = engine;
+  if (!lost) return null;
   const info = state.phase === 'starting' ? undefined : state.info;
   const restart = !info
     ? 'The engine is restarting'
@@ -34,10 +32,10 @@ export function DeviceLostBanner({
       data-testid={testId}
       data-restarted={info?.backend ?? ''}
     >
-      The GPU device was lost ({lost.reason}){engine ? ` in ${engine}` : ''}. {restart}, and the
-      model loads again. Your facts and finished results are kept; a run that was going stopped: run
-      it again.{' '}
-      <button type="button" onClick={onDismiss}>
+      The GPU device was lost ({lost.reason}){whose ? ` in ${whose}` : ''}. {restart}, and the model
+      loads again. Your facts and finished results are kept; a run that was going stopped: run it
+      again.{' '}
+      <button type="button" onClick={engine.dismissLost}>
         Dismiss
       </button>
     </p>
