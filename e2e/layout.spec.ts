@@ -53,6 +53,10 @@ const tabsCut = (page: Page) =>
     return list.scrollWidth - list.clientWidth;
   });
 
+/** The status bar's height: under 40 px it keeps one line (its details cut, not wrapped). */
+const statusBarHeight = async (page: Page) =>
+  (await page.getByTestId('status-bar').boundingBox())!.height;
+
 const WIDE = { width: 1440, height: 900 };
 const NARROW = { width: 1024, height: 700 };
 
@@ -104,6 +108,7 @@ test('at 1440 x 900, then narrowed to 1024 x 700: nothing scrolls sideways, the 
   await page.setViewportSize(WIDE);
   await page.goto('/?backend=wasm');
   await expectModelReady(page);
+  expect(await statusBarHeight(page), 'the status bar at 1440x900').toBeLessThan(40);
   for (const more of ['more-upload', 'more-factset'])
     await page.getByTestId(more).locator('summary').click();
   await page.getByTestId('factset-relation').selectOption('P36');
@@ -155,6 +160,9 @@ test('at 1440 x 900, then narrowed to 1024 x 700: nothing scrolls sideways, the 
   await panel.getByTestId('factcheck-relation').selectOption({ label: 'P36 (3 facts)' });
   await panel.getByTestId('run-factcheck').click();
   await expect(panel.getByTestId('factcheck-view')).toBeVisible();
+  // Three facts leave P36 two training facts without a degenerate pair: no D_r, so the view
+  // says why and how to fix it instead of drawing empty totals.
+  await expect(panel.getByTestId('factcheck-gaps')).toContainText('add facts to the relation');
   expect(await figureWidth(panel.getByTestId('factcheck-view'))).toBe(wideWidth);
   await shot(page, testInfo, 'layout-1440x900-factcheck', false);
   await expectChartsFit(page, 'the fact check tab');
@@ -179,6 +187,17 @@ test('at 1440 x 900, then narrowed to 1024 x 700: nothing scrolls sideways, the 
   await expect(heads).toHaveCount(4);
   await expect(aligned).not.toContainText('not run on this model yet');
   await expect(aligned.locator('circle').first()).toBeVisible();
+  // A click on a knowledge neuron's ring picks it, as in the neuron map, and says which it is.
+  const en = aligned.locator('g[data-language="en"]');
+  const ring = (await en.locator('circle').first().boundingBox())!;
+  const hit = en.getByTestId('compare-map-hit').first();
+  const area = (await hit.boundingBox())!;
+  await hit.click({
+    position: { x: ring.x + ring.width / 2 - area.x, y: ring.y + ring.height / 2 - area.y },
+  });
+  await expect(page.getByTestId('compare-neuron')).toContainText(
+    /^demo-bert · en · L\d+ · u\d+ .*; a knowledge neuron at τ/,
+  );
   const depth = page.getByTestId('kn-depth-overlap');
   for (const l of ['en', 'zh', 'All languages'])
     await expect(depth).toContainText(new RegExp(`${l}[^·]*· overlap \\d+%`));
@@ -193,6 +212,7 @@ test('at 1440 x 900, then narrowed to 1024 x 700: nothing scrolls sideways, the 
 
   // The window narrowed: every view again, the figures redrawn at the narrower main area.
   await page.setViewportSize(NARROW);
+  expect(await statusBarHeight(page), 'the status bar at 1024x700').toBeLessThan(40);
   expect(await sideways(page), 'the compare tab at 1024x700').toBe(0);
   expect(await tabsCut(page), 'the compare tab at 1024x700').toBe(0);
   await shot(page, testInfo, 'layout-1024x700-compare');

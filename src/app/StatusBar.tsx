@@ -24,12 +24,14 @@ function switchHref(backend: string): string {
 /** The bar along the bottom: engine state, backend, adapter, threads, onnxruntime build. */
 export function StatusBar({ state, request }: { state: EngineState; request: RuntimeRequest }) {
   const info = state.phase === 'starting' ? undefined : state.info;
-  const items: { key: string; text: string; title?: string; warn?: boolean }[] = [];
+  // `keep`: short and telling, never cut; the others give way on a narrow window.
+  const items: { key: string; text: string; title?: string; warn?: boolean; keep?: boolean }[] = [];
   if (info) {
     items.push({
       key: 'backend',
       text: info.backend === 'webgpu' ? 'WebGPU' : 'WASM',
       title: `requested: ${info.requested}`,
+      keep: true,
     });
     if (info.backend === 'webgpu' && info.adapter)
       items.push({ key: 'adapter', text: info.adapter });
@@ -37,6 +39,7 @@ export function StatusBar({ state, request }: { state: EngineState; request: Run
       items.push({
         key: 'threads',
         text: `${info.threads ?? 1} thread${info.threads === 1 ? '' : 's'}`,
+        keep: true,
       });
     }
     items.push({
@@ -75,9 +78,9 @@ export function StatusBar({ state, request }: { state: EngineState; request: Run
       {items.map((item) => (
         <span
           key={item.key}
-          className={item.warn ? 'status-item status-warn' : 'status-item'}
+          className={`status-item${item.warn ? ' status-warn' : ''}${item.keep ? ' status-keep' : ''}`}
           data-testid={`status-${item.key}`}
-          title={item.title}
+          title={item.title ? `${item.text} (${item.title})` : item.text}
         >
           {item.text}
         </span>
