@@ -52,6 +52,7 @@ test.describe('explorer (WASM)', () => {
     page,
     browser,
   }, testInfo) => {
+    test.setTimeout(240_000); // two runs, a reload and a second page on a shared machine
     await page.goto('/?backend=wasm');
     await expectModelReady(page);
     await keepPage(page, testInfo, 'explorer-1-open');

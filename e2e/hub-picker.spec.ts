@@ -20,6 +20,11 @@ import {
 } from './explorer-helpers';
 import { expect, test } from './fixtures';
 
+test.skip(
+  ({ backend }) => backend !== 'wasm',
+  'the picker does not depend on the backend (the page runs on WASM)',
+);
+
 const TOKEN = 'hf_e2eTokenNotARealOne0123456789';
 const GATED = 'kne-test/gated';
 const CAPITAL = { language: 'en', text: 'The capital of France is [MASK] .', object: 'Paris' };

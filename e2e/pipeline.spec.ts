@@ -30,7 +30,10 @@ test.describe('pipeline proof', () => {
       });
       await expect(bar).toHaveAttribute('data-adapter', /\S/);
       await expect(page.getByTestId('status-adapter')).toBeVisible();
+      await expect(page.getByTestId('status-ort')).toContainText('webgpu build');
     } else {
+      // WASM runs on the build without WebGPU, which starts sooner.
+      await expect(page.getByTestId('status-ort')).toContainText('WASM build');
       expect(locations).toEqual({ y: 'cpu', dx: 'cpu', v: 'cpu', z: 'cpu' });
       const cores = await page.evaluate(() => navigator.hardwareConcurrency);
       await expect(bar).toHaveAttribute('data-threads', String(Math.min(4, cores)));
@@ -79,9 +82,18 @@ test('the server sends the cross-origin isolation headers', async ({ page, backe
 
 test('an unknown ?backend= is reported, not fatal', async ({ page, backend }) => {
   test.skip(backend !== 'wasm', 'independent of the backend');
-  await page.goto('/?backend=webgl');
+  // At 1024 x 700, with two warnings, the status bar keeps one line: the details are cut (their
+  // full text in the tooltip), the backend stays whole.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto('/?backend=webgl&threads=lots');
   await waitForProof(page);
   await expect(page.getByTestId('status-w0')).toContainText('ignored ?backend=webgl');
+  await expect(page.getByTestId('status-w1')).toHaveAttribute('title', /^ignored \?threads=lots/);
+  expect((await page.getByTestId('status-bar').boundingBox())!.height).toBeLessThan(40);
+  const backendCut = await page
+    .getByTestId('status-backend')
+    .evaluate((e) => e.scrollWidth > e.clientWidth);
+  expect(backendCut).toBe(false);
   await expect(page.getByTestId('proof')).toHaveAttribute('data-ok', 'true');
 });
 

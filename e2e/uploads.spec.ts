@@ -12,6 +12,11 @@ import { FORMAT_EXAMPLES } from '../src/facts/examples';
 import { downloaded } from './explorer-helpers';
 import { expect, test } from './fixtures';
 
+test.skip(
+  ({ backend }) => backend !== 'wasm',
+  'uploads do not depend on the backend (the page runs on WASM)',
+);
+
 /** Writes files under a fresh folder; returns their paths. */
 function files(named: Record<string, string>): string[] {
   const root = mkdtempSync(join(tmpdir(), 'kne-upload-'));

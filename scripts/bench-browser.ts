@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     /** The app's WASM threads (`?threads=`); default: the app's choice (up to 4, the cores). */
     threads: { type: 'string' },
+    /** The onnxruntime-web build (`?ort=native|jsep`); default: the app's, the WASM build. */
+    ort: { type: 'string' },
     /** Minutes to wait for the load and for the map, each. */
     'timeout-min': { type: 'string', default: '30' },
     /** Internal: the onnxruntime-node side, in this process; prints one JSON line. */
@@ -203,7 +205,7 @@ async function browserSection(folder: string, prompt: string, object: string) {
     const page = await browser.newPage();
     page.setDefaultTimeout(timeoutMs);
     await page.goto(
-      `http://127.0.0.1:${port}/?backend=wasm${args.threads ? `&threads=${args.threads}` : ''}`,
+      `http://127.0.0.1:${port}/?backend=wasm${args.threads ? `&threads=${args.threads}` : ''}${args.ort ? `&ort=${args.ort}` : ''}`,
     );
     const status = page.getByTestId('model-status');
     // The bundled model loads first: wait for it, so that its load is not measured.

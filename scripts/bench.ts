@@ -37,6 +37,7 @@ import { NodeFolderSource } from '../src/weights/node-source';
 import { benchmarkModel, callSeconds, estimatePrompt } from '../src/worker-api/benchmark';
 import { layoutOf, planRun } from '../src/attribution/schedule';
 import type { ModelConfig } from '../src/weights/types';
+import type { Benchmark } from '../src/worker-api/api';
 import { writeRandomModelFolderApart } from './lib/bench-model-folder';
 import {
   type TorchAvailability,
@@ -170,26 +171,28 @@ const load = () =>
     .map((x) => x.toFixed(1))
     .join(' / ');
 
-/** Seconds and calls per graph, while `timing` is set: where a run's time goes. */
+type ByGraph = Map<string, { calls: number; seconds: number }>;
+
+/** Seconds and calls per graph, while `timing` holds a table: where a run's time goes. */
 interface GraphTimes {
-  timing: boolean;
-  byGraph: Map<string, { calls: number; seconds: number }>;
+  timing: ByGraph | null;
 }
 
 /** Times every session run of the model's default sessions, by graph name. */
 async function timeSessions(model: Model): Promise<GraphTimes> {
-  const times: GraphTimes = { timing: false, byGraph: new Map() };
+  const times: GraphTimes = { timing: null };
   for (const [graph, session] of Object.entries(await model.sessions())) {
     if (!session) continue;
     const run = session.run.bind(session) as (...a: unknown[]) => Promise<unknown>;
     (session as unknown as { run: typeof run }).run = async (...a: unknown[]) => {
-      if (!times.timing) return run(...a);
+      const table = times.timing;
+      if (!table) return run(...a);
       const t0 = performance.now();
       const out = await run(...a);
-      const entry = times.byGraph.get(graph) ?? { calls: 0, seconds: 0 };
+      const entry = table.get(graph) ?? { calls: 0, seconds: 0 };
       entry.calls++;
       entry.seconds += (performance.now() - t0) / 1000;
-      times.byGraph.set(graph, entry);
+      table.set(graph, entry);
       return out;
     };
   }
@@ -236,20 +239,27 @@ async function benchFolder(
       `${ms(probe.path.call)} + ${ms(probe.path.unit)}, its VJP ${ms(probe.pathBackward.call)} + ` +
       `${ms(probe.pathBackward.unit)} (probed at ${probe.pathRows} rows)`,
   );
-  const estimate = (schedule: 'staggered' | 'per-layer') =>
-    estimatePrompt(probe, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
+  const estimateBy = (b: Benchmark, schedule: 'staggered' | 'per-layer') =>
+    estimatePrompt(b, cfg, model.arch.causal, layoutOf(enc), { steps }, { schedule }).seconds;
+  const estimate = (schedule: 'staggered' | 'per-layer') => estimateBy(probe, schedule);
   // Alternating repeats, median per schedule: load on the machine hits all alike.
   const runs: Record<'staggered' | 'per-layer', Timed[]> = { staggered: [], 'per-layer': [] };
+  const byGraph: Record<'staggered' | 'per-layer', ByGraph> = {
+    staggered: new Map(),
+    'per-layer': new Map(),
+  };
   const torchRuns: TorchResult[] = [];
   for (let r = 0; r < repeats; r++) {
     for (const schedule of ['staggered', 'per-layer'] as const) {
-      // The first staggered repeat's time per graph: what the estimate prices, call by call.
-      graphTimes.timing = schedule === 'staggered' && r === 0;
+      // The first repeat's time per graph: what the estimate prices, call by call.
+      graphTimes.timing = r === 0 ? byGraph[schedule] : null;
       runs[schedule].push(await timed(model, prompt, object, schedule));
-      graphTimes.timing = false;
+      graphTimes.timing = null;
     }
     if (torch) torchRuns.push(await torch.attribute(request));
   }
+  // A second probe after the runs: how far the machine's load moved the prices meanwhile.
+  const after = await benchmarkModel(model);
   const byTime = (ts: Timed[]) => [...ts].sort((a, b) => a.seconds - b.seconds)[ts.length >> 1];
   const staggered = byTime(runs.staggered);
   const perLayer = byTime(runs['per-layer']);
@@ -309,6 +319,15 @@ async function benchFolder(
       ],
       ['', ''],
     ),
+    withTorch(
+      [
+        'the same, probed after the runs',
+        `${estimateBy(after, 'staggered').toFixed(2)} (${(estimateBy(after, 'staggered') / staggered.seconds).toFixed(2)})`,
+        `${estimateBy(after, 'per-layer').toFixed(2)} (${(estimateBy(after, 'per-layer') / perLayer.seconds).toFixed(2)})`,
+        '',
+      ],
+      ['', ''],
+    ),
   );
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   if (torch)
@@ -317,7 +336,16 @@ async function benchFolder(
         `(${torchSeconds.toFixed(2)} s / ${staggered.seconds.toFixed(2)} s a prompt; issue 11's target on the ` +
         `mBERT shape: at least 4x); load average now ${load()}`,
     );
-  reportGraphTimes(graphTimes, runs.staggered[0].seconds, probe, cfg, model.arch.causal, enc);
+  for (const schedule of ['staggered', 'per-layer'] as const)
+    reportGraphTimes(
+      schedule,
+      byGraph[schedule],
+      runs[schedule][0].seconds,
+      probe,
+      cfg,
+      model.arch.causal,
+      enc,
+    );
   console.log(
     `tokens: ${staggered.result.tokens.length}, m = ${steps}; scores agree to ${maxRelativeDifference(staggered.result.scores, perLayer.result.scores).toExponential(1)} (max |diff| / max |score|)`,
   );
@@ -381,19 +409,20 @@ async function benchBatch(
 }
 
 /**
- * The first staggered repeat, graph by graph: calls, seconds measured in the sessions, and
+ * A schedule's first repeat, graph by graph: calls, seconds measured in the sessions, and
  * seconds the estimate gives the same calls (the probe's prices); what is left of the run's time
  * is JavaScript between calls (inputs, reading gradients), which no estimate prices.
  */
 function reportGraphTimes(
-  times: GraphTimes,
+  schedule: 'staggered' | 'per-layer',
+  measured: ByGraph,
   runSeconds: number,
   probe: Awaited<ReturnType<typeof benchmarkModel>>,
   cfg: ModelConfig,
   causal: boolean,
   enc: ReturnType<typeof encodePrompt>,
 ) {
-  const plan = planRun(cfg, causal, [layoutOf(enc)], { steps });
+  const plan = planRun(cfg, causal, [layoutOf(enc)], { steps }, { schedule });
   const priced = new Map<string, { calls: number; seconds: number }>();
   for (const call of plan.calls) {
     // The planner names the masked and causal setups and path blocks alike; the sessions apart.
@@ -408,14 +437,14 @@ function reportGraphTimes(
     e.seconds += callSeconds(probe, call);
     priced.set(graph, e);
   }
-  const graphs = [...new Set([...priced.keys(), ...times.byGraph.keys()])];
+  const graphs = [...new Set([...priced.keys(), ...measured.keys()])];
   console.log(
-    '| graph (first staggered repeat) | calls | measured s | estimate s | estimate / measured |',
+    `| graph (first ${schedule} repeat) | calls | measured s | estimate s | estimate / measured |`,
   );
   let inSessions = 0;
   let estimated = 0;
   for (const g of graphs) {
-    const m = times.byGraph.get(g) ?? { calls: 0, seconds: 0 };
+    const m = measured.get(g) ?? { calls: 0, seconds: 0 };
     const e = priced.get(g) ?? { calls: 0, seconds: 0 };
     inSessions += m.seconds;
     estimated += e.seconds;

@@ -43,7 +43,7 @@ let loseDeviceInNextRun = false;
 function optionsKey(o: InitOptions): string {
   return JSON.stringify([
     o.backend ?? 'auto',
-    o.engine ?? 'native',
+    o.engine ?? null,
     o.logLevel ?? 'error',
     o.threads ?? null,
     o.testHooks ?? null,

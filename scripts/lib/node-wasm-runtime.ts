@@ -24,7 +24,7 @@ export async function createNodeWasmRuntime(opts: { threads: number; build?: str
     {
       backend: 'wasm',
       requested: 'wasm',
-      engine: 'native',
+      build: opts.build === 'node' ? 'wasm' : 'native',
       ortVersion: ort.env.versions.web ?? ort.env.versions.common,
       crossOriginIsolated: true,
       threads: opts.threads,

@@ -5,13 +5,13 @@
  * IndexedDB (./result-cache, and the worker's store for the analyses), the models and their
  * computations in the engine worker (./useEngine, src/worker-api).
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { parseRuntimeRequest } from '../runtime/backend-choice';
 import { type BundledModel, availableBundled } from './bundled';
 import type { Neuron } from '../analysis/selection';
 import type { Fact } from '../facts';
-import { type ModelRef, sameModel } from '../weights';
-import type { AttributionResult, EngineClient } from '../worker-api';
+import { type ModelRef, modelLabel, sameModel } from '../weights';
+import type { AttributionResult } from '../worker-api';
 import { FactsPanel } from './FactsPanel';
 import type { PromptState } from './FactList';
 import { ModelPanel } from './ModelPanel';
@@ -31,7 +31,7 @@ import { testHooksEnabled } from './test-hooks';
 import { useEngine } from './useEngine';
 import { runnableJobs, useEstimate } from './useEstimate';
 import { useExplorerState } from './useExplorerState';
-import { useModel } from './useModel';
+import { useModelSlot } from './useModelSlot';
 import { useRun } from './useRun';
 import { useComparison } from './useComparison';
 
@@ -46,7 +46,9 @@ export function App() {
   );
   const explorer = useExplorerState();
   const { state, dispatch, restored, linkError } = explorer;
-  const model = useModel(engine.client, !!state.float32As16);
+  // The state's model (from a link, a reload, the default, a pick) in the engine.
+  const slot = useModelSlot(engine.client, state.model, !!state.float32As16);
+  const { model, pick: loadPicked } = slot;
   const [bundled, setBundled] = useState<BundledModel[]>();
   const [cache, setCache] = useState<ResultCache>();
 
@@ -61,36 +63,12 @@ export function App() {
       dispatch({ type: 'model', model: { kind: 'bundled', name: bundled[0].name } });
   }, [restored, state.model, bundled, dispatch]);
 
-  // The state's model (from a link, a reload, the default) loads once per change of model and
-  // once per engine (a lost GPU device starts a new one); a Hub model not yet downloaded and a
-  // local folder not picked in this page wait for the user.
-  const requested = useRef<{ model: ModelRef; client: EngineClient } | undefined>(undefined);
-  const { restore, load } = model;
-  useEffect(() => {
-    const client = engine.client;
-    if (!client || !state.model || model.cached === undefined) return;
-    const last = requested.current;
-    if (last && last.client === client && sameModel(last.model, state.model)) return;
-    requested.current = { model: state.model, client };
-    restore(state.model);
-  }, [engine.client, state.model, model.cached, restore]);
-
-  // The 16-bit setting changed: the model shown loads again with it (a folder is picked again).
-  const precision = useRef(!!state.float32As16);
-  useEffect(() => {
-    if (precision.current === !!state.float32As16) return;
-    precision.current = !!state.float32As16;
-    const s = model.status;
-    if ((s.phase === 'ready' || s.phase === 'error') && s.ref.kind !== 'files') load(s.ref);
-  }, [state.float32As16, model.status, load]);
-
   const pick = useCallback(
     (ref: ModelRef, folder?: PickedFolder) => {
-      if (engine.client) requested.current = { model: ref, client: engine.client };
       dispatch({ type: 'model', model: ref });
-      load(ref, folder);
+      loadPicked(ref, folder);
     },
-    [engine.client, dispatch, load],
+    [dispatch, loadPicked],
   );
 
   const status = model.status;
@@ -207,13 +185,15 @@ export function App() {
         </p>
       </header>
       <main className="app-main">
-        {engine.lost && (
-          <DeviceLostBanner
-            lost={engine.lost}
-            state={engine.state}
-            onDismiss={engine.dismissLost}
-          />
-        )}
+        <DeviceLostBanner
+          engine={engine}
+          whose={state.model ? `the engine of ${modelLabel(state.model)}` : undefined}
+        />
+        <DeviceLostBanner
+          engine={comparison.engine}
+          whose={`the second engine, of the compared model${comparison.ref ? ` ${modelLabel(comparison.ref)}` : ''} (Two models tab)`}
+          testId="device-lost-compare"
+        />
         {linkError && (
           <p className="banner error" role="alert" data-testid="link-error">
             {linkError}

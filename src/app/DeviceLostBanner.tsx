@@ -1,18 +1,22 @@
-import { type DeviceLoss, type EngineState, GPU_RESTARTS } from './useEngine';
+import { type Engine, GPU_RESTARTS } from './useEngine';
 
 /**
- * Says that the GPU device was lost, what the engine did about it (restarted on WebGPU or on
+ * Says that the GPU device was lost, whose engine lost it (the page has two while comparing
+ * models, each with its own device), what the engine did about it (restarted on WebGPU or on
  * WASM, and why), and what was kept: the facts, the finished results; a run going then stopped.
  */
 export function DeviceLostBanner({
-  lost,
-  state,
-  onDismiss,
+  engine,
+  whose,
+  testId = 'device-lost',
 }: {
-  lost: DeviceLoss;
-  state: EngineState;
-  onDismiss: () => void;
+  engine: Pick<Engine, 'lost' | 'state' | 'dismissLost'>;
+  /** Whose engine lost it, as the sentence names it ("the engine of demo-bert"). */
+  whose?: string;
+  testId?: string;
 }) {
+  const { lost, state } = engine;
+  if (!lost) return null;
   const info = state.phase === 'starting' ? undefined : state.info;
   const restart = !info
     ? 'The engine is restarting'
@@ -25,12 +29,13 @@ export function DeviceLostBanner({
     <p
       className="banner error"
       role="alert"
-      data-testid="device-lost"
+      data-testid={testId}
       data-restarted={info?.backend ?? ''}
     >
-      The GPU device was lost ({lost.reason}). {restart}, and the model loads again. Your facts and
-      finished results are kept; a run that was going stopped: run it again.{' '}
-      <button type="button" onClick={onDismiss}>
+      The GPU device was lost ({lost.reason}){whose ? ` in ${whose}` : ''}. {restart}, and the model
+      loads again. Your facts and finished results are kept; a run that was going stopped: run it
+      again.{' '}
+      <button type="button" onClick={engine.dismissLost}>
         Dismiss
       </button>
     </p>

@@ -21,7 +21,16 @@ const PHASE_TEXT: Record<LoadEvent['phase'], string> = {
   prepare: 'Compiling the model’s graphs',
 };
 
-export function LoadProgress({ model, progress }: { model: ModelRef; progress?: LoadEvent }) {
+/** A model's load: what is read or compiled, and how far; with Cancel when `onCancel` is given. */
+export function LoadProgress({
+  model,
+  progress,
+  onCancel,
+}: {
+  model: ModelRef;
+  progress?: LoadEvent;
+  onCancel?: () => void;
+}) {
   const known = progress && progress.totalBytes > 0;
   const text = !progress
     ? `Opening ${modelLabel(model)}…`
@@ -29,7 +38,7 @@ export function LoadProgress({ model, progress }: { model: ModelRef; progress?: 
       ? `${PHASE_TEXT.prepare}…`
       : `${PHASE_TEXT[progress.phase]} ${progress.file ?? ''}: ${formatBytes(progress.loadedBytes)}` +
         (known ? ` of ${formatBytes(progress.totalBytes)}` : '');
-  return (
+  const bar = (
     <div className="load-progress">
       <progress
         max={known ? progress.totalBytes : undefined}
@@ -37,6 +46,15 @@ export function LoadProgress({ model, progress }: { model: ModelRef; progress?: 
         aria-label={`Loading ${modelLabel(model)}`}
       />
       <span>{text}</span>
+    </div>
+  );
+  if (!onCancel) return bar;
+  return (
+    <div className="row">
+      {bar}
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
     </div>
   );
 }
@@ -85,12 +103,7 @@ function Status({
         <p className="note">{starting ? 'Starting the engine…' : 'No model loaded yet.'}</p>
       )}
       {s.phase === 'loading' && (
-        <div className="row">
-          <LoadProgress model={s.ref} progress={s.progress} />
-          <button type="button" onClick={control.cancel}>
-            Cancel
-          </button>
-        </div>
+        <LoadProgress model={s.ref} progress={s.progress} onCancel={control.cancel} />
       )}
       {s.phase === 'ready' && <ModelSummary info={s.info} />}
       {s.phase === 'error' && (

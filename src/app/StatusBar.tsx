@@ -8,7 +8,12 @@ const PHASE_TEXT: Record<EngineState['phase'], string> = {
   error: 'Error',
 };
 
-const ENGINE_TEXT = { native: 'webgpu build', jsep: 'JSEP build' } as const;
+const BUILD_TEXT = { native: 'webgpu build', jsep: 'JSEP build', wasm: 'WASM build' } as const;
+const BUILD_TITLE = {
+  native: 'onnxruntime-web/webgpu: native WebGPU EP',
+  jsep: 'onnxruntime-web: JS kernels (JSEP)',
+  wasm: 'onnxruntime-web/wasm: the CPU build, without WebGPU',
+} as const;
 
 function switchHref(backend: string): string {
   const params = new URLSearchParams(window.location.search);
@@ -19,12 +24,14 @@ function switchHref(backend: string): string {
 /** The bar along the bottom: engine state, backend, adapter, threads, onnxruntime build. */
 export function StatusBar({ state, request }: { state: EngineState; request: RuntimeRequest }) {
   const info = state.phase === 'starting' ? undefined : state.info;
-  const items: { key: string; text: string; title?: string; warn?: boolean }[] = [];
+  // `keep`: short and telling, never cut; the others give way on a narrow window.
+  const items: { key: string; text: string; title?: string; warn?: boolean; keep?: boolean }[] = [];
   if (info) {
     items.push({
       key: 'backend',
       text: info.backend === 'webgpu' ? 'WebGPU' : 'WASM',
       title: `requested: ${info.requested}`,
+      keep: true,
     });
     if (info.backend === 'webgpu' && info.adapter)
       items.push({ key: 'adapter', text: info.adapter });
@@ -32,6 +39,7 @@ export function StatusBar({ state, request }: { state: EngineState; request: Run
       items.push({
         key: 'threads',
         text: `${info.threads ?? 1} thread${info.threads === 1 ? '' : 's'}`,
+        keep: true,
       });
     }
     items.push({
@@ -41,11 +49,8 @@ export function StatusBar({ state, request }: { state: EngineState; request: Run
     });
     items.push({
       key: 'ort',
-      text: `onnxruntime-web ${info.ortVersion}, ${ENGINE_TEXT[info.engine]}`,
-      title:
-        info.engine === 'native'
-          ? 'onnxruntime-web/webgpu: native WebGPU EP'
-          : 'onnxruntime-web: JS kernels (JSEP)',
+      text: `onnxruntime-web ${info.ortVersion}, ${BUILD_TEXT[info.build]}`,
+      title: BUILD_TITLE[info.build],
     });
     if (info.fallbackReason) items.push({ key: 'fallback', text: info.fallbackReason, warn: true });
   }
@@ -73,9 +78,9 @@ export function StatusBar({ state, request }: { state: EngineState; request: Run
       {items.map((item) => (
         <span
           key={item.key}
-          className={item.warn ? 'status-item status-warn' : 'status-item'}
+          className={`status-item${item.warn ? ' status-warn' : ''}${item.keep ? ' status-keep' : ''}`}
           data-testid={`status-${item.key}`}
-          title={item.title}
+          title={item.title ? `${item.text} (${item.title})` : item.text}
         >
           {item.text}
         </span>

@@ -4,18 +4,19 @@
  * buffers), started only while a second model is chosen, so the first model's work, results and
  * runs are never touched. Its maps go to the same result cache under its own model key: a reload
  * shows them without running. Its loads, estimates, runs and Cancel are the first model's hooks
- * (useModel, useEstimate, useRun) on the second worker.
+ * (useModelSlot, useEstimate, useRun) on the second worker.
  */
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useMemo } from 'react';
 import type { RuntimeRequest } from '../runtime/backend-choice';
-import type { AttributionResult, EngineClient, ModelInfo } from '../worker-api';
+import type { AttributionResult, ModelInfo } from '../worker-api';
 import { type ModelRef, sameModel } from '../weights';
 import type { PickedFolder } from './picked-files';
 import type { ResultCache } from './result-cache';
 import type { Action, ExplorerState, Job } from './state';
 import { type Engine, useEngine } from './useEngine';
 import { type EstimateState, runnableJobs, useEstimate } from './useEstimate';
-import { type ModelControl, useModel } from './useModel';
+import type { ModelControl } from './useModel';
+import { useModelSlot } from './useModelSlot';
 import { type RunControl, useRun } from './useRun';
 
 export interface Comparison {
@@ -46,52 +47,15 @@ export function useComparison(
 ): Comparison {
   const ref = state.analysis.compare.model;
   const engine = useEngine(request, false, !!ref);
-  const model = useModel(engine.client, !!state.float32As16);
-  const { restore, load } = model;
-
-  // A model picked while the second engine starts: loaded (with its folder) once it runs, as
-  // picked, without asking again for a download.
-  const requested = useRef<{ model: ModelRef; client: EngineClient } | undefined>(undefined);
-  const picked = useRef<{ ref: ModelRef; folder?: PickedFolder } | undefined>(undefined);
-  useEffect(() => {
-    const held = picked.current;
-    const client = engine.client;
-    if (!held || !client) return;
-    picked.current = undefined;
-    if (!ref || !sameModel(held.ref, ref)) return;
-    requested.current = { model: held.ref, client };
-    load(held.ref, held.folder);
-  }, [engine.client, ref, load]);
-
-  // Like the first model: loaded once per change of model and once per engine; a Hub model not
-  // yet downloaded and a folder not picked in this page wait for the user.
-  useEffect(() => {
-    const client = engine.client;
-    if (!client || !ref || model.cached === undefined) return;
-    const last = requested.current;
-    if (last && last.client === client && sameModel(last.model, ref)) return;
-    requested.current = { model: ref, client };
-    restore(ref);
-  }, [engine.client, ref, model.cached, restore]);
-
-  // The 16-bit setting changed: the second model loads again with it, as the first does.
-  const precision = useRef(!!state.float32As16);
-  useEffect(() => {
-    if (precision.current === !!state.float32As16) return;
-    precision.current = !!state.float32As16;
-    const s = model.status;
-    if ((s.phase === 'ready' || s.phase === 'error') && s.ref.kind !== 'files') load(s.ref);
-  }, [state.float32As16, model.status, load]);
+  const slot = useModelSlot(engine.client, ref, !!state.float32As16);
+  const { model, pick: loadPicked } = slot;
 
   const pick = useCallback(
     (next: ModelRef, folder?: PickedFolder) => {
       dispatch({ type: 'analysis', update: { compare: { model: next } } });
-      if (engine.client) {
-        requested.current = { model: next, client: engine.client };
-        load(next, folder);
-      } else picked.current = { ref: next, folder };
+      loadPicked(next, folder);
     },
-    [dispatch, engine.client, load],
+    [dispatch, loadPicked],
   );
 
   const status = model.status;

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { decideBackend, describeAdapter, parseRuntimeRequest, wasmThreads } from './backend-choice';
+import {
+  decideBackend,
+  describeAdapter,
+  ortBuild,
+  parseRuntimeRequest,
+  wasmThreads,
+} from './backend-choice';
 
 describe('parseRuntimeRequest', () => {
-  it('defaults to auto on the native engine, logging errors only', () => {
-    const defaults = { backend: 'auto', engine: 'native', logLevel: 'error', warnings: [] };
+  it('defaults to auto, no build asked for, logging errors only', () => {
+    const defaults = { backend: 'auto', logLevel: 'error', warnings: [] };
     expect(parseRuntimeRequest('')).toEqual(defaults);
     expect(parseRuntimeRequest('?backend=')).toEqual(defaults);
     expect(parseRuntimeRequest('?other=1')).toEqual(defaults);
   });
 
   it('reads ?backend=, ?ort= and ?ortlog=, case-insensitively', () => {
-    expect(parseRuntimeRequest('?backend=wasm')).toMatchObject({
+    expect(parseRuntimeRequest('?backend=wasm')).toEqual({
       backend: 'wasm',
-      engine: 'native',
+      logLevel: 'error',
+      warnings: [],
     });
     expect(parseRuntimeRequest('?backend=WebGPU&ort=JSEP')).toMatchObject({
       backend: 'webgpu',
@@ -32,13 +39,23 @@ describe('parseRuntimeRequest', () => {
   it('ignores unknown values with a warning', () => {
     const r = parseRuntimeRequest('?backend=webgl&ort=cuda&ortlog=loud');
     expect(r.backend).toBe('auto');
-    expect(r.engine).toBe('native');
+    expect(r.engine).toBeUndefined();
     expect(r.logLevel).toBe('error');
     expect(r.warnings).toEqual([
       'ignored ?backend=webgl (expected auto, webgpu, wasm)',
       'ignored ?ort=cuda (expected native, jsep)',
       'ignored ?ortlog=loud (expected verbose, info, warning, error, fatal)',
     ]);
+  });
+});
+
+describe('ortBuild', () => {
+  it('runs WASM on the build without WebGPU and WebGPU on the native engine, unless ?ort= names one', () => {
+    expect(ortBuild('wasm')).toBe('wasm');
+    expect(ortBuild('webgpu')).toBe('native');
+    expect(ortBuild('wasm', 'jsep')).toBe('jsep');
+    expect(ortBuild('wasm', 'native')).toBe('native');
+    expect(ortBuild('webgpu', 'jsep')).toBe('jsep');
   });
 });
 

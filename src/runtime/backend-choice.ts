@@ -8,12 +8,27 @@
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
 
 /**
- * Which onnxruntime-web build runs the model, chosen with `?ort=`: `native` is
- * `onnxruntime-web/webgpu` (the native WebGPU execution provider, the default), `jsep` is
- * `onnxruntime-web` (the JavaScript-kernel WebGPU engine). Both include the WASM CPU backend.
- * See docs/runtime.md.
+ * Which WebGPU engine runs the model, chosen with `?ort=`: `native` is `onnxruntime-web/webgpu`
+ * (the native WebGPU execution provider, the default), `jsep` is `onnxruntime-web` (the
+ * JavaScript-kernel WebGPU engine). Both builds include the WASM CPU backend. See
+ * docs/runtime.md.
  */
 export type OrtEngine = 'native' | 'jsep';
+
+/**
+ * The onnxruntime-web build loaded: one of the engines above, or `wasm`,
+ * `onnxruntime-web/wasm`, the build without WebGPU.
+ */
+export type OrtBuild = OrtEngine | 'wasm';
+
+/**
+ * The build for the backend chosen: the one `?ort=` names when it names one (to compare the
+ * builds), else on WASM the build without WebGPU, whose session starts 2 to 3 times sooner
+ * (its module has no WebGPU and no asyncify code; docs/runtime.md), else the native engine.
+ */
+export function ortBuild(backend: 'webgpu' | 'wasm', engine?: OrtEngine): OrtBuild {
+  return engine ?? (backend === 'wasm' ? 'wasm' : 'native');
+}
 
 /** onnxruntime's log level, `?ortlog=` (it logs to console.error at every level). */
 export type OrtLogLevel = 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
@@ -33,7 +48,8 @@ export const ORT_LOG_LEVELS: readonly OrtLogLevel[] = [
 
 export interface RuntimeRequest {
   backend: BackendRequest;
-  engine: OrtEngine;
+  /** `?ort=`, when given; else the build follows the backend (ortBuild). */
+  engine?: OrtEngine;
   logLevel: OrtLogLevel;
   /** `?threads=`: WASM threads asked for (1 to 16), else the default (wasmThreads). */
   threads?: number;
@@ -43,23 +59,27 @@ export interface RuntimeRequest {
 
 /**
  * Reads `?backend=auto|webgpu|wasm`, `?ort=native|jsep`, `?ortlog=verbose|...|fatal`
- * (case-insensitive; defaults auto, native, error) and `?threads=1..16` (WASM threads: on a
+ * (case-insensitive; defaults auto, the build that suits the backend, error) and `?threads=1..16` (WASM threads: on a
  * machine whose cores other programs keep busy, fewer threads than cores can be faster).
  */
 export function parseRuntimeRequest(search: string): RuntimeRequest {
   const params = new URLSearchParams(search);
   const warnings: string[] = [];
-  const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+  function pick<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
+  function pick<T extends string>(name: string, allowed: readonly T[]): T | undefined;
+  function pick<T extends string>(name: string, allowed: readonly T[], fallback?: T) {
     const raw = params.get(name);
     if (raw === null || raw === '') return fallback;
     const value = raw.trim().toLowerCase();
     if ((allowed as readonly string[]).includes(value)) return value as T;
     warnings.push(`ignored ?${name}=${raw} (expected ${allowed.join(', ')})`);
     return fallback;
-  };
+  }
+  const backend = pick('backend', BACKEND_REQUESTS, 'auto');
+  const engine = pick('ort', ORT_ENGINES);
   const request: RuntimeRequest = {
-    backend: pick('backend', BACKEND_REQUESTS, 'auto'),
-    engine: pick('ort', ORT_ENGINES, 'native'),
+    backend,
+    ...(engine ? { engine } : {}),
     logLevel: pick('ortlog', ORT_LOG_LEVELS, 'error'),
     warnings,
   };

@@ -14,10 +14,12 @@ import type { ExternalData } from '../graph/merge';
 import {
   decideBackend,
   describeAdapter,
+  ortBuild,
   wasmThreads,
   type AdapterProbe,
   type BackendDecision,
   type BackendRequest,
+  type OrtBuild,
   type OrtEngine,
   type OrtLogLevel,
 } from './backend-choice';
@@ -37,7 +39,7 @@ export type { OrtLogLevel };
 export interface WebRuntimeOptions {
   /** `auto` (default): WebGPU on a hardware adapter, WASM otherwise. */
   backend?: BackendRequest;
-  /** onnxruntime-web build: `native` (default, `onnxruntime-web/webgpu`) or `jsep`. */
+  /** The WebGPU engine, `native` or `jsep`; when given, its build runs WASM too (ortBuild). */
   engine?: OrtEngine;
   /** onnxruntime's log level (it logs to console.error at every level). Default `error`. */
   logLevel?: OrtLogLevel;
@@ -51,7 +53,8 @@ export interface WebRuntimeOptions {
 export interface WebBackendInfo extends BackendInfo {
   backend: 'webgpu' | 'wasm';
   requested: BackendRequest;
-  engine: OrtEngine;
+  /** The onnxruntime-web build loaded. */
+  build: OrtBuild;
   ortVersion: string;
   crossOriginIsolated: boolean;
   /** Whether the WebGPU adapter offers `shader-f16` (fp16 models need it). */
@@ -59,8 +62,9 @@ export interface WebBackendInfo extends BackendInfo {
 }
 
 /** Loads one onnxruntime-web build; each is its own chunk with its own .wasm asset. */
-async function loadOrt(engine: OrtEngine): Promise<Ort> {
-  return engine === 'jsep' ? import('onnxruntime-web') : import('onnxruntime-web/webgpu');
+async function loadOrt(build: OrtBuild): Promise<Ort> {
+  if (build === 'wasm') return import('onnxruntime-web/wasm');
+  return build === 'jsep' ? import('onnxruntime-web') : import('onnxruntime-web/webgpu');
 }
 
 function errorText(e: unknown): string {
@@ -114,14 +118,6 @@ async function warmUp(ort: Ort, ep: 'webgpu' | 'wasm'): Promise<InferenceSession
 /** Starts onnxruntime-web on the requested backend (falling back to WASM) and returns the runtime. */
 export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise<WebRuntime> {
   const requested = options.backend ?? 'auto';
-  const engine = options.engine ?? 'native';
-  const ort = await loadOrt(engine);
-  ort.env.logLevel = options.logLevel ?? 'error';
-  const isolated = globalThis.crossOriginIsolated === true;
-  const threads = wasmThreads(isolated, globalThis.navigator?.hardwareConcurrency, options.threads);
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.proxy = false; // already off the main thread
-
   let decision: BackendDecision = { backend: 'wasm' };
   let adapter: GPUAdapter | undefined;
   if (requested !== 'wasm') {
@@ -129,6 +125,14 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
     decision = decideBackend(requested, probed.probe);
     adapter = probed.adapter;
   }
+  // (A WebGPU build that fails below runs WASM itself: one build per worker.)
+  const build = ortBuild(decision.backend, options.engine);
+  const ort = await loadOrt(build);
+  ort.env.logLevel = options.logLevel ?? 'error';
+  const isolated = globalThis.crossOriginIsolated === true;
+  const threads = wasmThreads(isolated, globalThis.navigator?.hardwareConcurrency, options.threads);
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false; // already off the main thread
 
   let device: GPUDevice | undefined;
   let keepAlive: InferenceSession | undefined;
@@ -152,7 +156,7 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
   const info: WebBackendInfo = {
     backend: decision.backend,
     requested,
-    engine,
+    build,
     ortVersion: ort.env.versions.web ?? ort.env.versions.common,
     crossOriginIsolated: isolated,
     threads,

@@ -79,7 +79,7 @@ export type {
 export interface InitOptions {
   /** `?backend=`: auto (default), webgpu or wasm. */
   backend?: BackendRequest;
-  /** `?ort=`: native (default, onnxruntime-web/webgpu) or jsep (onnxruntime-web). */
+  /** `?ort=`: native (onnxruntime-web/webgpu) or jsep (onnxruntime-web); default: ortBuild. */
   engine?: OrtEngine;
   /** `?ortlog=`: onnxruntime's log level (default error); verbose shows op placement. */
   logLevel?: OrtLogLevel;
@@ -211,8 +211,9 @@ export interface Benchmark {
    */
   path: CallCost;
   pathBackward: CallCost;
-  /** The probe's largest batch: rows of `tokens` positions; path rows at the largest size. */
+  /** The probe's large sizes: block rows of `tokens` positions, head rows, path rows. */
   rows: number;
+  headRows: number;
   tokens: number;
   pathRows: number;
 }

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { tinyLlamaModel, tinyModel } from '../../tests/reference/tiny-model';
 import { planRun } from '../attribution/schedule';
+import { Executor } from '../model';
 import type { Benchmark } from './api';
 import {
   benchmarkModel,
@@ -8,6 +9,7 @@ import {
   estimatePrompt,
   fitCost,
   forwardSeconds,
+  probeBlockRows,
   probePathRows,
 } from './benchmark';
 
@@ -18,7 +20,8 @@ const bench = (over: Partial<Benchmark> = {}): Benchmark => ({
   head: { call: 0, unit: 0 },
   path: { call: 0, unit: 0 },
   pathBackward: { call: 0, unit: 0 },
-  rows: 32,
+  rows: 20,
+  headRows: 32,
   tokens: 16,
   pathRows: 256,
   ...over,
@@ -117,12 +120,71 @@ describe('the device probe and the estimates it prices', () => {
     expect(probePathRows(gpt2Small, false, 16)).toBeLessThan(53);
   });
 
+  it("probes blocks at the rows of the per-layer schedule's passes", () => {
+    const gpt2Small = {
+      numLayers: 12,
+      hiddenSize: 768,
+      intermediateSize: 3072,
+      vocabSize: 50257,
+      numHeads: 12,
+    };
+    const mbertBase = { ...gpt2Small, vocabSize: 119547 };
+    // The per-layer schedule runs the m = 20 path points through the blocks together, as many as
+    // the memory budget fits (19 rows of 16 positions for GPT-2 small): the probe's large size.
+    for (const [shape, rows] of [
+      [gpt2Small, 19],
+      [mbertBase, 20],
+    ] as const)
+      for (const causal of [true, false]) {
+        const plan = planRun(
+          shape,
+          causal,
+          [{ tokens: 16, slots: [15] }],
+          {},
+          {
+            schedule: 'per-layer',
+          },
+        );
+        const vjpRows = plan.calls.filter((c) => c.graph === 'blockVjp').map((c) => c.rows);
+        expect(new Set(vjpRows)).toEqual(new Set([rows, 20 - rows].filter((r) => r > 0)));
+        expect(probeBlockRows(shape, 16)).toBe(rows);
+      }
+  });
+
+  it('times every block in turn, as a run calls them', async () => {
+    const { model } = tinyModel('gpt2');
+    const graphs = ['block', 'blockVjp', 'pathBlock', 'pathBlockVjp'] as const;
+    const layers = Object.fromEntries(graphs.map((g) => [g, [] as number[]]));
+    const spies = graphs.map((g) => {
+      const original = Executor.prototype[g] as (layer: number, ...rest: unknown[]) => unknown;
+      return vi.spyOn(Executor.prototype, g).mockImplementation(function (
+        this: Executor,
+        layer: number,
+        ...rest: unknown[]
+      ) {
+        layers[g].push(layer);
+        return original.call(this, layer, ...rest);
+      } as never);
+    });
+    try {
+      await benchmarkModel(model);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // Old pricing ran block 0 alone, whose weights stay in the cache from call to call.
+    expect(model.numLayers).toBeGreaterThan(1);
+    for (const g of graphs)
+      expect(new Set(layers[g]), g).toEqual(
+        new Set(Array.from({ length: model.numLayers }, (_, l) => l)),
+      );
+  });
+
   it('prices batched forward passes: L + 1 calls, L x rows x tokens positions, rows head rows', () => {
     const b = bench({ forward: { call: 2, unit: 3 }, head: { call: 5, unit: 7 } });
     expect(forwardSeconds(b, 4, 6, 10)).toBe(2 * 5 + 3 * 4 * 6 * 10 + 5 + 7 * 6);
   });
 
-  it('times each graph at one row and at 32 rows (path blocks: a typical call), in seconds', async () => {
+  it("times each graph at one row and at a typical call's rows, in seconds", async () => {
     const models = [
       tinyModel('gpt2').model,
       tinyModel('bert').model,
@@ -140,7 +202,8 @@ describe('the device probe and the estimates it prices', () => {
         head: { call: 0.001, unit: 0 },
         path: { call: 0.001, unit: 0 },
         pathBackward: { call: 0.001, unit: 0 },
-        rows: 32,
+        rows: probeBlockRows(model.config, 16),
+        headRows: 32,
         tokens: 16,
         pathRows: probePathRows(model.config, model.arch.causal, 16),
       });

@@ -1,11 +1,13 @@
 /**
- * How fast this device runs the loaded model: block 0 forward and backward and the head's VJP,
- * each timed at one row and at ROWS rows of TOKENS positions, and the staggered schedule's path
- * block forward and VJP as the run calls them (a causal model's rows one position each, against
- * cached keys; a masked LM's rows of TOKENS positions), at one row and at a typical call's rows
- * (probePathRows); taken once per model and backend. The two sizes separate a call's fixed cost
- * from its cost per unit of work: small maps run many small calls, where the fixed cost is most
- * of the time. Estimates price the engine's own plan of a run (planRun), call by call, with the
+ * How fast this device runs the loaded model: a block's forward and backward, each timed at one
+ * row and at a per-layer pass's rows (probeBlockRows) of TOKENS positions, the head's VJP at one
+ * and HEAD_ROWS rows, and the staggered schedule's path block forward and VJP as the run calls
+ * them (a causal model's rows one position each, against cached keys; a masked LM's rows of
+ * TOKENS positions), at one row and at a typical call's rows (probePathRows); taken once per
+ * model and backend. The two sizes separate a call's fixed cost from its cost per unit of work:
+ * small maps run many small calls, where the fixed cost is most of the time. Each timed call
+ * runs the next block's weights, as a run does (the same block again and again finds its weights
+ * in the cache). Estimates price the engine's own plan of a run (planRun), call by call, with the
  * costs of the graph each call runs.
  */
 import {
@@ -20,9 +22,19 @@ import { type AttributionSettings, DEFAULT_SETTINGS } from '../attribution/setti
 import { type BlockCounts, Executor, type Model, type SpawnFeeds } from '../model';
 import type { Benchmark, CallCost } from './api';
 
-/** Batch rows and tokens of the probe's large size: a mid-sized staggered batch. */
-const ROWS = 32;
+/** Positions of a probed block row; rows through the head at the head's large size. */
 const TOKENS = 16;
+const HEAD_ROWS = 32;
+/**
+ * Block rows of the probe's large size: the rows of a per-layer pass (its path points, as many
+ * as fit the memory budget), which the staggered setup's calls (a prompt's baseline rows) do not
+ * exceed on a typical prompt. A cost per position fitted up to much larger calls prices these
+ * calls by products they never form.
+ */
+export function probeBlockRows(shape: ModelShape, tokens: number): number {
+  const steps = DEFAULT_SETTINGS.steps;
+  return Math.max(2, Math.min(steps, defaultMaxRows(shape, tokens, steps)));
+}
 /**
  * Path rows of the probe's large size: what a path block call of a typical run carries, half the
  * rows of a full pass (a pass's blocks carry from none to all of them). A per-row cost measured at
@@ -90,14 +102,18 @@ export function forwardSeconds(b: Benchmark, layers: number, rows: number, token
   );
 }
 
-/** Times block 0 forward and backward and the head's VJP at 1 and ROWS rows, after a warm-up. */
+/** Times each graph at its two sizes, after a warm-up (see the top of this file). */
 export async function benchmarkModel(
   model: Model,
   now: () => number = () => performance.now(),
 ): Promise<Benchmark> {
   const T = Math.min(TOKENS, model.config.maxPositions);
   const F = model.numUnits;
+  const L = model.numLayers;
   const exec = await Executor.create(model);
+  /** The block each timed call runs: the next one, round the model. */
+  let layer = 0;
+  const nextBlock = () => (layer = (layer + 1) % L);
   try {
     /** The three graphs' steps at R rows of T positions, and what to free after. */
     const steps = async (R: number) => {
@@ -117,12 +133,12 @@ export async function benchmarkModel(
       return {
         h,
         forward: async () => {
-          const out = await exec.block(0, h, ctx, mul, add);
+          const out = await exec.block(nextBlock(), h, ctx, mul, add);
           await exec.read(out.found);
           exec.free(out.h, out.found);
         },
         backward: async () => {
-          const out = await exec.blockVjp(0, h, ctx, mul, add, h);
+          const out = await exec.blockVjp(nextBlock(), h, ctx, mul, add, h);
           await exec.read(out.gTap);
           exec.free(out.gH, out.gTap);
         },
@@ -135,7 +151,8 @@ export async function benchmarkModel(
     };
     const causal = model.arch.causal;
     /**
-     * A path block's forward and VJP (block 0's weights) at R carried rows and one spawned row,
+     * A path block's forward and VJP at R carried rows and one spawned row (block 0's setup; the
+     * calls run every block's weights in turn, which take the same inputs),
      * as the staggered schedule runs them: a clean row of T positions through the setup gives
      * the anchor's base and mid (and a causal model's cached keys); the carried rows are T
      * positions each (masked) or one position attending to the cached T (causal).
@@ -196,19 +213,29 @@ export async function benchmarkModel(
       return {
         free,
         forward: async () => {
-          const out = await exec.pathBlock(0, rows, attention, spawn, past);
+          const out = await exec.pathBlock(nextBlock(), rows, attention, spawn, past);
           await exec.read(out.h);
           exec.free(out.h, out.saved);
         },
         backward: async () => {
-          const out = await exec.pathBlockVjp(0, rows, attention, spawn, kept.saved, kept.h, past);
+          const out = await exec.pathBlockVjp(
+            nextBlock(),
+            rows,
+            attention,
+            spawn,
+            kept.saved,
+            kept.h,
+            past,
+          );
           await exec.read(out.gSpawn);
           exec.free(out.gH, out.gSpawn);
         },
       };
     };
+    const blockRows = probeBlockRows(model.config, T);
     const one = await steps(1);
-    const many = await steps(ROWS);
+    const many = await steps(blockRows);
+    const heads = await steps(HEAD_ROWS);
     const pathRows = probePathRows(model.config, causal, T);
     const pathOne = await pathSteps(1);
     const pathMany = await pathSteps(pathRows);
@@ -238,24 +265,25 @@ export async function benchmarkModel(
         { units: units.large, seconds: median(tl) / 1000 },
       );
     };
-    const block = { small: T, large: ROWS * T };
+    const block = { small: T, large: blockRows * T };
     // A path call's work: its carried rows' positions and the spawned row.
     const perRow = causal ? 1 : T;
     const path = { small: perRow + 1, large: pathRows * perRow + 1 };
     const costs = {
       forward: await fit(one.forward, many.forward, block),
       backward: await fit(one.backward, many.backward, block),
-      head: await fit(one.head, many.head, { small: 1, large: ROWS }),
+      head: await fit(one.head, heads.head, { small: 1, large: HEAD_ROWS }),
       path: await fit(pathOne.forward, pathMany.forward, path),
       pathBackward: await fit(pathOne.backward, pathMany.backward, path),
     };
-    exec.free(one.h, many.h);
+    exec.free(one.h, many.h, heads.h);
     pathOne.free();
     pathMany.free();
     return {
       backend: model.runtime.info.backend,
       ...costs,
-      rows: ROWS,
+      rows: blockRows,
+      headRows: HEAD_ROWS,
       tokens: T,
       pathRows,
     };

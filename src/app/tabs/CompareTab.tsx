@@ -16,6 +16,7 @@ import { errorText } from '../errors';
 import { formatCount, formatPercent, formatSeconds } from '../format';
 import { LoadProgress } from '../ModelPanel';
 import { folderFromInput } from '../picked-files';
+import { jobsByLanguage, mostParaphrases } from '../paraphrase-maps';
 import { factLabel } from '../ResultsPanel';
 import { type Job, tauFor } from '../state';
 import type { Comparison } from '../useComparison';
@@ -169,12 +170,7 @@ function SecondModelStatus({ comparison }: { comparison: Comparison }) {
         <p className="note">Starting a second engine for {modelLabel(ref)}…</p>
       )}
       {s.phase === 'loading' && (
-        <div className="row">
-          <LoadProgress model={s.ref} progress={s.progress} />
-          <button type="button" onClick={model.cancel}>
-            Cancel
-          </button>
-        </div>
+        <LoadProgress model={s.ref} progress={s.progress} onCancel={model.cancel} />
       )}
       {s.phase === 'ready' && (
         <p className="note" data-testid="compare-summary">
@@ -320,23 +316,28 @@ export function CompareTab(props: CompareTabProps) {
   );
   const { resultOf } = compare;
   const secondResultOf = comparison.resultOf;
-  // The first prompt of each language, as the neuron map shows it.
-  const languages = useMemo<ComparedLanguage[]>(() => {
-    const seen = new Set<string>();
-    return fact.prompts.flatMap((prompt, index) => {
-      if (seen.has(prompt.language)) return [];
-      seen.add(prompt.language);
-      const job = { fact, index, prompt };
-      return [
-        {
-          language: prompt.language,
-          tau: tauFor(tau, prompt.language),
-          prompt: `${prompt.text} → ${prompt.object}`,
+  // One paraphrase per language, the first unless the user picks another (a language with fewer
+  // shows its last), named in its heading; the neuron map's default is the first too.
+  const most = mostParaphrases(fact);
+  const [paraphrase, setParaphrase] = useState(0);
+  const shown = Math.min(paraphrase, Math.max(0, most - 1));
+  const languages = useMemo<ComparedLanguage[]>(
+    () =>
+      jobsByLanguage(fact).map((jobs) => {
+        const at = Math.min(shown, jobs.length - 1);
+        const job = jobs[at];
+        const { language, text, object } = job.prompt;
+        return {
+          language,
+          tau: tauFor(tau, language),
+          prompt:
+            `${text} → ${object}` +
+            (jobs.length > 1 ? ` (paraphrase ${at + 1} of ${jobs.length})` : ''),
           maps: [resultOf(job), secondResultOf(job)] as const,
-        },
-      ];
-    });
-  }, [fact, tau, resultOf, secondResultOf]);
+        };
+      }),
+    [fact, tau, resultOf, secondResultOf, shown],
+  );
   return (
     <div className="compare-tab" data-testid="compare-tab">
       <CompareWith
@@ -355,6 +356,22 @@ export function CompareTab(props: CompareTabProps) {
       {second && models && (
         <>
           <RunBoth compare={compare} first={info} second={second} />
+          {most > 1 && (
+            <label className="row" data-testid="compare-paraphrase">
+              Paraphrase shown{' '}
+              <select value={shown} onChange={(e) => setParaphrase(Number(e.target.value))}>
+                {Array.from({ length: most }, (_, k) => (
+                  <option key={k} value={k}>
+                    {k === 0 ? 'the first' : `number ${k + 1}`}
+                  </option>
+                ))}
+              </select>
+              <span className="note">
+                each model’s map of one paraphrase per language (the neuron map’s paraphrase-refined
+                map is not compared)
+              </span>
+            </label>
+          )}
           <ModelComparisonView
             models={models}
             languages={languages}
@@ -363,6 +380,7 @@ export function CompareTab(props: CompareTabProps) {
               subject: factLabel(fact),
             }}
             width={chartWidth}
+            onOpenFirst={props.onSelectNeuron}
           />
         </>
       )}

@@ -35,6 +35,67 @@ export function scopedMetrics(
     : report.overall;
 }
 
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** Statements a method judged (each test fact stated twice); 0: nothing was checked. */
+const statementCount = (m: CheckMetrics) =>
+  m.confusion.tp + m.confusion.fp + m.confusion.fn + m.confusion.tn;
+
+/** The fewest facts a relation needs for a training fact to be left after the held-out share. */
+export function fewestFacts(testShare: number): number {
+  let n = 1;
+  while (n - Math.ceil(testShare * n) < 1) n++;
+  return n;
+}
+
+/** Why a relation's result lacks a part (no statement checked, no D_r), with the fix; or null. */
+function relationGap(r: RelationCheck, testShare: number): string | null {
+  const name = relationLabel(r.relation);
+  if (statementCount(r.baseline) === 0)
+    return `${name}: none of its ${plural(r.test.length, 'test fact')} could be checked (the facts that could not be used are listed below).`;
+  if (r.withDkn) return null;
+  const facts = r.train.length + r.test.length;
+  if (r.train.length === 0)
+    return (
+      `${name}: ${plural(facts, 'fact')} with ${formatCount(Math.round(testShare * 100))}% held out (rounded up) leave no training fact, ` +
+      `so there are no degenerate neurons D_r to judge with: add facts to the relation (it needs at least ${fewestFacts(testShare)}).`
+    );
+  return (
+    `${name}: the degenerate-pair search over its ${plural(r.train.length, 'training fact')} found no pair, ` +
+    'so D_r is empty and nothing is judged with DKN: add facts to the relation.'
+  );
+}
+
+export interface FactCheckGaps {
+  /** No statement of the scope was judged: there is no confusion matrix to draw. */
+  empty: boolean;
+  /** What is missing and why, with the fix: the totals' reason first, then one per relation. */
+  notes: string[];
+}
+
+/**
+ * What a scope's result lacks, in words: a check with few facts can leave a relation without a
+ * training fact (the held-out share rounds up) or without degenerate pairs, and then the totals,
+ * which sum only the relations with D_r, are empty. Nothing is drawn for an empty scope.
+ */
+export function factCheckGaps(report: FactCheckReport, scope: Scope): FactCheckGaps {
+  const m = scopedMetrics(report, scope);
+  const relations = m.relation ? [m.relation] : report.relations;
+  const notes = relations.flatMap((r) => relationGap(r, report.testShare) ?? []);
+  const empty = statementCount(m.baseline) === 0;
+  if (empty && !m.relation) {
+    const judged = report.relations.some((r) => r.withDkn);
+    notes.unshift(
+      report.relations.length === 0
+        ? 'No fact could be checked: the data set has no fact with a prompt and a wrong object in this language.'
+        : judged
+          ? 'No test statement could be checked, so there is nothing to total.'
+          : 'No relation has degenerate neurons D_r, so nothing is judged with DKN, and the totals (over the relations with D_r, both methods on the same statements) are empty. Choose a relation under “Confusion matrices for” to see its baseline.',
+    );
+  }
+  return { empty, notes };
+}
+
 const CELL = 64;
 /** A confusion matrix's extent with its labels and metrics line. */
 const CONFUSION_WIDTH = 260;
@@ -311,9 +372,17 @@ export function FactCheckView(props: FactCheckViewProps) {
   const f1 = () => <F1BarsFigure report={report} context={context} width={width} />;
   const basename = figureBasename(context, 'factcheck');
   const m = scopedMetrics(report, state.scope);
+  const gaps = factCheckGaps(report, state.scope);
+  // F1 bars need a statement somewhere: a relation's baseline is judged whenever it has one.
+  const anyStatement = report.relations.some((r) => statementCount(r.baseline) > 0);
+  const totalled = statementCount(report.overall.baseline) > 0;
   const rows: { relation: string; method: string; metrics: CheckMetrics | null }[] = [
-    { relation: 'all', method: 'with DKN', metrics: report.overall.withDkn },
-    { relation: 'all', method: 'baseline', metrics: report.overall.baseline },
+    ...(totalled
+      ? [
+          { relation: 'all', method: 'with DKN', metrics: report.overall.withDkn },
+          { relation: 'all', method: 'baseline', metrics: report.overall.baseline },
+        ]
+      : []),
     ...report.relations.flatMap((r) => [
       { relation: relationLabel(r.relation), method: 'with DKN', metrics: r.withDkn },
       { relation: relationLabel(r.relation), method: 'baseline', metrics: r.baseline },
@@ -332,13 +401,24 @@ export function FactCheckView(props: FactCheckViewProps) {
           onChange={(scope) => setState({ ...state, scope })}
         />
       </div>
-      <div className="kn-analysis-figure">{confusion()}</div>
-      <ExportMenu
-        label="Export the confusion matrices"
-        basename={`${basename}-confusion`}
-        figure={confusion}
-        csv={() => factCheckCsv(report)}
-      />
+      {gaps.notes.length > 0 && (
+        <div className="kn-gaps" role="status" data-testid="factcheck-gaps">
+          {gaps.notes.map((note, i) => (
+            <p key={i}>{note}</p>
+          ))}
+        </div>
+      )}
+      {!gaps.empty && (
+        <>
+          <div className="kn-analysis-figure">{confusion()}</div>
+          <ExportMenu
+            label="Export the confusion matrices"
+            basename={`${basename}-confusion`}
+            figure={confusion}
+            csv={() => factCheckCsv(report)}
+          />
+        </>
+      )}
       {m.relation && (
         <NeuronButtons
           title={`D_r of ${relationLabel(m.relation.relation)} (count > ${m.relation.dkn.threshold})`}
@@ -348,13 +428,17 @@ export function FactCheckView(props: FactCheckViewProps) {
           testId="relation-dkn"
         />
       )}
-      <div className="kn-analysis-figure">{f1()}</div>
-      <ExportMenu
-        label="Export the F1 bars"
-        basename={`${basename}-f1`}
-        figure={f1}
-        csv={() => factCheckCsv(report)}
-      />
+      {anyStatement && (
+        <>
+          <div className="kn-analysis-figure">{f1()}</div>
+          <ExportMenu
+            label="Export the F1 bars"
+            basename={`${basename}-f1`}
+            figure={f1}
+            csv={() => factCheckCsv(report)}
+          />
+        </>
+      )}
       <table className="kn-table" data-testid="factcheck-table">
         <caption>Precision, recall and F1 · positive class: {POSITIVE_CLASS}</caption>
         <thead>

@@ -4,7 +4,7 @@
  * the same height are at the same depth, whatever the models' layer counts), and where each
  * model's knowledge neurons sit by depth, with the share both put in the same depth bins.
  */
-import { useMemo } from 'react';
+import { type MouseEvent, useMemo } from 'react';
 import {
   type DepthComparison,
   type DepthMap,
@@ -15,13 +15,14 @@ import {
 import { colorAt, levelPalette, maxAbs, positionScore } from '../color';
 import { ExportMenu } from '../ExportMenu';
 import { fitText, formatCount, formatScore } from '../format';
-import { binUnits, colorRuns, columnOf, fullRange, layerTicks } from '../grid';
+import { type BinnedMap, binUnits, colorRuns, columnOf, fullRange, layerTicks } from '../grid';
 import { type FigureContext, TITLE_HEIGHT, TitledFigure, figureBasename } from '../kit/figure';
 import { ColorLegend, SwatchLegend } from '../kit/legend';
 import { INK, MUTED, TEXT_SIZE } from '../kit/style';
 import type { BarSeries } from './bars';
 import { BarPanel, barPanelHeight } from './BarPanel';
 import { toCsv } from './csv';
+import { useControllable } from '../useControllable';
 import { formatShare, seriesColor } from './scales';
 
 /** A model of the comparison, as the figures name it. */
@@ -42,15 +43,33 @@ export interface ComparedLanguage {
   maps: readonly [DepthMap | undefined, DepthMap | undefined];
 }
 
+/** A neuron picked in the aligned maps: which language's pair, which model, which cell. */
+export interface ComparedNeuron {
+  language: string;
+  /** 0: the first model, 1: the second. */
+  model: 0 | 1;
+  layer: number;
+  unit: number;
+}
+
 export interface ModelComparisonProps {
   models: readonly [ComparedModel, ComparedModel];
   languages: readonly ComparedLanguage[];
   /** Its model names both models ("demo-bert vs demo-gpt2"). */
   context: FigureContext;
   width?: number;
+  /** The neuron picked in the maps (a click on a cell, as in the neuron map); kept here if not given. */
+  selected?: ComparedNeuron | null;
+  onSelect?: (neuron: ComparedNeuron | null) => void;
+  /** Opens a neuron of the first model in the neuron map (its side panel). */
+  onOpenFirst?: (layer: number, unit: number) => void;
 }
 
-type FigureProps = ModelComparisonProps & { comparison: DepthComparison };
+type FigureProps = ModelComparisonProps & {
+  comparison: DepthComparison;
+  /** On screen only: a click on a map's cell picks its neuron (exports have none). */
+  onPick?: (neuron: ComparedNeuron) => void;
+};
 
 /** The comparison the figures draw: computed once per input. */
 export const comparisonOf = (
@@ -110,6 +129,41 @@ export function depthAlignedCaption(p: FigureProps): string[] {
   ];
 }
 
+/** Ring radius on rows of this height. */
+const ringRadius = (rowH: number) => Math.max(3, Math.min(6, rowH * 0.35));
+
+/** A panel's map binned to its width (a column shows its bin's largest score). */
+const panelBins = (map: DepthMap, w: number): BinnedMap =>
+  binUnits(map.scores, map.layers, map.units, fullRange(map.units), Math.floor(w));
+
+/**
+ * The neuron at (px, py) of a panel w x h px (from its top left): a knowledge neuron's ring when
+ * the point is on one (rings are larger than narrow cells), else the cell's strongest unit, as
+ * the neuron map picks; null outside the panel.
+ */
+export function alignedPick(
+  map: DepthMap,
+  w: number,
+  h: number,
+  kn: readonly { layer: number; unit: number }[],
+  px: number,
+  py: number,
+): { layer: number; unit: number } | null {
+  if (px < 0 || py < 0 || px >= w || py >= h) return null;
+  const binned = panelBins(map, w);
+  const rowH = h / map.layers;
+  const cw = w / binned.columns;
+  const r = ringRadius(rowH);
+  for (const n of kn) {
+    const cx = Math.min(w - r - 1, Math.max(r + 1, (columnOf(binned, n.unit) + 0.5) * cw));
+    const cy = (map.layers - 1 - n.layer + 0.5) * rowH;
+    if ((px - cx) ** 2 + (py - cy) ** 2 <= (r + 1) ** 2) return { layer: n.layer, unit: n.unit };
+  }
+  const layer = map.layers - 1 - Math.min(map.layers - 1, Math.floor(py / rowH));
+  const column = Math.min(binned.columns - 1, Math.floor(px / cw));
+  return { layer, unit: binned.argmax[layer * binned.columns + column] };
+}
+
 function MapPanel({
   x,
   y,
@@ -118,6 +172,8 @@ function MapPanel({
   model,
   map,
   kn,
+  selected,
+  onPick,
 }: {
   x: number;
   y: number;
@@ -126,6 +182,8 @@ function MapPanel({
   model: ComparedModel;
   map: DepthMap | undefined;
   kn: readonly { layer: number; unit: number }[];
+  selected?: { layer: number; unit: number };
+  onPick?: (neuron: { layer: number; unit: number }) => void;
 }) {
   const { hex } = levelPalette();
   const rowH = h / model.layers;
@@ -153,14 +211,37 @@ function MapPanel({
         </text>
       </g>
     );
-  const binned = binUnits(map.scores, map.layers, map.units, fullRange(map.units), Math.floor(w));
+  const binned = panelBins(map, w);
   const cw = w / binned.columns;
   const domain = maxAbs(map.scores);
   const rowTop = (l: number) => depthY(y, h, layerSpan(l, model.layers)[1]);
-  const r = Math.max(3, Math.min(6, rowH * 0.35));
+  const r = ringRadius(rowH);
+  // A click anywhere on the panel (a ring too), in the figure's own units.
+  const pick = (e: MouseEvent<SVGGElement>) => {
+    const svg = e.currentTarget.ownerSVGElement;
+    const box = svg?.getBoundingClientRect();
+    if (!svg || !box?.width) return;
+    // The figure's width in its own units over its width on screen.
+    const scale = Number(svg.getAttribute('width')) / box.width;
+    const n = alignedPick(
+      map,
+      w,
+      h,
+      kn,
+      (e.clientX - box.left) * scale - x,
+      (e.clientY - box.top) * scale - y,
+    );
+    if (n) onPick?.(n);
+  };
+  const mark = selected &&
+    selected.layer < map.layers &&
+    selected.unit < map.units && {
+      x: x + columnOf(binned, selected.unit) * cw,
+      y: rowTop(selected.layer),
+    };
   const ringed = new Set<string>();
   return (
-    <g>
+    <g onClick={onPick && pick}>
       {layerLabels}
       {colorRuns(binned, domain, 'linear').map((run) => (
         <rect
@@ -173,6 +254,19 @@ function MapPanel({
         />
       ))}
       <rect x={x} y={y} width={w} height={h} fill="none" stroke={MUTED} strokeWidth={0.5} />
+      {onPick && (
+        <rect
+          x={x}
+          y={y}
+          width={w}
+          height={h}
+          fill="transparent"
+          style={{ cursor: 'pointer' }}
+          data-testid="compare-map-hit"
+        >
+          <title>Click a cell to see its neuron</title>
+        </rect>
+      )}
       {kn.map((n) => {
         const column = columnOf(binned, n.unit);
         const key = `${n.layer}:${column}`;
@@ -194,6 +288,18 @@ function MapPanel({
           </circle>
         );
       })}
+      {mark && (
+        <rect
+          x={mark.x - 2}
+          y={mark.y - 2}
+          width={Math.max(cw, 2) + 4}
+          height={rowH + 4}
+          fill="none"
+          stroke="#d55e00"
+          strokeWidth={2}
+          data-testid="compare-selected-mark"
+        />
+      )}
     </g>
   );
 }
@@ -295,6 +401,15 @@ export function DepthAlignedMapsFigure(p: FigureProps) {
                 model={m}
                 map={l.maps[k]}
                 kn={side.models[k]?.kn ?? []}
+                selected={
+                  p.onPick && p.selected?.language === l.language && p.selected.model === k
+                    ? p.selected
+                    : undefined
+                }
+                onPick={
+                  p.onPick &&
+                  ((n) => p.onPick!({ language: l.language, model: k === 0 ? 0 : 1, ...n }))
+                }
               />
             ))}
           </g>
@@ -470,11 +585,47 @@ export function knDepthCsv(p: FigureProps): string {
   );
 }
 
-/** Both figures, each with its export. */
+/**
+ * The picked neuron in words: its model, language, layer, unit and depth, its score (and share of
+ * the map's largest |score|), whether it is a knowledge neuron, and its scores in the model's maps
+ * of the other languages, as the neuron map's panel gives them across maps. Null when the
+ * neuron's map is not there (any more).
+ */
+export function comparedNeuronText(
+  p: Pick<FigureProps, 'models' | 'languages' | 'comparison'>,
+  n: ComparedNeuron,
+): string | null {
+  const at = p.languages.findIndex((l) => l.language === n.language);
+  const map = p.languages[at]?.maps[n.model];
+  if (!map || n.layer >= map.layers || n.unit >= map.units) return null;
+  const model = p.models[n.model];
+  const scoreIn = (m: DepthMap) => m.scores[n.layer * m.units + n.unit];
+  const score = scoreIn(map);
+  const largest = maxAbs(map.scores);
+  const isKn = p.comparison.languages[at].models[n.model]?.kn.some(
+    (k) => k.layer === n.layer && k.unit === n.unit,
+  );
+  const [from, to] = layerSpan(n.layer, model.layers);
+  const others = p.languages.flatMap((l) => {
+    const m = l.maps[n.model];
+    return l.language === n.language || !m ? [] : [`${l.language} ${formatScore(scoreIn(m))}`];
+  });
+  return (
+    `${model.label} · ${n.language} · L${n.layer} · u${n.unit} (depth ${depthText(from)}–${depthText(to)}): ` +
+    `score ${formatScore(score)}` +
+    (largest > 0 ? `, ${formatShare(score / largest)} of the map’s largest |score|` : '') +
+    (isKn ? `; a knowledge neuron at τ ${p.languages[at].tau}` : '; not a knowledge neuron') +
+    (others.length ? `. In this model’s other maps: ${others.join(', ')}.` : '.')
+  );
+}
+
+/** Both figures, each with its export; a click on a map's cell shows its neuron under the maps. */
 export function ModelComparisonView(props: ModelComparisonProps) {
   const { models, languages } = props;
   const comparison = useMemo(() => comparisonOf({ models, languages }), [models, languages]);
+  const [selected, setSelected] = useControllable(props.selected, props.onSelect, null);
   const p: FigureProps = { ...props, comparison };
+  const details = selected && comparedNeuronText(p, selected);
   return (
     <section
       className="kn-analysis"
@@ -482,8 +633,29 @@ export function ModelComparisonView(props: ModelComparisonProps) {
       data-testid="model-comparison-view"
     >
       <div className="kn-analysis-figure" data-testid="depth-aligned-maps">
-        <DepthAlignedMapsFigure {...p} />
+        <DepthAlignedMapsFigure {...p} selected={selected} onPick={setSelected} />
       </div>
+      <p className="kn-muted" role="status" data-testid="compare-neuron">
+        {details ? (
+          <>
+            {details}{' '}
+            {selected.model === 0 && props.onOpenFirst && (
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => props.onOpenFirst!(selected.layer, selected.unit)}
+              >
+                Open in the neuron map
+              </button>
+            )}{' '}
+            <button type="button" className="link-button" onClick={() => setSelected(null)}>
+              Clear
+            </button>
+          </>
+        ) : (
+          'Click a cell of a map to see its neuron.'
+        )}
+      </p>
       <ExportMenu
         label="Export the maps aligned by depth"
         basename={figureBasename(props.context, 'depth-maps')}
