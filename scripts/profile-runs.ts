@@ -133,17 +133,16 @@ async function main() {
     for (const { label, folder } of folders)
       for (const r of args.runtimes!.split(',')) {
         const name = label ? `${r} ${label}` : r;
-        const rt =
-          r.startsWith('node')
-            ? createNodeRuntime({
-                threads,
-                ...(r === 'node-graph-decode'
-                  ? { decodesOnHost: false, decodeBlockBytes: DECODE_BLOCK_BYTES }
-                  : r === 'node-graph-blocks'
-                    ? { decodesOnHost: false }
-                    : {}),
-              })
-            : await createNodeWasmRuntime({ threads, build: args['wasm-build'] });
+        const rt = r.startsWith('node')
+          ? createNodeRuntime({
+              threads,
+              ...(r === 'node-graph-decode'
+                ? { decodesOnHost: false, decodeBlockBytes: DECODE_BLOCK_BYTES }
+                : r === 'node-graph-blocks'
+                  ? { decodesOnHost: false }
+                  : {}),
+            })
+          : await createNodeWasmRuntime({ threads, build: args['wasm-build'] });
         // `wasm-fed`: every weight fed at each run, as before the global graphs shared one session.
         if (r === 'wasm-fed')
           Object.defineProperty(rt, 'limits', { value: { ...rt.limits, copiesFeeds: false } });
