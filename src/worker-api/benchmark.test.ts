@@ -179,6 +179,31 @@ describe('the device probe and the estimates it prices', () => {
       );
   });
 
+  it('runs every block once before the first timing (first runs fault the weights in)', async () => {
+    // More blocks than the first graph's warm-up calls reach.
+    const { model } = tinyModel('gpt2', { overrides: { numLayers: 6 } });
+    const before: number[] = [];
+    let timing = false;
+    const original = Executor.prototype.block as (layer: number, ...rest: unknown[]) => unknown;
+    const spy = vi.spyOn(Executor.prototype, 'block').mockImplementation(function (
+      this: Executor,
+      layer: number,
+      ...rest: unknown[]
+    ) {
+      if (!timing) before.push(layer);
+      return original.call(this, layer, ...rest);
+    } as never);
+    try {
+      await benchmarkModel(model, () => {
+        timing = true;
+        return performance.now();
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(new Set(before)).toEqual(new Set(Array.from({ length: model.numLayers }, (_, l) => l)));
+  });
+
   it('prices batched forward passes: L + 1 calls, L x rows x tokens positions, rows head rows', () => {
     const b = bench({ forward: { call: 2, unit: 3 }, head: { call: 5, unit: 7 } });
     expect(forwardSeconds(b, 4, 6, 10)).toBe(2 * 5 + 3 * 4 * 6 * 10 + 5 + 7 * 6);

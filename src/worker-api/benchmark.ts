@@ -234,6 +234,9 @@ export async function benchmarkModel(
     };
     const blockRows = probeBlockRows(model.config, T);
     const one = await steps(1);
+    // Every block once before any timing: a block's weights run for the first time fault their
+    // pages in (a loaded model's memory is touched lazily), which a run pays once, not per call.
+    for (let l = 0; l < L; l++) await one.forward();
     const many = await steps(blockRows);
     const heads = await steps(HEAD_ROWS);
     const pathRows = probePathRows(model.config, causal, T);
