@@ -280,20 +280,12 @@ test('every analysis view from the engine worker: run, export, open from its lin
   const check = panel.getByTestId('factcheck-view');
   await expect(check).toBeVisible();
   await keepPage(page, testInfo, 'app-factcheck');
-  const checkCsv = await exportsOf(
-    page,
-    check,
-    'Export the confusion matrices',
-    testInfo,
-    'factcheck-confusion',
-  );
+  // Two training facts give demo-bert no degenerate pair: the view says so and draws no empty
+  // confusion matrices (analysis-views.spec exports them on a planted model); the baseline's F1.
+  await expect(check.getByTestId('factcheck-gaps')).toContainText('add facts to the relation');
+  await expect(check.getByRole('group', { name: 'Export the confusion matrices' })).toHaveCount(0);
+  const checkCsv = await exportsOf(page, check, 'Export the F1 bars', testInfo, 'factcheck-f1');
   expect(checkCsv[0]).toMatch(/^relation,method,positive_class,tp,fp,fn,tn/);
-  await checkFigureExports(
-    page,
-    check.getByRole('group', { name: 'Export the F1 bars' }),
-    testInfo,
-    'factcheck-f1',
-  );
   await addressState(page, (s) => s.analysis.ran.factcheck && s.analysis.tab === 'factcheck');
   const checkLink = await reopen(page);
   await expect(tabPanel(checkLink).getByTestId('factcheck-view')).toBeVisible();
